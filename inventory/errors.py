@@ -1,0 +1,72 @@
+"""Domain errors of the write path. Each carries a stable `code`; interfaces map them to HTTP
+statuses or form errors, never the other way round."""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    EMPTY_BATCH = "empty_batch"
+    TOO_MANY_LINES = "too_many_lines"
+    MISSING_IDENTITY = "missing_identity"
+    AMBIGUOUS_IDENTITY = "ambiguous_identity"
+    UNKNOWN_ITEM = "unknown_item"
+    WRONG_IDENTIFIER = "wrong_identifier_for_tracking"
+    UNKNOWN_LOCATION = "unknown_location"
+    LOCATION_DISABLED = "location_disabled"
+    SAME_LOCATION = "same_location"
+    DUPLICATE_LINE = "duplicate_line"
+    NEGATIVE_QUANTITY = "negative_quantity"
+    NON_POSITIVE_QUANTITY = "non_positive_quantity"
+    QUANTITY_OUT_OF_RANGE = "quantity_out_of_range"
+    INSUFFICIENT_STOCK = "insufficient_stock"
+    STALE_QUANTITY = "stale_quantity"
+    IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
+    IDEMPOTENCY_KEY_IN_FLIGHT = "idempotency_key_in_flight"
+
+
+@dataclass(frozen=True, slots=True)
+class LineError:
+    """What is wrong with one line: `index` in the batch (None for the batch itself) and the
+    `field` at fault, so an API can answer `items.3.sku` and a form can mark the right input."""
+
+    index: int | None
+    field: str
+    code: ErrorCode
+    message: str
+
+
+class InventoryError(Exception):
+    code: ErrorCode
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class AdjustmentRejected(InventoryError):
+    """The batch breaks a rule; nothing was written. Lists every failing line."""
+
+    def __init__(self, errors: list[LineError]) -> None:
+        self.errors = errors
+        self.code = errors[0].code
+        super().__init__("; ".join(error.message for error in errors))
+
+
+class StaleBalances(AdjustmentRejected):
+    """Every failing line's `expected_quantity` no longer matches on-hand (someone else wrote
+    first). Retrying with fresh numbers is safe."""
+
+
+class IdempotencyKeyReused(InventoryError):
+    code = ErrorCode.IDEMPOTENCY_KEY_REUSED
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"Idempotency key {key!r} was already used for a different request.")
+
+
+class IdempotencyKeyInFlight(InventoryError):
+    code = ErrorCode.IDEMPOTENCY_KEY_IN_FLIGHT
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"A request with idempotency key {key!r} is still being processed.")

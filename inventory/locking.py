@@ -1,0 +1,56 @@
+"""The only place that locks balances. Every writer goes through `lock_balances`, which takes all
+of a batch's row locks in one statement in (item_id, location_id) order: two batches touching
+overlapping balances then queue behind each other instead of deadlocking."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import connection
+from django.utils import timezone
+
+from inventory.models import Balance
+from inventory.sql import db_datetime, table, values_list
+
+BalanceKey = tuple[int, int]  # (item_id, location_id)
+
+
+@dataclass(slots=True)
+class LockedBalance:
+    id: int
+    quantity: int
+    safety_stock: int
+
+
+def lock_balances(keys: Iterable[BalanceKey]) -> dict[BalanceKey, LockedBalance]:
+    """Create the missing balance rows (quantity 0), then lock every row for the rest of the
+    transaction and return their current values. Must run inside `transaction.atomic()`.
+
+    On PostgreSQL rows are locked `FOR NO KEY UPDATE`: it blocks other writers of the balance but
+    not inserts of rows that reference it. SQLite has no row locks; there the IMMEDIATE
+    transaction already holds the database write lock.
+    """
+    sorted_keys = sorted(set(keys))
+    values_sql, params = values_list(sorted_keys)
+    balance_table = table(Balance)
+    with connection.cursor() as cursor:
+        # Rows are inserted in key order too: a concurrent insert of the same new key waits on
+        # ours, and waiting in one global order cannot form a cycle.
+        cursor.execute(
+            f"INSERT INTO {balance_table} (item_id, location_id, quantity, safety_stock,"
+            " warning_level, is_in_stock, bin_picking_number, updated_at)"
+            f" SELECT v.column1, v.column2, 0, 0, 0, %s, '', %s FROM ({values_sql}) AS v"
+            " WHERE true ON CONFLICT (item_id, location_id) DO NOTHING",
+            [False, db_datetime(timezone.now()), *params],
+        )
+        lock_clause = " FOR NO KEY UPDATE OF b" if connection.vendor == "postgresql" else ""
+        cursor.execute(
+            f"SELECT b.id, b.item_id, b.location_id, b.quantity, b.safety_stock"
+            f" FROM {balance_table} AS b JOIN ({values_sql}) AS v"
+            " ON b.item_id = v.column1 AND b.location_id = v.column2"
+            f" ORDER BY b.item_id, b.location_id{lock_clause}",
+            params,
+        )
+        return {
+            (item_id, location_id): LockedBalance(balance_id, quantity, safety_stock)
+            for balance_id, item_id, location_id, quantity, safety_stock in cursor.fetchall()
+        }

@@ -1,0 +1,182 @@
+import uuid
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator
+from django.db import models
+from django.db.models import F, Q
+
+from locations.models import Location
+
+# BigCommerce refuses inventory levels above a signed 32-bit integer; so do we.
+MAX_QUANTITY = 2_147_483_647
+MAX_BATCH_LINES = 2000
+
+
+class Item(models.Model):
+    """Something we stock: a variant, or a product tracked as a whole."""
+
+    class Tracking(models.TextChoices):
+        PRODUCT = "product", "By product"
+        VARIANT = "variant", "By variant"
+
+    sku = models.CharField("SKU", max_length=255, unique=True)
+    product_id = models.PositiveIntegerField(db_index=True)
+    variant_id = models.PositiveIntegerField(null=True, blank=True, unique=True)
+    name = models.CharField(max_length=255, blank=True)
+    barcode = models.CharField(
+        max_length=64, blank=True, help_text="GTIN, UPC or EAN as printed on the label."
+    )
+    tracking = models.CharField(max_length=16, choices=Tracking.choices, default=Tracking.VARIANT)
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["sku"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["barcode"], condition=~Q(barcode=""), name="uniq_item_barcode_when_set"
+            ),
+            # A product_id names one item only when the product is tracked as a whole.
+            models.UniqueConstraint(
+                fields=["product_id"],
+                condition=Q(tracking="product"),
+                name="uniq_item_product_when_tracked_by_product",
+            ),
+            models.CheckConstraint(
+                condition=Q(tracking="product") | Q(variant_id__isnull=False),
+                name="item_tracked_by_variant_has_variant_id",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sku} {self.name}".strip()
+
+
+class Balance(models.Model):
+    """On-hand stock of one item at one location, plus BigCommerce's per-location settings.
+
+    `quantity` is written only by inventory.services (one transaction, with ledger lines).
+    """
+
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="balances")
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="balances")
+    quantity = models.IntegerField(default=0)
+    safety_stock = models.PositiveIntegerField(
+        default=0, validators=[MaxValueValidator(MAX_QUANTITY)]
+    )
+    warning_level = models.PositiveIntegerField(
+        default=0, validators=[MaxValueValidator(MAX_QUANTITY)]
+    )
+    is_in_stock = models.BooleanField(
+        default=False, help_text="Available for purchase regardless of quantity."
+    )
+    bin_picking_number = models.CharField(max_length=64, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["item__sku", "location_id"]
+        permissions = [("adjust_stock", "Can adjust stock through the adjust form")]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "location"], name="uniq_balance_item_location"),
+            models.CheckConstraint(
+                condition=Q(quantity__lte=MAX_QUANTITY) & Q(quantity__gte=-MAX_QUANTITY),
+                name="balance_quantity_in_range",
+            ),
+        ]
+        indexes = [models.Index(fields=["location", "quantity"], name="balance_location_qty")]
+
+    def __str__(self) -> str:
+        return f"{self.item.sku} @ {self.location.code}"
+
+    @property
+    def available_to_sell(self) -> int:
+        return self.quantity - self.safety_stock
+
+
+class Adjustment(models.Model):
+    """One transaction of the ledger: who changed stock, when, why and through which channel."""
+
+    class Kind(models.TextChoices):
+        ABSOLUTE = "absolute", "Absolute (set on-hand)"
+        RELATIVE = "relative", "Relative (add or subtract)"
+        TRANSFER = "transfer", "Transfer between locations"
+        STOCKTAKE = "stocktake", "Stocktake"
+        SETTINGS = "settings", "Settings"
+
+    class Source(models.TextChoices):
+        API = "api", "API"
+        ADMIN = "admin", "Admin"
+        STOCKTAKE = "stocktake", "Stocktake"
+        IMPORT = "import", "Import"
+        SYSTEM = "system", "System"
+
+    transaction_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    reason = models.CharField(max_length=1000, blank=True)
+    source = models.CharField(max_length=16, choices=Source.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="adjustments",
+    )
+    # Idempotency: a key is unique per scope ("user:7", "client:3"); the fingerprint is a hash
+    # of the request, so the same key with a different request can be told apart.
+    idempotency_scope = models.CharField(max_length=64, blank=True)
+    idempotency_key = models.CharField(max_length=255, blank=True)
+    request_fingerprint = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(db_index=True)
+
+    # Set by apply_adjustment: True when an idempotent retry returned this earlier adjustment.
+    replayed = False
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["idempotency_scope", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="uniq_adjustment_idempotency_key",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.transaction_id}"
+
+
+class AdjustmentLine(models.Model):
+    """The ledger: one change of one balance. Append-only (a PostgreSQL trigger enforces it).
+
+    Lines of a balance chain: `quantity_before` of each equals `quantity_after` of the previous,
+    and the last `quantity_after` equals the balance (`manage.py verify_ledger` checks this).
+    `created_at` repeats the adjustment's so per-balance history is one index range scan.
+    """
+
+    adjustment = models.ForeignKey(Adjustment, on_delete=models.PROTECT, related_name="lines")
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="ledger_lines")
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="ledger_lines")
+    quantity_before = models.IntegerField()
+    quantity_after = models.IntegerField()
+    delta = models.BigIntegerField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = "history line"
+        verbose_name_plural = "adjustment history"
+        indexes = [
+            models.Index(fields=["item", "location", "id"], name="ledger_balance_chain"),
+            models.Index(fields=["location", "-id"], name="ledger_location_recent"),
+            models.Index(fields=["created_at"], name="ledger_created_at"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(delta=F("quantity_after") - F("quantity_before")),
+                name="ledger_delta_matches",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item_id}@{self.location_id}: {self.quantity_before} → {self.quantity_after}"

@@ -1,0 +1,311 @@
+"""Turning a batch's lines into effects on balances: shape checks and identity resolution, in a
+constant number of queries whatever the batch size. Used by services.apply_adjustment."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import Enum
+
+from django.db.models import Q
+
+from inventory.errors import AdjustmentRejected, ErrorCode, LineError
+from inventory.locking import BalanceKey
+from inventory.models import MAX_BATCH_LINES, MAX_QUANTITY, Adjustment, Item
+from locations.models import Location
+
+Kind = Adjustment.Kind
+IDENTITY_FIELDS = ("sku", "variant_id", "product_id", "item_id")
+
+
+@dataclass(frozen=True, slots=True)
+class LineInput:
+    """One line of a batch. Name the item by exactly one of `sku`, `variant_id`, `product_id`
+    (BigCommerce's identities) or `item_id` (ours).
+
+    - absolute / stocktake: set on-hand at `location_id` to `quantity`;
+    - relative: add `quantity` (signed) at `location_id`;
+    - transfer: move `quantity` (positive) from `location_id` to `to_location_id`.
+    `expected_quantity`, when given, must equal the on-hand (at the source, for a transfer)
+    when the line is applied, or the batch is refused as stale.
+    """
+
+    location_id: int
+    quantity: int
+    sku: str | None = None
+    variant_id: int | None = None
+    product_id: int | None = None
+    item_id: int | None = None
+    to_location_id: int | None = None
+    expected_quantity: int | None = None
+
+    def identity(self) -> tuple[str, str | int] | None:
+        given = [(name, getattr(self, name)) for name in IDENTITY_FIELDS]
+        given = [(name, value) for name, value in given if value is not None]
+        return given[0] if len(given) == 1 else None
+
+
+class Op(Enum):
+    SET = "set"
+    ADD = "add"
+
+
+@dataclass(frozen=True, slots=True)
+class Effect:
+    """What one line does to one balance. A transfer line has two effects."""
+
+    index: int
+    key: BalanceKey
+    op: Op
+    amount: int
+    label: str  # how the caller named the item, for error messages
+    expected_quantity: int | None = None
+    may_go_negative: bool = False
+
+
+def plan_effects(kind: Kind, lines: Sequence[LineInput]) -> tuple[list[Effect], list[LineError]]:
+    """Check the batch's shape and resolve every identity, in two queries whatever its size.
+    Returns the effects of the well-formed lines and the errors of the others."""
+    errors: list[LineError] = []
+    if not lines:
+        raise AdjustmentRejected(
+            [LineError(None, "items", ErrorCode.EMPTY_BATCH, "The batch has no lines.")]
+        )
+    if len(lines) > MAX_BATCH_LINES:
+        raise AdjustmentRejected(
+            [
+                LineError(
+                    None,
+                    "items",
+                    ErrorCode.TOO_MANY_LINES,
+                    f"A batch takes at most {MAX_BATCH_LINES} lines; this one has {len(lines)}.",
+                )
+            ]
+        )
+    items = _ItemIndex(lines)
+    locations = _LocationIndex(lines)
+    effects: list[Effect] = []
+    for index, line in enumerate(lines):
+        line_errors = _shape_errors(kind, index, line)
+        item, item_error = items.resolve(index, line)
+        line_errors += [item_error] if item_error else []
+        line_errors += locations.errors(index, line, kind)
+        if line_errors:
+            errors += line_errors
+            continue
+        assert item is not None
+        label = _label(line)
+        if kind == Kind.TRANSFER:
+            assert line.to_location_id is not None
+            effects.append(
+                Effect(
+                    index,
+                    (item.pk, line.location_id),
+                    Op.ADD,
+                    -line.quantity,
+                    label,
+                    line.expected_quantity,
+                    locations.allows_negative(line.location_id),
+                )
+            )
+            effects.append(
+                Effect(index, (item.pk, line.to_location_id), Op.ADD, line.quantity, label)
+            )
+        else:
+            op = Op.ADD if kind == Kind.RELATIVE else Op.SET
+            effects.append(
+                Effect(
+                    index,
+                    (item.pk, line.location_id),
+                    op,
+                    line.quantity,
+                    label,
+                    line.expected_quantity,
+                    locations.allows_negative(line.location_id),
+                )
+            )
+    errors += _duplicate_errors(effects)
+    return effects, errors
+
+
+def _shape_errors(kind: Kind, index: int, line: LineInput) -> list[LineError]:
+    errors = []
+    quantity = line.quantity
+    if kind in (Kind.ABSOLUTE, Kind.STOCKTAKE) and quantity < 0:
+        errors.append(
+            LineError(
+                index,
+                "quantity",
+                ErrorCode.NEGATIVE_QUANTITY,
+                f"{_label(line)}: on-hand cannot be set below 0.",
+            )
+        )
+    elif kind == Kind.TRANSFER and quantity <= 0:
+        errors.append(
+            LineError(
+                index,
+                "quantity",
+                ErrorCode.NON_POSITIVE_QUANTITY,
+                f"{_label(line)}: a transfer moves a positive quantity.",
+            )
+        )
+    if abs(quantity) > MAX_QUANTITY:
+        errors.append(_out_of_range(index, "quantity", line))
+    if line.expected_quantity is not None and abs(line.expected_quantity) > MAX_QUANTITY:
+        errors.append(_out_of_range(index, "expected_quantity", line))
+    if kind == Kind.TRANSFER and line.to_location_id is None:
+        errors.append(
+            LineError(
+                index,
+                "to_location_id",
+                ErrorCode.UNKNOWN_LOCATION,
+                f"{_label(line)}: a transfer needs a destination location.",
+            )
+        )
+    elif kind == Kind.TRANSFER and line.to_location_id == line.location_id:
+        errors.append(
+            LineError(
+                index,
+                "to_location_id",
+                ErrorCode.SAME_LOCATION,
+                f"{_label(line)}: source and destination are both location {line.location_id}.",
+            )
+        )
+    return errors
+
+
+def _out_of_range(index: int, field: str, line: LineInput) -> LineError:
+    return LineError(
+        index,
+        field,
+        ErrorCode.QUANTITY_OUT_OF_RANGE,
+        f"{_label(line)}: {field} must be between -{MAX_QUANTITY} and {MAX_QUANTITY}.",
+    )
+
+
+def _label(line: LineInput) -> str:
+    identity = line.identity()
+    if identity is None:
+        return f"line at location {line.location_id}"
+    name, value = identity
+    return f"{name} {value}"
+
+
+class _ItemIndex:
+    """Every item a batch names, fetched in one query."""
+
+    def __init__(self, lines: Sequence[LineInput]) -> None:
+        wanted = {
+            name: {getattr(line, name) for line in lines} - {None} for name in IDENTITY_FIELDS
+        }
+        query = (
+            Q(sku__in=wanted["sku"])
+            | Q(variant_id__in=wanted["variant_id"])
+            | Q(product_id__in=wanted["product_id"])
+            | Q(pk__in=wanted["item_id"])
+        )
+        self.by: dict[str, dict[str | int, Item]] = {name: {} for name in IDENTITY_FIELDS}
+        self.product_tracked_by_variant: set[int] = set()
+        for item in Item.objects.filter(query).only(
+            "id", "sku", "variant_id", "product_id", "tracking"
+        ):
+            self.by["sku"][item.sku] = item
+            self.by["item_id"][item.pk] = item
+            if item.variant_id is not None:
+                self.by["variant_id"][item.variant_id] = item
+            if item.tracking == Item.Tracking.PRODUCT:
+                self.by["product_id"][item.product_id] = item
+            else:
+                self.product_tracked_by_variant.add(item.product_id)
+
+    def resolve(self, index: int, line: LineInput) -> tuple[Item | None, LineError | None]:
+        identity = line.identity()
+        if identity is None:
+            given = [name for name in IDENTITY_FIELDS if getattr(line, name) is not None]
+            code = ErrorCode.AMBIGUOUS_IDENTITY if given else ErrorCode.MISSING_IDENTITY
+            message = (
+                f"Name the item by one of sku, variant_id or product_id, not {' and '.join(given)}."
+                if given
+                else "Name the item by one of sku, variant_id or product_id."
+            )
+            return None, LineError(index, "sku", code, message)
+        name, value = identity
+        item = self.by[name].get(value)
+        if name == "variant_id" and item is not None and item.tracking == Item.Tracking.PRODUCT:
+            return None, LineError(
+                index,
+                name,
+                ErrorCode.WRONG_IDENTIFIER,
+                f"Item with variant_id {value} is tracked by product, please update stock by product id",
+            )
+        if item is None and name == "product_id" and value in self.product_tracked_by_variant:
+            return None, LineError(
+                index,
+                name,
+                ErrorCode.WRONG_IDENTIFIER,
+                f"Item with product_id {value} is tracked by variant, please update stock by variant id",
+            )
+        if item is None:
+            return None, LineError(
+                index, name, ErrorCode.UNKNOWN_ITEM, f"Item with {name} {value} does not exist."
+            )
+        return item, None
+
+
+class _LocationIndex:
+    """Every location a batch names, fetched in one query."""
+
+    def __init__(self, lines: Sequence[LineInput]) -> None:
+        ids = {line.location_id for line in lines} | {line.to_location_id for line in lines}
+        rows = Location.objects.filter(pk__in=ids - {None}).values_list(
+            "id", "enabled", "allow_negative_stock"
+        )
+        self.enabled = {location_id: enabled for location_id, enabled, _ in rows}
+        self.negative_allowed = {location_id for location_id, _, allowed in rows if allowed}
+
+    def allows_negative(self, location_id: int) -> bool:
+        return location_id in self.negative_allowed
+
+    def errors(self, index: int, line: LineInput, kind: Kind) -> list[LineError]:
+        fields = ["location_id", "to_location_id"] if kind == Kind.TRANSFER else ["location_id"]
+        errors = []
+        for field in fields:
+            location_id = getattr(line, field)
+            if location_id is None:
+                continue
+            if location_id not in self.enabled:
+                errors.append(
+                    LineError(
+                        index,
+                        field,
+                        ErrorCode.UNKNOWN_LOCATION,
+                        f"{_label(line)}: location {location_id} does not exist.",
+                    )
+                )
+            elif not self.enabled[location_id]:
+                errors.append(
+                    LineError(
+                        index,
+                        field,
+                        ErrorCode.LOCATION_DISABLED,
+                        f"{_label(line)}: location {location_id} is disabled.",
+                    )
+                )
+        return errors
+
+
+def _duplicate_errors(effects: list[Effect]) -> list[LineError]:
+    """Two lines on one balance make the result depend on their order: refuse them."""
+    first_index: dict[BalanceKey, int] = {}
+    errors = []
+    for effect in effects:
+        first = first_index.setdefault(effect.key, effect.index)
+        if first != effect.index:
+            location_id = effect.key[1]
+            errors.append(
+                LineError(
+                    effect.index,
+                    "sku",
+                    ErrorCode.DUPLICATE_LINE,
+                    f"{effect.label} at location {location_id} is already changed by line {first}.",
+                )
+            )
+    return errors

@@ -1,0 +1,203 @@
+"""THE write path. Every change to `Balance.quantity` goes through `apply_adjustment`, which writes
+the balances and their ledger lines in one transaction, or nothing at all."""
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import connection, transaction
+from django.utils import timezone
+
+from inventory.errors import (
+    AdjustmentRejected,
+    ErrorCode,
+    IdempotencyKeyInFlight,
+    IdempotencyKeyReused,
+    LineError,
+    StaleBalances,
+)
+from inventory.locking import BalanceKey, LockedBalance, lock_balances
+from inventory.models import MAX_QUANTITY, Adjustment, AdjustmentLine, Balance
+from inventory.planning import Effect, LineInput, Op, plan_effects
+from inventory.sql import db_datetime, table, values_list
+
+__all__ = ["LineInput", "apply_adjustment", "request_fingerprint"]
+
+Kind = Adjustment.Kind
+Source = Adjustment.Source
+
+
+@dataclass(frozen=True, slots=True)
+class _Change:
+    balance_id: int
+    key: BalanceKey
+    before: int
+    after: int
+
+
+def apply_adjustment(
+    *,
+    kind: Kind,
+    lines: Sequence[LineInput],
+    reason: str = "",
+    source: Source,
+    actor: AbstractBaseUser | None = None,
+    idempotency_key: str | None = None,
+    fingerprint: str | None = None,
+) -> Adjustment:
+    """Apply a batch of lines of one kind, all or nothing, and return its Adjustment.
+
+    In one transaction: resolve every identity (constant number of queries), lock all touched
+    balances in key order, check every rule against the locked values, then write balances and
+    ledger lines with one statement each. Any failing line raises `AdjustmentRejected` (or
+    `StaleBalances`) listing every failing line; nothing is written.
+
+    With `idempotency_key`, a repeat of the same request (same kind, reason and lines) returns
+    the original Adjustment with `replayed = True` and applies nothing; a different request under
+    the same key raises `IdempotencyKeyReused`. Keys are scoped per actor.
+    """
+    if kind not in (Kind.ABSOLUTE, Kind.RELATIVE, Kind.TRANSFER, Kind.STOCKTAKE):
+        raise ValueError(f"apply_adjustment does not apply {kind!r} adjustments")
+    scope = f"user:{actor.pk}" if actor is not None else ""
+    fingerprint = fingerprint or request_fingerprint(kind=kind, lines=lines, reason=reason)
+
+    with transaction.atomic():
+        if idempotency_key:
+            previous = _previous_result(scope, idempotency_key, fingerprint)
+            if previous is not None:
+                return previous
+        effects, errors = plan_effects(kind, lines)
+        # Lines that failed planning are left out, but the rest are still checked against the
+        # locked balances, so one refusal reports every failing line.
+        locked = lock_balances(effect.key for effect in effects) if effects else {}
+        changes, rule_errors, stale = _check_rules(effects, locked)
+        _refuse_if_any(errors + rule_errors, stale)
+        adjustment = Adjustment.objects.create(
+            kind=kind,
+            reason=reason,
+            source=source,
+            actor=actor,
+            idempotency_scope=scope if idempotency_key else "",
+            idempotency_key=idempotency_key or "",
+            request_fingerprint=fingerprint if idempotency_key else "",
+            created_at=timezone.now(),
+        )
+        _write(adjustment, changes)
+    adjustment.replayed = False
+    return adjustment
+
+
+def request_fingerprint(*, kind: str, lines: Sequence[LineInput], reason: str) -> str:
+    """A stable hash of what a request asks for, to tell a retry from a different request."""
+    payload = json.dumps([kind, reason, [asdict(line) for line in lines]], sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _previous_result(scope: str, key: str, fingerprint: str) -> Adjustment | None:
+    if connection.vendor == "postgresql":
+        # Held until this transaction ends. A second request with the same key, arriving while
+        # the first is still running, is told so at once (409) rather than queueing behind it
+        # and racing it to the unique constraint. SQLite's IMMEDIATE transactions already
+        # serialise writers, so there the first request has always finished.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_try_advisory_xact_lock(hashtextextended(%s, 0))", [f"{scope}\n{key}"]
+            )
+            (acquired,) = cursor.fetchone()
+        if not acquired:
+            raise IdempotencyKeyInFlight(key)
+    previous = Adjustment.objects.filter(idempotency_scope=scope, idempotency_key=key).first()
+    if previous is None:
+        return None
+    if previous.request_fingerprint != fingerprint:
+        raise IdempotencyKeyReused(key)
+    previous.replayed = True
+    return previous
+
+
+def _check_rules(
+    effects: list[Effect], locked: dict[BalanceKey, LockedBalance]
+) -> tuple[list[_Change], list[LineError], list[LineError]]:
+    """Compute each new quantity from the locked row. Returns the changes, the broken rules and
+    the stale `expected_quantity` lines."""
+    changes, errors, stale = [], [], []
+    for effect in effects:
+        balance = locked[effect.key]
+        before = balance.quantity
+        after = effect.amount if effect.op == Op.SET else before + effect.amount
+        location_id = effect.key[1]
+        where = f"{effect.label} at location {location_id}"
+        if effect.expected_quantity is not None and effect.expected_quantity != before:
+            stale.append(
+                LineError(
+                    effect.index,
+                    "expected_quantity",
+                    ErrorCode.STALE_QUANTITY,
+                    f"{where}: on-hand is {before}, not the expected {effect.expected_quantity}.",
+                )
+            )
+        if abs(after) > MAX_QUANTITY:
+            errors.append(
+                LineError(
+                    effect.index,
+                    "quantity",
+                    ErrorCode.QUANTITY_OUT_OF_RANGE,
+                    f"{where}: on-hand would be {after}, beyond the limit of {MAX_QUANTITY}.",
+                )
+            )
+        elif effect.op == Op.ADD and effect.amount < 0 and not effect.may_go_negative:
+            floor = max(balance.safety_stock, 0)
+            if after < floor:
+                kept = f" (safety stock {balance.safety_stock})" if balance.safety_stock else ""
+                errors.append(
+                    LineError(
+                        effect.index,
+                        "quantity",
+                        ErrorCode.INSUFFICIENT_STOCK,
+                        f"{where}: insufficient stock: on-hand {before}{kept}, change {effect.amount}.",
+                    )
+                )
+        changes.append(_Change(balance.id, effect.key, before, after))
+    return changes, errors, stale
+
+
+def _refuse_if_any(errors: list[LineError], stale: list[LineError]) -> None:
+    """A stale line alone is a concurrency conflict (409, retry with fresh numbers); together
+    with a broken rule the request itself is wrong (422) and both are reported."""
+    if errors:
+        raise AdjustmentRejected(sorted(errors + stale, key=_by_line))
+    if stale:
+        raise StaleBalances(sorted(stale, key=_by_line))
+
+
+def _by_line(error: LineError) -> int:
+    return -1 if error.index is None else error.index
+
+
+def _write(adjustment: Adjustment, changes: list[_Change]) -> None:
+    """Write every balance and ledger line: one UPDATE and one INSERT, whatever the batch size."""
+    changes = sorted(changes, key=lambda change: change.key)
+    now = db_datetime(adjustment.created_at)
+    with connection.cursor() as cursor:
+        values_sql, params = values_list([(change.balance_id, change.after) for change in changes])
+        balance_table = table(Balance)
+        cursor.execute(
+            f"UPDATE {balance_table} SET quantity = v.column2, updated_at = %s"
+            f" FROM ({values_sql}) AS v WHERE {balance_table}.id = v.column1",
+            [now, *params],
+        )
+        values_sql, params = values_list(
+            [
+                (*change.key, change.before, change.after, change.after - change.before)
+                for change in changes
+            ]
+        )
+        cursor.execute(
+            f"INSERT INTO {table(AdjustmentLine)} (adjustment_id, item_id, location_id,"
+            " quantity_before, quantity_after, delta, created_at)"
+            " SELECT %s, v.column1, v.column2, v.column3, v.column4, v.column5, %s"
+            f" FROM ({values_sql}) AS v",
+            [adjustment.pk, now, *params],
+        )

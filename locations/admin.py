@@ -1,0 +1,64 @@
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from locations.models import Location
+from locations.selectors import locations_visible_to
+
+
+@admin.register(Location)
+class LocationAdmin(admin.ModelAdmin):
+    list_display = ["id", "code", "label", "type_id", "enabled", "allow_negative_stock", "city"]
+    list_display_links = ["id", "code"]
+    list_filter = ["enabled", "type_id", "managed_by_external_source", "storefront_visibility"]
+    search_fields = ["code", "label", "city"]
+    readonly_fields = ["uuid", "created_at", "updated_at"]
+    filter_horizontal = ["staff"]
+    fieldsets = [
+        (None, {"fields": ["code", "label", "description", "type_id", "enabled"]}),
+        (
+            "Stock rules",
+            {"fields": ["allow_negative_stock", "managed_by_external_source"]},
+        ),
+        ("Staff", {"fields": ["staff"]}),
+        (
+            "Address",
+            {
+                "classes": ["collapse"],
+                "fields": [
+                    "address1",
+                    "address2",
+                    "city",
+                    "state",
+                    "zip",
+                    "country_code",
+                    "email",
+                    "phone",
+                    ("latitude", "longitude"),
+                ],
+            },
+        ),
+        (
+            "Storefront",
+            {
+                "classes": ["collapse"],
+                "fields": [
+                    "storefront_visibility",
+                    "time_zone",
+                    "operating_hours",
+                    "special_hours",
+                ],
+            },
+        ),
+        ("Record", {"fields": ["uuid", "created_at", "updated_at"]}),
+    ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Location]:
+        return locations_visible_to(request.user)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Location | None = None) -> bool:
+        # Locations with history are protected by the ledger's foreign keys; the default
+        # location is what BigCommerce clients fall back to and must always exist.
+        if obj is not None and obj.pk == 1:
+            return False
+        return super().has_delete_permission(request, obj)

@@ -1,0 +1,57 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+DEFAULT_LOCATION_ID = 1
+
+
+class Location(models.Model):
+    """A place that holds stock. `id` is BigCommerce's `location_id`."""
+
+    class Type(models.TextChoices):
+        PHYSICAL = "PHYSICAL", "Physical"
+        VIRTUAL = "VIRTUAL", "Virtual"
+
+    code = models.CharField(max_length=100, unique=True)
+    label = models.CharField(max_length=255)
+    description = models.TextField(blank=True)
+    type_id = models.CharField(max_length=16, choices=Type.choices, default=Type.PHYSICAL)
+    enabled = models.BooleanField(default=True)
+    managed_by_external_source = models.BooleanField(default=False)
+    storefront_visibility = models.BooleanField(default=True)
+    time_zone = models.CharField(max_length=64, default="Etc/UTC")
+    allow_negative_stock = models.BooleanField(
+        default=False, help_text="Let relative adjustments take on-hand below zero."
+    )
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+
+    address1 = models.CharField(max_length=255, blank=True)
+    address2 = models.CharField(max_length=255, blank=True)
+    city = models.CharField(max_length=255, blank=True)
+    state = models.CharField(max_length=255, blank=True)
+    zip = models.CharField("ZIP", max_length=32, blank=True)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=64, blank=True)
+    country_code = models.CharField(max_length=3, blank=True)
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    operating_hours = models.JSONField(default=dict, blank=True)
+    special_hours = models.JSONField(default=list, blank=True)
+
+    staff = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        related_name="assigned_locations",
+        blank=True,
+        help_text="Store staff who count and adjust stock here.",
+    )
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        permissions = [("access_all_locations", "Can see and change stock at every location")]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.code})"
