@@ -98,9 +98,9 @@ class Adjustment(models.Model):
     """One transaction of the ledger: who changed stock, when, why and through which channel."""
 
     class Kind(models.TextChoices):
-        ABSOLUTE = "absolute", "Absolute (set on-hand)"
-        RELATIVE = "relative", "Relative (add or subtract)"
-        TRANSFER = "transfer", "Transfer between locations"
+        ABSOLUTE = "absolute", "Absolute"
+        RELATIVE = "relative", "Relative"
+        TRANSFER = "transfer", "Transfer"
         STOCKTAKE = "stocktake", "Stocktake"
         SETTINGS = "settings", "Settings"
 

@@ -3,7 +3,7 @@ the balances and their ledger lines in one transaction, or nothing at all."""
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -201,3 +201,53 @@ def _write(adjustment: Adjustment, changes: list[_Change]) -> None:
             f" FROM ({values_sql}) AS v",
             [adjustment.pk, now, *params],
         )
+
+
+SETTING_FIELDS = ("safety_stock", "warning_level", "is_in_stock", "bin_picking_number")
+
+
+def update_balance_settings(
+    *,
+    balance: Balance,
+    changes: Mapping[str, object],
+    source: Source,
+    actor: AbstractBaseUser | None = None,
+    reason: str = "",
+) -> Adjustment | None:
+    """Change a balance's settings (never its quantity) and record who changed what.
+
+    Locks the balance like any write. The Adjustment (kind `settings`) gets one ledger line with
+    before == after, so the balance's history shows the change and the chain stays unbroken.
+    Returns None when nothing changed.
+    """
+    changes = {name: value for name, value in changes.items() if name in SETTING_FIELDS}
+    if not changes:
+        return None
+    key = (balance.item_id, balance.location_id)
+    with transaction.atomic():
+        locked = lock_balances([key])[key]
+        current = Balance.objects.get(pk=locked.id)
+        described = ", ".join(
+            f"{name} {getattr(current, name)!r} → {value!r}" for name, value in changes.items()
+        )
+        for name, value in changes.items():
+            setattr(current, name, value)
+        current.save(update_fields=[*changes, "updated_at"])
+        adjustment = Adjustment.objects.create(
+            kind=Kind.SETTINGS,
+            reason=reason or f"Settings: {described}",
+            source=source,
+            actor=actor,
+            created_at=timezone.now(),
+        )
+        AdjustmentLine.objects.create(
+            adjustment=adjustment,
+            item_id=balance.item_id,
+            location_id=balance.location_id,
+            quantity_before=locked.quantity,
+            quantity_after=locked.quantity,
+            delta=0,
+            created_at=adjustment.created_at,
+        )
+    adjustment.replayed = False
+    return adjustment

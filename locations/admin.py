@@ -1,13 +1,24 @@
 from django.contrib import admin
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 
-from locations.models import Location
+from locations.models import DEFAULT_LOCATION_ID, Location
 from locations.selectors import locations_visible_to
 
 
+class HiddenIsNotFoundMixin:
+    """An object outside the user's locations does not exist for them: 404, not the admin's
+    usual redirect with "perhaps it was deleted?" (which would confirm that it exists)."""
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404
+        return obj
+
+
 @admin.register(Location)
-class LocationAdmin(admin.ModelAdmin):
+class LocationAdmin(HiddenIsNotFoundMixin, admin.ModelAdmin):
     list_display = ["id", "code", "label", "type_id", "enabled", "allow_negative_stock", "city"]
     list_display_links = ["id", "code"]
     list_filter = ["enabled", "type_id", "managed_by_external_source", "storefront_visibility"]
@@ -59,6 +70,6 @@ class LocationAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Location | None = None) -> bool:
         # Locations with history are protected by the ledger's foreign keys; the default
         # location is what BigCommerce clients fall back to and must always exist.
-        if obj is not None and obj.pk == 1:
+        if obj is not None and obj.pk == DEFAULT_LOCATION_ID:
             return False
         return super().has_delete_permission(request, obj)

@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('transaction_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('kind', models.CharField(choices=[('absolute', 'Absolute (set on-hand)'), ('relative', 'Relative (add or subtract)'), ('transfer', 'Transfer between locations'), ('stocktake', 'Stocktake'), ('settings', 'Settings')], max_length=16)),
+                ('kind', models.CharField(choices=[('absolute', 'Absolute'), ('relative', 'Relative'), ('transfer', 'Transfer'), ('stocktake', 'Stocktake'), ('settings', 'Settings')], max_length=16)),
                 ('reason', models.CharField(blank=True, max_length=1000)),
                 ('source', models.CharField(choices=[('api', 'API'), ('admin', 'Admin'), ('stocktake', 'Stocktake'), ('import', 'Import'), ('system', 'System')], max_length=16)),
                 ('idempotency_scope', models.CharField(blank=True, max_length=64)),

@@ -1,0 +1,371 @@
+import uuid
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import F, Q, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.html import format_html
+from django.utils.http import urlencode
+
+from inventory import views
+from inventory.models import Adjustment, AdjustmentLine, Balance, Item
+from inventory.selectors import adjustments_visible_to, balances_visible_to, history_visible_to
+from inventory.services import update_balance_settings
+from locations.admin import HiddenIsNotFoundMixin
+from locations.selectors import locations_visible_to
+
+
+class VisibleLocationFilter(admin.SimpleListFilter):
+    """Offers only the locations the user may see (a staff member's own stores)."""
+
+    title = "location"
+    parameter_name = "location"
+
+    def lookups(self, request, model_admin):
+        return [
+            (str(location.pk), str(location)) for location in locations_visible_to(request.user)
+        ]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(location_id=self.value()) if self.value() else queryset
+
+
+class StockLevelFilter(admin.SimpleListFilter):
+    title = "stock level"
+    parameter_name = "stock"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("below_warning", "Below warning level"),
+            ("out", "Out of stock"),
+            ("in", "In stock"),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == "below_warning":
+            return queryset.filter(quantity__lt=F("warning_level"))
+        if self.value() == "out":
+            return queryset.filter(quantity__lte=0)
+        if self.value() == "in":
+            return queryset.filter(quantity__gt=0)
+        return queryset
+
+
+class CappedCountPaginator(Paginator):
+    """Counting every row of a million-line ledger on each page view is what makes big admin
+    changelists slow. Count at most CAP rows instead (a bounded index scan); to reach older rows
+    the user filters, which is how history is read anyway."""
+
+    CAP = 10_000
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list[: self.CAP + 1].count()
+
+    @property
+    def capped(self) -> bool:
+        return self.count > self.CAP
+
+
+class BalanceInline(admin.TabularInline):
+    model = Balance
+    fields = ["location", "quantity", "safety_stock", "warning_level", "bin_picking_number"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return balances_visible_to(request.user).filter(item__isnull=False)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Item)
+class ItemAdmin(admin.ModelAdmin):
+    list_display = ["sku", "name", "barcode", "product_id", "variant_id", "tracking"]
+    list_filter = ["tracking"]
+    search_fields = ["sku", "=barcode", "name"]
+    readonly_fields = ["uuid", "created_at", "updated_at"]
+    inlines = [BalanceInline]
+
+
+@admin.register(Balance)
+class BalanceAdmin(HiddenIsNotFoundMixin, admin.ModelAdmin):
+    list_display = [
+        "sku",
+        "item_name",
+        "location",
+        "quantity",
+        "available",
+        "safety_stock",
+        "warning_level",
+        "is_in_stock",
+        "bin_picking_number",
+        "history_link",
+    ]
+    list_select_related = ["item", "location"]
+    list_filter = [VisibleLocationFilter, StockLevelFilter, "is_in_stock"]
+    search_fields = ["item__sku", "=item__barcode", "item__name"]
+    fields = [
+        "item",
+        "location",
+        "quantity",
+        "safety_stock",
+        "warning_level",
+        "is_in_stock",
+        "bin_picking_number",
+        "updated_at",
+    ]
+    readonly_fields = ["item", "location", "quantity", "updated_at"]
+    actions = ["adjust_selected"]
+    show_full_result_count = False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Balance]:
+        return balances_visible_to(request.user)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # balances appear when stock is first adjusted
+
+    def has_delete_permission(self, request: HttpRequest, obj: Balance | None = None) -> bool:
+        return False
+
+    @admin.display(description="SKU", ordering="item__sku")
+    def sku(self, balance: Balance) -> str:
+        return balance.item.sku
+
+    @admin.display(description="name", ordering="item__name")
+    def item_name(self, balance: Balance) -> str:
+        return balance.item.name
+
+    @admin.display(description="available to sell")
+    def available(self, balance: Balance) -> int:
+        return balance.available_to_sell
+
+    @admin.display(description="history")
+    def history_link(self, balance: Balance) -> str:
+        url = reverse("admin:inventory_adjustmentline_changelist")
+        query = urlencode({"item": balance.item_id, "location": balance.location_id})
+        return format_html('<a href="{}?{}">History</a>', url, query)
+
+    def save_model(self, request, obj, form, change):
+        # Settings changes go through the write path too, so the history records them.
+        update_balance_settings(
+            balance=obj,
+            changes={name: form.cleaned_data[name] for name in form.changed_data},
+            actor=request.user,
+            source=Adjustment.Source.ADMIN,
+        )
+
+    def get_urls(self):
+        adjust = path(
+            "adjust/",
+            self.admin_site.admin_view(self.adjust_view),
+            name="inventory_balance_adjust",
+        )
+        return [adjust, *super().get_urls()]
+
+    def adjust_view(self, request: HttpRequest) -> HttpResponse:
+        return views.adjust_stock(request, model_admin=self)
+
+    @admin.action(description="Adjust stock of the selected balances", permissions=["adjust"])
+    def adjust_selected(self, request: HttpRequest, queryset: QuerySet[Balance]):
+        location_ids = {balance.location_id for balance in queryset}
+        if len(location_ids) != 1:
+            self.message_user(
+                request, "Select balances of one location to adjust them together.", messages.ERROR
+            )
+            return None
+        query = urlencode(
+            {
+                "location": location_ids.pop(),
+                "items": ",".join(str(balance.item_id) for balance in queryset),
+            }
+        )
+        return HttpResponseRedirect(f"{reverse('admin:inventory_balance_adjust')}?{query}")
+
+    def has_adjust_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("inventory.adjust_stock")
+
+
+class AdjustmentLineInline(admin.TabularInline):
+    model = AdjustmentLine
+    verbose_name_plural = "lines"
+    fields = ["location", "sku", "item_name", "quantity_before", "quantity_after", "delta"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def get_queryset(self, request):
+        return history_visible_to(request.user).order_by("id")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="SKU")
+    def sku(self, line: AdjustmentLine) -> str:
+        return line.item.sku
+
+    @admin.display(description="item")
+    def item_name(self, line: AdjustmentLine) -> str:
+        return line.item.name
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """The ledger is append-only: nobody adds, changes or deletes it here."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Adjustment)
+class AdjustmentAdmin(HiddenIsNotFoundMixin, ReadOnlyAdmin):
+    list_display = ["transaction_id", "created_at", "kind", "source", "actor", "reason"]
+    list_filter = ["kind", "source", ("created_at", admin.DateFieldListFilter), "actor"]
+    search_fields = ["=transaction_id", "reason"]
+    fields = ["transaction_id", "created_at", "kind", "source", "actor", "reason"]
+    readonly_fields = fields
+    inlines = [AdjustmentLineInline]
+    paginator = CappedCountPaginator
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Adjustment]:
+        return adjustments_visible_to(request.user)
+
+    def get_search_results(self, request, queryset, search_term):
+        return _search_history(queryset, search_term, prefix=""), False
+
+
+@admin.register(AdjustmentLine)
+class HistoryAdmin(HiddenIsNotFoundMixin, ReadOnlyAdmin):
+    """Every change to every balance: who, when, why, before and after."""
+
+    list_display = [
+        "when",
+        "location_code",
+        "sku",
+        "item_name",
+        "on_hand",
+        "signed_delta",
+        "kind_and_source",
+        "actor",
+        "reason",
+        "transaction",
+    ]
+    list_display_links = None
+    list_filter = [
+        VisibleLocationFilter,
+        "adjustment__kind",
+        "adjustment__source",
+        ("created_at", admin.DateFieldListFilter),
+        "adjustment__actor",
+    ]
+    search_fields = ["item__sku"]  # shows the box; get_search_results does the work
+    search_help_text = "SKU, barcode, transaction id, or words of the reason"
+    list_per_page = 100
+    sortable_by = ["when"]
+    paginator = CappedCountPaginator
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER  # a COUNT per filter choice, over the whole ledger
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[AdjustmentLine]:
+        return history_visible_to(request.user)
+
+    def get_search_results(self, request, queryset, search_term):
+        return _search_history(queryset, search_term, prefix="adjustment__"), False
+
+    def lookup_allowed(self, lookup, value, request=None):
+        return lookup in {"item", "item__exact"} or super().lookup_allowed(lookup, value, request)
+
+    def get_urls(self):
+        export = path(
+            "export.csv",
+            self.admin_site.admin_view(self.export_view),
+            name="inventory_adjustmentline_export",
+        )
+        return [export, *super().get_urls()]
+
+    def export_view(self, request: HttpRequest) -> StreamingHttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        # The changelist's own query: exactly the rows the filters and search select.
+        lines = self.get_changelist_instance(request).get_queryset(request)
+        return views.history_csv_response(lines)
+
+    @admin.display(description="SKU")
+    def sku(self, line: AdjustmentLine) -> str:
+        return line.item.sku
+
+    @admin.display(description="item")
+    def item_name(self, line: AdjustmentLine) -> str:
+        return line.item.name
+
+    @admin.display(description="when", ordering="created_at")
+    def when(self, line: AdjustmentLine) -> str:
+        return timezone.localtime(line.created_at).strftime("%Y-%m-%d %H:%M")
+
+    @admin.display(description="location", ordering="location__code")
+    def location_code(self, line: AdjustmentLine) -> str:
+        return line.location.code
+
+    @admin.display(description="on-hand")
+    def on_hand(self, line: AdjustmentLine) -> str:
+        return f"{line.quantity_before} → {line.quantity_after}"
+
+    @admin.display(description="change")
+    def signed_delta(self, line: AdjustmentLine) -> str:
+        return f"{line.delta:+d}" if line.delta else "0"
+
+    @admin.display(description="kind")
+    def kind_and_source(self, line: AdjustmentLine) -> str:
+        adjustment = line.adjustment
+        return f"{adjustment.get_kind_display()} · {adjustment.get_source_display()}"
+
+    @admin.display(description="by")
+    def actor(self, line: AdjustmentLine) -> str:
+        return str(line.adjustment.actor or "—")
+
+    @admin.display(description="reason")
+    def reason(self, line: AdjustmentLine) -> str:
+        return line.adjustment.reason
+
+    @admin.display(description="transaction")
+    def transaction(self, line: AdjustmentLine) -> str:
+        url = reverse("admin:inventory_adjustment_change", args=[line.adjustment_id])
+        return format_html('<a href="{}">{}</a>', url, str(line.adjustment.transaction_id)[:8])
+
+
+def _search_history(queryset: QuerySet, term: str, *, prefix: str) -> QuerySet:
+    """A transaction id finds its adjustment; anything else is a SKU or barcode (exact, so it
+    uses the index) or words of the reason."""
+    term = term.strip()
+    if not term:
+        return queryset
+    try:
+        return queryset.filter(**{f"{prefix}transaction_id": uuid.UUID(term)})
+    except ValueError:
+        pass
+    items = Item.objects.filter(Q(sku=term) | Q(barcode=term)).values("pk")
+    if prefix:  # ledger lines
+        by_item = Q(item__in=items)
+    else:  # adjustments: match through the ledger with a subquery, so no row repeats
+        by_item = Q(pk__in=AdjustmentLine.objects.filter(item__in=items).values("adjustment_id"))
+    return queryset.filter(by_item | Q(**{f"{prefix}reason__icontains": term}))

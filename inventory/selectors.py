@@ -1,0 +1,47 @@
+"""Reads shared by the admin, the stocktake pages and the API. Everything a user may see is
+narrowed to the locations they are assigned to (managers see all)."""
+
+from collections.abc import Iterable
+
+from django.db.models import Exists, OuterRef, QuerySet
+
+from inventory.models import Adjustment, AdjustmentLine, Balance
+from locations.selectors import User, locations_visible_to, sees_all_locations
+
+
+def balances_visible_to(user: User) -> QuerySet[Balance]:
+    balances = Balance.objects.select_related("item", "location")
+    if sees_all_locations(user):
+        return balances
+    return balances.filter(location__in=locations_visible_to(user))
+
+
+def history_visible_to(user: User) -> QuerySet[AdjustmentLine]:
+    """Ledger lines, newest first."""
+    lines = AdjustmentLine.objects.select_related("adjustment__actor", "item", "location")
+    if sees_all_locations(user):
+        return lines
+    return lines.filter(location__in=locations_visible_to(user))
+
+
+def adjustments_visible_to(user: User) -> QuerySet[Adjustment]:
+    """Adjustments that touched at least one location the user may see. EXISTS rather than a
+    join, so an adjustment with many lines is listed once without a DISTINCT over the ledger."""
+    adjustments = Adjustment.objects.select_related("actor")
+    if sees_all_locations(user):
+        return adjustments
+    visible_lines = AdjustmentLine.objects.filter(
+        adjustment=OuterRef("pk"), location__in=locations_visible_to(user)
+    )
+    return adjustments.filter(Exists(visible_lines))
+
+
+def on_hand(*, location_id: int, item_ids: Iterable[int]) -> dict[int, int]:
+    """Current on-hand per item at one location; items without a balance row hold 0."""
+    item_ids = list(item_ids)
+    found = dict(
+        Balance.objects.filter(location_id=location_id, item_id__in=item_ids).values_list(
+            "item_id", "quantity"
+        )
+    )
+    return {item_id: found.get(item_id, 0) for item_id in item_ids}

@@ -1,0 +1,196 @@
+import csv
+import uuid
+from collections.abc import Iterator
+
+from django.contrib import messages
+from django.contrib.admin import ModelAdmin
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+
+from inventory.errors import (
+    AdjustmentRejected,
+    IdempotencyKeyInFlight,
+    IdempotencyKeyReused,
+    StaleBalances,
+)
+from inventory.forms import AdjustLineFormSet, AdjustStockForm
+from inventory.models import Adjustment, AdjustmentLine, Item
+from inventory.selectors import on_hand
+from inventory.services import apply_adjustment
+from locations.selectors import locations_visible_to
+
+BLANK_ROWS = 5
+
+
+def adjust_stock(request: HttpRequest, *, model_admin: ModelAdmin) -> HttpResponse:
+    """The admin's "Adjust stock" page: set or add quantities of one or many items at a location.
+
+    Validates the form, calls the write path and shows its errors on the rows they belong to.
+    """
+    if not request.user.has_perm("inventory.adjust_stock"):
+        raise PermissionDenied
+    locations = locations_visible_to(request.user)
+    if request.method != "POST":
+        form, lines = _unbound_forms(request, locations)
+        return _render(request, model_admin, form, lines)
+
+    form = AdjustStockForm(request.POST, locations=locations)
+    lines = AdjustLineFormSet(request.POST, prefix="lines")
+    if not (form.is_valid() and lines.is_valid()):
+        return _render(request, model_admin, form, lines)
+    location = form.cleaned_data["location"]
+    try:
+        adjustment = apply_adjustment(
+            kind=form.kind,
+            lines=lines.line_inputs(location),
+            reason=form.cleaned_data["reason"],
+            source=Adjustment.Source.ADMIN,
+            actor=request.user,
+            idempotency_key=str(form.cleaned_data["submission_token"]),
+        )
+    except StaleBalances as error:
+        lines = _with_current_quantities(request, lines, location.pk)
+        lines.add_service_errors(error)
+        form.add_error(
+            None,
+            "Stock changed since you opened this form. The on-hand column now shows the current "
+            "numbers: check your quantities and apply again.",
+        )
+        return _render(request, model_admin, form, lines)
+    except AdjustmentRejected as error:
+        lines.add_service_errors(error)
+        return _render(request, model_admin, form, lines)
+    except IdempotencyKeyReused:
+        form.add_error(None, "This form was already used for another adjustment. Reload the page.")
+        return _render(request, model_admin, form, lines)
+    except IdempotencyKeyInFlight:
+        form.add_error(None, "This form is already being applied. Check the history in a moment.")
+        return _render(request, model_admin, form, lines)
+
+    if adjustment.replayed:
+        messages.info(
+            request,
+            f"This form was already applied (transaction {adjustment.transaction_id}); "
+            "it was not applied a second time.",
+        )
+    else:
+        messages.success(request, f"Stock adjusted (transaction {adjustment.transaction_id}).")
+    return HttpResponseRedirect(reverse("admin:inventory_adjustment_change", args=[adjustment.pk]))
+
+
+def _unbound_forms(request: HttpRequest, locations) -> tuple[AdjustStockForm, AdjustLineFormSet]:
+    """A fresh form, prefilled from `?location=ID&items=ID,ID` (the balance list's action)."""
+    location = locations.filter(pk=_int_or_none(request.GET.get("location"))).first()
+    item_ids = [_int_or_none(part) for part in request.GET.get("items", "").split(",")]
+    items = list(Item.objects.filter(pk__in=[pk for pk in item_ids if pk is not None]))
+    quantities = (
+        on_hand(location_id=location.pk, item_ids=[i.pk for i in items]) if location else {}
+    )
+    initial = [{"code": item.sku, "expected_quantity": quantities.get(item.pk)} for item in items]
+    form = AdjustStockForm(
+        initial={"location": location, "submission_token": uuid.uuid4()}, locations=locations
+    )
+    lines = AdjustLineFormSet(initial=initial + [{}] * BLANK_ROWS, prefix="lines")
+    return form, lines
+
+
+def _with_current_quantities(
+    request: HttpRequest, lines: AdjustLineFormSet, location_id: int
+) -> AdjustLineFormSet:
+    """The same rows, now expecting today's on-hand: applying again is a deliberate choice."""
+    data = request.POST.copy()
+    rows = {
+        index: lines.items_by_code[form.cleaned_data["code"]].pk
+        for index, form in enumerate(lines.forms)
+        if form.is_filled()
+    }
+    current = on_hand(location_id=location_id, item_ids=rows.values())
+    for index, item_id in rows.items():
+        data[f"lines-{index}-expected_quantity"] = str(current[item_id])
+    refreshed = AdjustLineFormSet(data, prefix="lines")
+    refreshed.is_valid()
+    return refreshed
+
+
+def _render(request, model_admin, form, lines) -> HttpResponse:
+    codes = {form["code"].value() for form in lines.forms} - {None, ""}
+    items = Item.objects.filter(sku__in=codes) | Item.objects.filter(barcode__in=codes)
+    by_code = {item.sku: item for item in items} | {item.barcode: item for item in items}
+    rows = [(line, by_code.get(line["code"].value())) for line in lines.forms]
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "opts": model_admin.model._meta,
+        "title": "Adjust stock",
+        "form": form,
+        "lines": lines,
+        "rows": rows,
+    }
+    return render(request, "admin/inventory/balance/adjust.html", context)
+
+
+def _int_or_none(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+HISTORY_CSV_HEADER = [
+    "created_at",
+    "transaction_id",
+    "kind",
+    "source",
+    "user",
+    "location",
+    "sku",
+    "item",
+    "quantity_before",
+    "quantity_after",
+    "delta",
+    "reason",
+]
+
+
+def history_csv_response(lines: QuerySet[AdjustmentLine]) -> StreamingHttpResponse:
+    """Stream ledger lines as CSV, a chunk at a time, so a large export never sits in memory."""
+    stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+    response = StreamingHttpResponse(_csv_rows(lines), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="stock-history-{stamp}.csv"'
+    return response
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_rows(lines: QuerySet[AdjustmentLine]) -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    yield writer.writerow(HISTORY_CSV_HEADER)
+    for line in lines.iterator(chunk_size=2000):
+        adjustment = line.adjustment
+        yield writer.writerow(
+            [
+                line.created_at.isoformat(),
+                adjustment.transaction_id,
+                adjustment.kind,
+                adjustment.source,
+                adjustment.actor.get_username() if adjustment.actor else "",
+                line.location.code,
+                _cell(line.item.sku),
+                _cell(line.item.name),
+                line.quantity_before,
+                line.quantity_after,
+                line.delta,
+                _cell(adjustment.reason),
+            ]
+        )
+
+
+def _cell(text: str) -> str:
+    """Keep spreadsheets from running typed-in text as a formula (CSV injection)."""
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
