@@ -1,0 +1,65 @@
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from inventory.models import Adjustment, Item
+from inventory.roles import INVENTORY_MANAGERS, STORE_STAFF
+from inventory.services import LineInput, apply_adjustment
+from locations.models import Location
+
+
+class LocationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Location
+
+    code = factory.Sequence(lambda n: f"LOC-{n:03d}")
+    label = factory.Sequence(lambda n: f"Store {n}")
+
+
+class ItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Item
+
+    sku = factory.Sequence(lambda n: f"SKU-{n:05d}")
+    product_id = factory.Sequence(lambda n: 1000 + n)
+    variant_id = factory.Sequence(lambda n: 50_000 + n)
+    name = factory.Sequence(lambda n: f"Item {n}")
+    barcode = factory.Sequence(lambda n: f"{4006381000000 + n}")
+    tracking = Item.Tracking.VARIANT
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    is_staff = True
+    password = factory.PostGenerationMethodCall("set_password", "pw")
+
+    @factory.post_generation
+    def groups(self, create, names, **kwargs):
+        for name in names or []:
+            self.groups.add(Group.objects.get(name=name))
+        self.save()
+
+
+def manager(**kwargs):
+    return UserFactory(groups=[INVENTORY_MANAGERS], **kwargs)
+
+
+def store_staff(*locations, **kwargs):
+    user = UserFactory(groups=[STORE_STAFF], **kwargs)
+    for location in locations:
+        location.staff.add(user)
+    return user
+
+
+def set_stock(item, location, quantity, **kwargs):
+    """Put stock in place the only legal way: through the write path."""
+    return apply_adjustment(
+        kind=Adjustment.Kind.ABSOLUTE,
+        source=Adjustment.Source.SYSTEM,
+        lines=[LineInput(location_id=location.pk, item_id=item.pk, quantity=quantity)],
+        **kwargs,
+    )
