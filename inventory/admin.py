@@ -354,8 +354,8 @@ class HistoryAdmin(HiddenIsNotFoundMixin, ReadOnlyAdmin):
 
 
 def _search_history(queryset: QuerySet, term: str, *, prefix: str) -> QuerySet:
-    """A transaction id finds its adjustment; anything else is a SKU or barcode (exact, so it
-    uses the index) or words of the reason."""
+    """A transaction id finds its adjustment; a SKU or barcode finds that item's lines (an index
+    range, even on a million-line ledger); any other text searches the reasons."""
     term = term.strip()
     if not term:
         return queryset
@@ -363,9 +363,12 @@ def _search_history(queryset: QuerySet, term: str, *, prefix: str) -> QuerySet:
         return queryset.filter(**{f"{prefix}transaction_id": uuid.UUID(term)})
     except ValueError:
         pass
-    items = Item.objects.filter(Q(sku=term) | Q(barcode=term)).values("pk")
+    item_ids = list(Item.objects.filter(Q(sku=term) | Q(barcode=term)).values_list("pk", flat=True))
+    if not item_ids:
+        return queryset.filter(**{f"{prefix}reason__icontains": term})
     if prefix:  # ledger lines
-        by_item = Q(item__in=items)
-    else:  # adjustments: match through the ledger with a subquery, so no row repeats
-        by_item = Q(pk__in=AdjustmentLine.objects.filter(item__in=items).values("adjustment_id"))
-    return queryset.filter(by_item | Q(**{f"{prefix}reason__icontains": term}))
+        return queryset.filter(item__in=item_ids)
+    # adjustments: match through the ledger with a subquery, so no adjustment repeats
+    return queryset.filter(
+        pk__in=AdjustmentLine.objects.filter(item__in=item_ids).values("adjustment_id")
+    )
