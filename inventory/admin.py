@@ -80,7 +80,7 @@ class BalanceInline(admin.TabularInline):
     show_change_link = True
 
     def get_queryset(self, request):
-        return balances_visible_to(request.user).filter(item__isnull=False)
+        return balances_visible_to(request.user)
 
     def has_add_permission(self, request, obj=None):
         return False

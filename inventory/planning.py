@@ -59,6 +59,7 @@ class Effect:
     label: str  # how the caller named the item, for error messages
     expected_quantity: int | None = None
     may_go_negative: bool = False
+    identity_field: str = "sku"  # the field the caller named the item by, for error paths
 
 
 def plan_effects(kind: Kind, lines: Sequence[LineInput]) -> tuple[list[Effect], list[LineError]]:
@@ -93,6 +94,7 @@ def plan_effects(kind: Kind, lines: Sequence[LineInput]) -> tuple[list[Effect], 
             continue
         assert item is not None
         label = _label(line)
+        field = line.identity()[0]
         if kind == Kind.TRANSFER:
             assert line.to_location_id is not None
             effects.append(
@@ -104,10 +106,18 @@ def plan_effects(kind: Kind, lines: Sequence[LineInput]) -> tuple[list[Effect], 
                     label,
                     line.expected_quantity,
                     locations.allows_negative(line.location_id),
+                    identity_field=field,
                 )
             )
             effects.append(
-                Effect(index, (item.pk, line.to_location_id), Op.ADD, line.quantity, label)
+                Effect(
+                    index,
+                    (item.pk, line.to_location_id),
+                    Op.ADD,
+                    line.quantity,
+                    label,
+                    identity_field=field,
+                )
             )
         else:
             op = Op.ADD if kind == Kind.RELATIVE else Op.SET
@@ -120,6 +130,7 @@ def plan_effects(kind: Kind, lines: Sequence[LineInput]) -> tuple[list[Effect], 
                     label,
                     line.expected_quantity,
                     locations.allows_negative(line.location_id),
+                    identity_field=field,
                 )
             )
     errors += _duplicate_errors(effects)
@@ -303,7 +314,7 @@ def _duplicate_errors(effects: list[Effect]) -> list[LineError]:
             errors.append(
                 LineError(
                     effect.index,
-                    "sku",
+                    effect.identity_field,
                     ErrorCode.DUPLICATE_LINE,
                     f"{effect.label} at location {location_id} is already changed by line {first}.",
                 )
