@@ -100,13 +100,12 @@ class BalanceAdmin(HiddenIsNotFoundMixin, admin.ModelAdmin):
     list_display = [
         "sku",
         "item_name",
-        "location",
-        "quantity",
+        "location_code",
+        "on_hand",
         "available",
-        "safety_stock",
-        "warning_level",
-        "is_in_stock",
-        "bin_picking_number",
+        "safety",
+        "warn_at",
+        "bin",
         "history_link",
     ]
     list_select_related = ["item", "location"]
@@ -125,6 +124,7 @@ class BalanceAdmin(HiddenIsNotFoundMixin, admin.ModelAdmin):
     readonly_fields = ["item", "location", "quantity", "updated_at"]
     actions = ["adjust_selected"]
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Balance]:
         return balances_visible_to(request.user)
@@ -143,9 +143,29 @@ class BalanceAdmin(HiddenIsNotFoundMixin, admin.ModelAdmin):
     def item_name(self, balance: Balance) -> str:
         return balance.item.name
 
-    @admin.display(description="available to sell")
+    @admin.display(description="location", ordering="location__code")
+    def location_code(self, balance: Balance) -> str:
+        return balance.location.code
+
+    @admin.display(description="on-hand", ordering="quantity")
+    def on_hand(self, balance: Balance) -> int:
+        return balance.quantity
+
+    @admin.display(description="available")
     def available(self, balance: Balance) -> int:
         return balance.available_to_sell
+
+    @admin.display(description="safety", ordering="safety_stock")
+    def safety(self, balance: Balance) -> int:
+        return balance.safety_stock
+
+    @admin.display(description="warn at", ordering="warning_level")
+    def warn_at(self, balance: Balance) -> int:
+        return balance.warning_level
+
+    @admin.display(description="bin", ordering="bin_picking_number")
+    def bin(self, balance: Balance) -> str:
+        return balance.bin_picking_number
 
     @admin.display(description="history")
     def history_link(self, balance: Balance) -> str:
