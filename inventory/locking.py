@@ -9,7 +9,7 @@ from django.db import connection
 from django.utils import timezone
 
 from inventory.models import Balance
-from inventory.sql import db_datetime, table, values_list
+from inventory.sql import db_datetime, rows_source, table
 
 BalanceKey = tuple[int, int]  # (item_id, location_id)
 
@@ -30,7 +30,7 @@ def lock_balances(keys: Iterable[BalanceKey]) -> dict[BalanceKey, LockedBalance]
     transaction already holds the database write lock.
     """
     sorted_keys = sorted(set(keys))
-    values_sql, params = values_list(sorted_keys)
+    source, params = rows_source(sorted_keys)
     balance_table = table(Balance)
     with connection.cursor() as cursor:
         # Rows are inserted in key order too: a concurrent insert of the same new key waits on
@@ -38,14 +38,14 @@ def lock_balances(keys: Iterable[BalanceKey]) -> dict[BalanceKey, LockedBalance]
         cursor.execute(
             f"INSERT INTO {balance_table} (item_id, location_id, quantity, safety_stock,"
             " warning_level, is_in_stock, bin_picking_number, updated_at)"
-            f" SELECT v.column1, v.column2, 0, 0, 0, %s, '', %s FROM ({values_sql}) AS v"
+            f" SELECT v.column1, v.column2, 0, 0, 0, %s, '', %s FROM ({source}) AS v"
             " WHERE true ON CONFLICT (item_id, location_id) DO NOTHING",
             [False, db_datetime(timezone.now()), *params],
         )
         lock_clause = " FOR NO KEY UPDATE OF b" if connection.vendor == "postgresql" else ""
         cursor.execute(
             f"SELECT b.id, b.item_id, b.location_id, b.quantity, b.safety_stock"
-            f" FROM {balance_table} AS b JOIN ({values_sql}) AS v"
+            f" FROM {balance_table} AS b JOIN ({source}) AS v"
             " ON b.item_id = v.column1 AND b.location_id = v.column2"
             f" ORDER BY b.item_id, b.location_id{lock_clause}",
             params,

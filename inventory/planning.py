@@ -4,6 +4,7 @@ constant number of queries whatever the batch size. Used by services.apply_adjus
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
+from typing import NamedTuple
 
 from django.db.models import Q
 
@@ -200,6 +201,17 @@ def _label(line: LineInput) -> str:
     return f"{name} {value}"
 
 
+class ItemRef(NamedTuple):
+    """The few columns of an item that planning needs (tuples, not model instances: building
+    2000 ORM objects would cost more than the whole database round trip)."""
+
+    pk: int
+    sku: str
+    variant_id: int | None
+    product_id: int
+    tracking: str
+
+
 class _ItemIndex:
     """Every item a batch names, fetched in one query."""
 
@@ -213,11 +225,10 @@ class _ItemIndex:
             | Q(product_id__in=wanted["product_id"])
             | Q(pk__in=wanted["item_id"])
         )
-        self.by: dict[str, dict[str | int, Item]] = {name: {} for name in IDENTITY_FIELDS}
+        self.by: dict[str, dict[str | int, ItemRef]] = {name: {} for name in IDENTITY_FIELDS}
         self.product_tracked_by_variant: set[int] = set()
-        for item in Item.objects.filter(query).only(
-            "id", "sku", "variant_id", "product_id", "tracking"
-        ):
+        rows = Item.objects.filter(query).values_list(*ItemRef._fields)
+        for item in map(ItemRef._make, rows):
             self.by["sku"][item.sku] = item
             self.by["item_id"][item.pk] = item
             if item.variant_id is not None:
@@ -227,7 +238,7 @@ class _ItemIndex:
             else:
                 self.product_tracked_by_variant.add(item.product_id)
 
-    def resolve(self, index: int, line: LineInput) -> tuple[Item | None, LineError | None]:
+    def resolve(self, index: int, line: LineInput) -> tuple[ItemRef | None, LineError | None]:
         identity = line.identity()
         if identity is None:
             given = [name for name in IDENTITY_FIELDS if getattr(line, name) is not None]

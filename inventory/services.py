@@ -4,7 +4,7 @@ the balances and their ledger lines in one transaction, or nothing at all."""
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
@@ -21,12 +21,13 @@ from inventory.errors import (
 from inventory.locking import BalanceKey, LockedBalance, lock_balances
 from inventory.models import MAX_QUANTITY, Adjustment, AdjustmentLine, Balance
 from inventory.planning import Effect, LineInput, Op, plan_effects
-from inventory.sql import db_datetime, table, values_list
+from inventory.sql import db_datetime, rows_source, table
 
 __all__ = ["LineInput", "apply_adjustment", "request_fingerprint"]
 
 Kind = Adjustment.Kind
 Source = Adjustment.Source
+_LINE_FIELDS = [field.name for field in fields(LineInput)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +62,8 @@ def apply_adjustment(
     if kind not in (Kind.ABSOLUTE, Kind.RELATIVE, Kind.TRANSFER, Kind.STOCKTAKE):
         raise ValueError(f"apply_adjustment does not apply {kind!r} adjustments")
     scope = f"user:{actor.pk}" if actor is not None else ""
-    fingerprint = fingerprint or request_fingerprint(kind=kind, lines=lines, reason=reason)
+    if idempotency_key and not fingerprint:
+        fingerprint = request_fingerprint(kind=kind, lines=lines, reason=reason)
 
     with transaction.atomic():
         if idempotency_key:
@@ -81,7 +83,7 @@ def apply_adjustment(
             actor=actor,
             idempotency_scope=scope if idempotency_key else "",
             idempotency_key=idempotency_key or "",
-            request_fingerprint=fingerprint if idempotency_key else "",
+            request_fingerprint=fingerprint or "",
             created_at=timezone.now(),
         )
         _write(adjustment, changes)
@@ -91,7 +93,8 @@ def apply_adjustment(
 
 def request_fingerprint(*, kind: str, lines: Sequence[LineInput], reason: str) -> str:
     """A stable hash of what a request asks for, to tell a retry from a different request."""
-    payload = json.dumps([kind, reason, [asdict(line) for line in lines]], sort_keys=True)
+    rows = [[getattr(line, name) for name in _LINE_FIELDS] for line in lines]
+    payload = json.dumps([kind, reason, rows])
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
@@ -181,14 +184,14 @@ def _write(adjustment: Adjustment, changes: list[_Change]) -> None:
     changes = sorted(changes, key=lambda change: change.key)
     now = db_datetime(adjustment.created_at)
     with connection.cursor() as cursor:
-        values_sql, params = values_list([(change.balance_id, change.after) for change in changes])
+        source, params = rows_source([(change.balance_id, change.after) for change in changes])
         balance_table = table(Balance)
         cursor.execute(
             f"UPDATE {balance_table} SET quantity = v.column2, updated_at = %s"
-            f" FROM ({values_sql}) AS v WHERE {balance_table}.id = v.column1",
+            f" FROM ({source}) AS v WHERE {balance_table}.id = v.column1",
             [now, *params],
         )
-        values_sql, params = values_list(
+        source, params = rows_source(
             [
                 (*change.key, change.before, change.after, change.after - change.before)
                 for change in changes
@@ -198,7 +201,7 @@ def _write(adjustment: Adjustment, changes: list[_Change]) -> None:
             f"INSERT INTO {table(AdjustmentLine)} (adjustment_id, item_id, location_id,"
             " quantity_before, quantity_after, delta, created_at)"
             " SELECT %s, v.column1, v.column2, v.column3, v.column4, v.column5, %s"
-            f" FROM ({values_sql}) AS v",
+            f" FROM ({source}) AS v",
             [adjustment.pk, now, *params],
         )
 

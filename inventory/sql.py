@@ -1,11 +1,13 @@
-"""Helpers for set-based SQL that runs unchanged on PostgreSQL and SQLite.
+"""Helpers for set-based SQL that runs on PostgreSQL and SQLite.
 
-A whole batch travels as one `VALUES` list, so a statement's count never depends on the number of
-lines. (Django's bulk_create splits batches to fit SQLite's conservative 999-parameter limit; a
-2000-line batch would then cost a statement per ~100 lines.) Both databases name the columns of a
-VALUES list column1, column2, …
+A whole batch travels as a handful of parameters: one array per column on PostgreSQL (`unnest`),
+one JSON document on SQLite (`json_each`). So neither the number of statements nor the number of
+parameters grows with the batch. (Django's bulk_create splits batches to fit SQLite's 999-parameter
+limit, and thousands of `%s` placeholders cost more to convert than the database work itself.)
+Either way the rows come out as a subquery with columns column1, column2, …
 """
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -13,11 +15,16 @@ from typing import Any
 from django.db import connection
 
 
-def values_list(rows: Sequence[Sequence[Any]]) -> tuple[str, list[Any]]:
-    """`VALUES (%s, %s), (%s, %s)` and its flat parameters, for rows of equal width."""
+def rows_source(rows: Sequence[Sequence[int]]) -> tuple[str, list[Any]]:
+    """A `SELECT` yielding `rows` (integers, equal width) as columns column1…columnN, in order."""
     width = len(rows[0])
-    row_sql = "(" + ", ".join(["%s"] * width) + ")"
-    return "VALUES " + ", ".join([row_sql] * len(rows)), [value for row in rows for value in row]
+    names = [f"column{n}" for n in range(1, width + 1)]
+    if connection.vendor == "postgresql":
+        arrays = ", ".join(["%s::bigint[]"] * width)
+        sql = f"SELECT * FROM unnest({arrays}) AS v({', '.join(names)})"
+        return sql, [[row[n] for row in rows] for n in range(width)]
+    columns = ", ".join(f"json_extract(value, '$[{n}]') AS {name}" for n, name in enumerate(names))
+    return f"SELECT {columns} FROM json_each(%s)", [json.dumps(rows)]
 
 
 def table(model: Any) -> str:
