@@ -213,7 +213,19 @@ class BalanceAdmin(HiddenIsNotFoundMixin, admin.ModelAdmin):
         return request.user.has_perm("inventory.adjust_stock")
 
 
-class AdjustmentLineInline(admin.TabularInline):
+class ItemColumnsMixin:
+    """SKU and name of a ledger line's item, for tables of ledger lines."""
+
+    @admin.display(description="SKU")
+    def sku(self, line: AdjustmentLine) -> str:
+        return line.item.sku
+
+    @admin.display(description="item")
+    def item_name(self, line: AdjustmentLine) -> str:
+        return line.item.name
+
+
+class AdjustmentLineInline(ItemColumnsMixin, admin.TabularInline):
     model = AdjustmentLine
     verbose_name_plural = "lines"
     fields = ["location", "sku", "item_name", "quantity_before", "quantity_after", "delta"]
@@ -232,14 +244,6 @@ class AdjustmentLineInline(admin.TabularInline):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-    @admin.display(description="SKU")
-    def sku(self, line: AdjustmentLine) -> str:
-        return line.item.sku
-
-    @admin.display(description="item")
-    def item_name(self, line: AdjustmentLine) -> str:
-        return line.item.name
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -275,7 +279,7 @@ class AdjustmentAdmin(HiddenIsNotFoundMixin, ReadOnlyAdmin):
 
 
 @admin.register(AdjustmentLine)
-class HistoryAdmin(HiddenIsNotFoundMixin, ReadOnlyAdmin):
+class HistoryAdmin(ItemColumnsMixin, HiddenIsNotFoundMixin, ReadOnlyAdmin):
     """Every change to every balance: who, when, why, before and after."""
 
     list_display = [
@@ -329,14 +333,6 @@ class HistoryAdmin(HiddenIsNotFoundMixin, ReadOnlyAdmin):
         # The changelist's own query: exactly the rows the filters and search select.
         lines = self.get_changelist_instance(request).get_queryset(request)
         return views.history_csv_response(lines)
-
-    @admin.display(description="SKU")
-    def sku(self, line: AdjustmentLine) -> str:
-        return line.item.sku
-
-    @admin.display(description="item")
-    def item_name(self, line: AdjustmentLine) -> str:
-        return line.item.name
 
     @admin.display(description="when", ordering="created_at")
     def when(self, line: AdjustmentLine) -> str:

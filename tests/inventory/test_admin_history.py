@@ -231,7 +231,7 @@ def test_pagination_says_when_the_count_is_capped(boss_client, store, monkeypatc
 
     response = boss_client.get(HISTORY_URL)
 
-    assert "More than 4 lines" in response.content.decode()
+    assert "More than 4 rows" in response.content.decode()
 
 
 @pytest.fixture
