@@ -10,16 +10,10 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
 from django.utils import timezone
 
-from inventory.errors import (
-    AdjustmentRejected,
-    ErrorCode,
-    IdempotencyKeyInFlight,
-    IdempotencyKeyReused,
-    LineError,
-    StaleBalances,
-)
+from inventory import idempotency
+from inventory.errors import AdjustmentRejected, ErrorCode, LineError, StaleBalances
 from inventory.locking import BalanceKey, LockedBalance, lock_balances
-from inventory.models import MAX_QUANTITY, Adjustment, AdjustmentLine, Balance
+from inventory.models import MAX_QUANTITY, Adjustment, AdjustmentLine, ApiClient, Balance
 from inventory.planning import Effect, LineInput, Op, plan_effects
 from inventory.sql import db_datetime, rows_source, table
 
@@ -45,6 +39,7 @@ def apply_adjustment(
     reason: str = "",
     source: Source,
     actor: AbstractBaseUser | None = None,
+    api_client: ApiClient | None = None,
     idempotency_key: str | None = None,
     fingerprint: str | None = None,
 ) -> Adjustment:
@@ -57,19 +52,19 @@ def apply_adjustment(
 
     With `idempotency_key`, a repeat of the same request (same kind, reason and lines) returns
     the original Adjustment with `replayed = True` and applies nothing; a different request under
-    the same key raises `IdempotencyKeyReused`. Keys are scoped per actor.
+    the same key raises `IdempotencyKeyReused`. Keys are scoped per API client (or per actor).
     """
     if kind not in (Kind.ABSOLUTE, Kind.RELATIVE, Kind.TRANSFER, Kind.STOCKTAKE):
         raise ValueError(f"apply_adjustment does not apply {kind!r} adjustments")
-    scope = f"user:{actor.pk}" if actor is not None else ""
+    scope = idempotency_scope(actor=actor, api_client=api_client)
     if idempotency_key and not fingerprint:
         fingerprint = request_fingerprint(kind=kind, lines=lines, reason=reason)
 
     with transaction.atomic():
         if idempotency_key:
-            previous = _previous_result(scope, idempotency_key, fingerprint)
+            previous = idempotency.claim(scope=scope, key=idempotency_key, fingerprint=fingerprint)
             if previous is not None:
-                return previous
+                return _replayed(previous.adjustment)
         effects, errors = plan_effects(kind, lines)
         # Lines that failed planning are left out, but the rest are still checked against the
         # locked balances, so one refusal reports every failing line.
@@ -81,13 +76,32 @@ def apply_adjustment(
             reason=reason,
             source=source,
             actor=actor,
-            idempotency_scope=scope if idempotency_key else "",
-            idempotency_key=idempotency_key or "",
-            request_fingerprint=fingerprint or "",
+            api_client=api_client,
             created_at=timezone.now(),
         )
         _write(adjustment, changes)
+        if idempotency_key:
+            idempotency.remember(
+                scope=scope, key=idempotency_key, fingerprint=fingerprint, adjustment=adjustment
+            )
     adjustment.replayed = False
+    return adjustment
+
+
+def idempotency_scope(
+    *, actor: AbstractBaseUser | None = None, api_client: ApiClient | None = None
+) -> str:
+    """Whose keys a key is compared with: one client's (or one user's) never meet another's."""
+    if api_client is not None:
+        return f"client:{api_client.pk}"
+    if actor is not None:
+        return f"user:{actor.pk}"
+    return "system"
+
+
+def _replayed(adjustment: Adjustment | None) -> Adjustment:
+    assert adjustment is not None, "a ledger write's idempotency record names its adjustment"
+    adjustment.replayed = True
     return adjustment
 
 
@@ -96,28 +110,6 @@ def request_fingerprint(*, kind: str, lines: Sequence[LineInput], reason: str) -
     rows = [[getattr(line, name) for name in _LINE_FIELDS] for line in lines]
     payload = json.dumps([kind, reason, rows])
     return hashlib.sha256(payload.encode()).hexdigest()
-
-
-def _previous_result(scope: str, key: str, fingerprint: str) -> Adjustment | None:
-    if connection.vendor == "postgresql":
-        # Held until this transaction ends. A second request with the same key, arriving while
-        # the first is still running, is told so at once (409) rather than queueing behind it
-        # and racing it to the unique constraint. SQLite's IMMEDIATE transactions already
-        # serialise writers, so there the first request has always finished.
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT pg_try_advisory_xact_lock(hashtextextended(%s, 0))", [f"{scope}\n{key}"]
-            )
-            (acquired,) = cursor.fetchone()
-        if not acquired:
-            raise IdempotencyKeyInFlight(key)
-    previous = Adjustment.objects.filter(idempotency_scope=scope, idempotency_key=key).first()
-    if previous is None:
-        return None
-    if previous.request_fingerprint != fingerprint:
-        raise IdempotencyKeyReused(key)
-    previous.replayed = True
-    return previous
 
 
 def _check_rules(

@@ -18,6 +18,7 @@ from inventory.models import (
     MAX_QUANTITY,
     Adjustment,
     AdjustmentLine,
+    ApiClient,
     Balance,
     Item,
 )
@@ -643,7 +644,7 @@ def test_adjustment_records_who_what_why_and_when(item, location):
     )
     assert isinstance(stored.transaction_id, UUID)
     assert start <= stored.created_at <= timezone.now()
-    assert stored.idempotency_key == ""
+    assert stored.api_client is None
 
 
 def test_ledger_lines_carry_the_adjustments_created_at(item, location, other_location):
@@ -654,3 +655,24 @@ def test_ledger_lines_carry_the_adjustments_created_at(item, location, other_loc
     stored = Adjustment.objects.get(pk=adjustment.pk)
     assert list(stored.lines.values_list("created_at", flat=True)) == [stored.created_at] * 2
     assert stored.created_at == adjustment.created_at
+
+
+def test_idempotency_keys_of_two_api_clients_never_meet(item, location):
+    first_client = ApiClient.objects.create(name="shop", token_prefix="a", token_hash="x")
+    second_client = ApiClient.objects.create(name="pos", token_prefix="b", token_hash="y")
+
+    first = apply(
+        Kind.RELATIVE, line(item, location, 5), api_client=first_client, idempotency_key="k"
+    )
+    second = apply(
+        Kind.RELATIVE, line(item, location, 5), api_client=second_client, idempotency_key="k"
+    )
+    replay = apply(
+        Kind.RELATIVE, line(item, location, 5), api_client=first_client, idempotency_key="k"
+    )
+
+    assert first.pk != second.pk
+    assert (first.api_client, second.api_client) == (first_client, second_client)
+    assert replay.pk == first.pk
+    assert replay.replayed is True
+    assert Balance.objects.get(item=item, location=location).quantity == 10
