@@ -123,11 +123,26 @@ EMAIL_BACKEND = os.environ.get(
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "stockroom@localhost")
 
 REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["inventory.api.auth.ApiClientAuthentication"],
+    # Deny by default: every view names the scope it needs.
+    "DEFAULT_PERMISSION_CLASSES": ["inventory.api.auth.InventoryScope"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "EXCEPTION_HANDLER": "inventory.api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": None,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Stockroom API",
+    "DESCRIPTION": (
+        "Multi-location stock, wire-compatible with BigCommerce's V3 Inventory API under "
+        "/api/v3: point a BigCommerce client at <host>/api/v3 and give it a Stockroom token."
+    ),
     "VERSION": "3.0.0",
+    "OAS_VERSION": "3.1.0",
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 # Production hardening: on whenever DEBUG is off, so `check --deploy` is clean by default.

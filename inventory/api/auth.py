@@ -1,0 +1,108 @@
+"""API clients: tokens, authentication and BigCommerce-style scopes.
+
+A token is `<prefix>.<secret>`. The prefix finds the client; only a SHA-256 of the secret is
+stored and compared (a fast hash suffices: secrets are 256-bit random, not passwords)."""
+
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+
+from django.utils import timezone
+from rest_framework import authentication, exceptions, permissions
+from rest_framework.request import Request
+
+from inventory.models import ApiClient
+
+Scope = ApiClient.Scope
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def issue_token(client: ApiClient) -> str:
+    """Give `client` a new token and return it. It is shown once: only its hash is kept."""
+    prefix = secrets.token_hex(4)
+    secret = secrets.token_urlsafe(32)
+    client.token_prefix = prefix
+    client.token_hash = _hash(secret)
+    return f"{prefix}.{secret}"
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def client_for_token(token: str) -> ApiClient | None:
+    """The active client whose token this is, or None."""
+    prefix, _, secret = token.strip().partition(".")
+    if not prefix or not secret:
+        return None
+    client = ApiClient.objects.filter(token_prefix=prefix, revoked_at__isnull=True).first()
+    if client is None or not hmac.compare_digest(client.token_hash, _hash(secret)):
+        return None
+    return client
+
+
+class ApiClientAuthentication(authentication.BaseAuthentication):
+    """`X-Auth-Token: <token>` as BigCommerce clients send it, or `Authorization: Bearer <token>`
+    as Ecwid and Zettle clients do. Sets `request.auth` to the ApiClient."""
+
+    def authenticate(self, request: Request) -> tuple[None, ApiClient] | None:
+        token = request.META.get("HTTP_X_AUTH_TOKEN", "")
+        scheme, _, bearer = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+        if not token and scheme.lower() == "bearer":
+            token = bearer
+        if not token:
+            return None
+        client = client_for_token(token)
+        if client is None:
+            raise exceptions.AuthenticationFailed("The token is not valid or has been revoked.")
+        _touch(client)
+        return (None, client)
+
+    def authenticate_header(self, request: Request) -> str:
+        return "X-Auth-Token"  # makes a missing token a 401, not a 403
+
+
+def _touch(client: ApiClient) -> None:
+    # One write a minute per client at most, not one per request.
+    now = timezone.now()
+    if client.last_used_at is None or now - client.last_used_at > LAST_USED_RESOLUTION:
+        ApiClient.objects.filter(pk=client.pk).update(last_used_at=now)
+        client.last_used_at = now
+
+
+def has_scope(client: ApiClient, scope: str) -> bool:
+    """A modify scope implies its read-only one (BigCommerce's rule)."""
+    implied = {Scope.INVENTORY_READ: Scope.INVENTORY, Scope.LOCATIONS_READ: Scope.LOCATIONS}
+    return scope in client.scopes or implied.get(scope) in client.scopes
+
+
+class ScopePermission(permissions.BasePermission):
+    """Reads need `read_scope`, writes need `write_scope`."""
+
+    read_scope: str
+    write_scope: str
+    message = "The token does not have the scope this request needs."
+
+    def has_permission(self, request: Request, view: object) -> bool:
+        client = request.auth
+        if not isinstance(client, ApiClient):
+            return False
+        needed = self.read_scope if request.method in permissions.SAFE_METHODS else self.write_scope
+        return has_scope(client, needed)
+
+
+class InventoryScope(ScopePermission):
+    read_scope = Scope.INVENTORY_READ
+    write_scope = Scope.INVENTORY
+
+
+class LocationsScope(ScopePermission):
+    read_scope = Scope.LOCATIONS_READ
+    write_scope = Scope.LOCATIONS
+
+
+def allowed_location_ids(client: ApiClient) -> set[int] | None:
+    """The locations a client may see and change; None means every location."""
+    ids = set(client.allowed_locations.values_list("id", flat=True))
+    return ids or None

@@ -1,0 +1,3 @@
+"""Routes under /api/v3: BigCommerce's paths, so a BigCommerce client only changes its base URL."""
+
+urlpatterns: list = []
