@@ -1,0 +1,95 @@
+"""Query-string helpers shared by the list endpoints: BigCommerce's `name:in` filters and its
+page/limit pagination with `meta.pagination`."""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+from urllib.parse import urlencode
+
+from rest_framework.request import Request
+
+from inventory.api.errors import Problem
+
+T = TypeVar("T")
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 1000
+
+
+def list_param(request: Request, name: str, cast: Callable[[str], T] = str) -> list[T] | None:
+    """`?sku:in=A,B` as ["A", "B"]; None when the parameter is absent. Bad values → 422."""
+    raw = request.query_params.get(name)
+    if raw is None:
+        return None
+    try:
+        return [cast(part.strip()) for part in raw.split(",") if part.strip()]
+    except ValueError:
+        raise Problem(
+            422, "Invalid query parameter", {name: f"Expected a comma-separated list: {raw!r}."}
+        ) from None
+
+
+def bool_param(request: Request, name: str) -> bool | None:
+    raw = request.query_params.get(name)
+    if raw is None:
+        return None
+    if raw.lower() in {"true", "1"}:
+        return True
+    if raw.lower() in {"false", "0"}:
+        return False
+    raise Problem(422, "Invalid query parameter", {name: "Expected true or false."})
+
+
+def int_param(request: Request, name: str, *, default: int, minimum: int, maximum: int) -> int:
+    raw = request.query_params.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = minimum - 1
+    if not minimum <= value <= maximum:
+        raise Problem(
+            422,
+            "Invalid query parameter",
+            {name: f"Expected a whole number from {minimum} to {maximum}."},
+        )
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    rows: list[Any]
+    meta: dict[str, Any]
+
+
+def paginate(request: Request, rows: Sequence[Any], *, count: int | None = None) -> Page:
+    """One page of `rows` (a queryset or list) by `?page=&limit=`, with BigCommerce's
+    `meta.pagination`. `count`, when known, saves a COUNT query."""
+    limit = int_param(request, "limit", default=DEFAULT_LIMIT, minimum=1, maximum=MAX_LIMIT)
+    page = int_param(request, "page", default=1, minimum=1, maximum=10_000_000)
+    total = len(rows) if isinstance(rows, list) else (count if count is not None else rows.count())
+    page_rows = list(rows[(page - 1) * limit : page * limit])
+    total_pages = max(1, -(-total // limit))
+    links = {"current": _link(request, page, limit)}
+    if page > 1:
+        links["previous"] = _link(request, page - 1, limit)
+    if page < total_pages:
+        links["next"] = _link(request, page + 1, limit)
+    meta = {
+        "pagination": {
+            "total": total,
+            "count": len(page_rows),
+            "per_page": limit,
+            "current_page": page,
+            "total_pages": total_pages,
+            "links": links,
+        }
+    }
+    return Page(page_rows, meta)
+
+
+def _link(request: Request, page: int, limit: int) -> str:
+    params = {
+        key: value for key, value in request.query_params.items() if key not in {"page", "limit"}
+    }
+    return "?" + urlencode({**params, "limit": limit, "page": page}, safe=":,")
