@@ -22,7 +22,7 @@ class LockedBalance:
 
 
 def lock_balances(keys: Iterable[BalanceKey]) -> dict[BalanceKey, LockedBalance]:
-    """Create the missing balance rows (quantity 0), then lock every row for the rest of the
+    """Create the missing balance rows (quantity 0, BigCommerce's default settings), then lock every row for the rest of the
     transaction and return their current values. Must run inside `transaction.atomic()`.
 
     On PostgreSQL rows are locked `FOR NO KEY UPDATE`: it blocks other writers of the balance but
@@ -40,7 +40,7 @@ def lock_balances(keys: Iterable[BalanceKey]) -> dict[BalanceKey, LockedBalance]
             " warning_level, is_in_stock, bin_picking_number, updated_at)"
             f" SELECT v.column1, v.column2, 0, 0, 0, %s, '', %s FROM ({source}) AS v"
             " WHERE true ON CONFLICT (item_id, location_id) DO NOTHING",
-            [False, db_datetime(timezone.now()), *params],
+            [True, db_datetime(timezone.now()), *params],
         )
         lock_clause = " FOR NO KEY UPDATE OF b" if connection.vendor == "postgresql" else ""
         cursor.execute(

@@ -69,7 +69,7 @@ class Balance(models.Model):
         default=0, validators=[MaxValueValidator(MAX_QUANTITY)]
     )
     is_in_stock = models.BooleanField(
-        default=False, help_text="Available for purchase regardless of quantity."
+        default=True, help_text="Available for purchase regardless of quantity (BigCommerce)."
     )
     bin_picking_number = models.CharField(max_length=64, blank=True)
     updated_at = models.DateTimeField(auto_now=True)

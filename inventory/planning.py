@@ -19,8 +19,8 @@ IDENTITY_FIELDS = ("sku", "variant_id", "product_id", "item_id")
 
 @dataclass(frozen=True, slots=True)
 class LineInput:
-    """One line of a batch. Name the item by exactly one of `sku`, `variant_id`, `product_id`
-    (BigCommerce's identities) or `item_id` (ours).
+    """One line of a batch. Name the item by `sku`, `variant_id`, `product_id` (BigCommerce's
+    identities) or `item_id` (ours); when a line gives several, they must name the same item.
 
     - absolute / stocktake: set on-hand at `location_id` to `quantity`;
     - relative: add `quantity` (signed) at `location_id`;
@@ -38,10 +38,14 @@ class LineInput:
     to_location_id: int | None = None
     expected_quantity: int | None = None
 
-    def identity(self) -> tuple[str, str | int] | None:
+    def identities(self) -> list[tuple[str, str | int]]:
         given = [(name, getattr(self, name)) for name in IDENTITY_FIELDS]
-        given = [(name, value) for name, value in given if value is not None]
-        return given[0] if len(given) == 1 else None
+        return [(name, value) for name, value in given if value is not None]
+
+    def identity(self) -> tuple[str, str | int] | None:
+        """The identity the line names its item by first (for messages and error paths)."""
+        given = self.identities()
+        return given[0] if given else None
 
 
 class Op(Enum):
@@ -239,17 +243,25 @@ class _ItemIndex:
                 self.product_tracked_by_variant.add(item.product_id)
 
     def resolve(self, index: int, line: LineInput) -> tuple[ItemRef | None, LineError | None]:
-        identity = line.identity()
-        if identity is None:
-            given = [name for name in IDENTITY_FIELDS if getattr(line, name) is not None]
-            code = ErrorCode.AMBIGUOUS_IDENTITY if given else ErrorCode.MISSING_IDENTITY
-            message = (
-                f"Name the item by one of sku, variant_id or product_id, not {' and '.join(given)}."
-                if given
-                else "Name the item by one of sku, variant_id or product_id."
-            )
-            return None, LineError(index, "sku", code, message)
-        name, value = identity
+        given = line.identities()
+        if not given:
+            message = "Name the item by one of sku, variant_id or product_id."
+            return None, LineError(index, "sku", ErrorCode.MISSING_IDENTITY, message)
+        found = []
+        for name, value in given:
+            item, error = self._resolve_one(index, name, value)
+            if error is not None:
+                return None, error
+            found.append(item)
+        if len({item.pk for item in found}) > 1:
+            names = " and ".join(f"{name} {value}" for name, value in given)
+            message = f"{names} name different items."
+            return None, LineError(index, given[0][0], ErrorCode.AMBIGUOUS_IDENTITY, message)
+        return found[0], None
+
+    def _resolve_one(
+        self, index: int, name: str, value: str | int
+    ) -> tuple[ItemRef | None, LineError | None]:
         item = self.by[name].get(value)
         if name == "variant_id" and item is not None and item.tracking == Item.Tracking.PRODUCT:
             return None, LineError(

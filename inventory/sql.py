@@ -15,12 +15,16 @@ from typing import Any
 from django.db import connection
 
 
-def rows_source(rows: Sequence[Sequence[int]]) -> tuple[str, list[Any]]:
-    """A `SELECT` yielding `rows` (integers, equal width) as columns column1…columnN, in order."""
+def rows_source(
+    rows: Sequence[Sequence[Any]], types: Sequence[str] | None = None
+) -> tuple[str, list[Any]]:
+    """A `SELECT` yielding `rows` as columns column1…columnN, in order. Every column is a
+    bigint unless `types` names its PostgreSQL type (boolean, text); None is NULL."""
     width = len(rows[0])
+    types = types or ["bigint"] * width
     names = [f"column{n}" for n in range(1, width + 1)]
     if connection.vendor == "postgresql":
-        arrays = ", ".join(["%s::bigint[]"] * width)
+        arrays = ", ".join(f"%s::{sql_type}[]" for sql_type in types)
         sql = f"SELECT * FROM unnest({arrays}) AS v({', '.join(names)})"
         return sql, [[row[n] for row in rows] for n in range(width)]
     columns = ", ".join(f"json_extract(value, '$[{n}]') AS {name}" for n, name in enumerate(names))

@@ -362,13 +362,26 @@ def test_line_without_identity_is_refused(location):
     assert errors_of(error) == [(0, "sku", ErrorCode.MISSING_IDENTITY)]
 
 
-def test_line_with_two_identities_is_refused_even_when_they_agree(item, location):
+def test_line_naming_its_item_twice_applies_when_the_names_agree(item, location):
+    # BigCommerce's own example sends sku and variant_id together.
+    apply(
+        Kind.ABSOLUTE,
+        LineInput(location_id=location.pk, sku=item.sku, variant_id=item.variant_id, quantity=4),
+    )
+
+    assert on_hand(item, location) == 4
+
+
+def test_line_naming_two_different_items_is_refused(item, location):
+    other = ItemFactory()
+
     error = refused(
         Kind.ABSOLUTE,
-        LineInput(location_id=location.pk, sku=item.sku, variant_id=item.variant_id, quantity=1),
+        LineInput(location_id=location.pk, sku=item.sku, variant_id=other.variant_id, quantity=1),
     )
 
     assert errors_of(error) == [(0, "sku", ErrorCode.AMBIGUOUS_IDENTITY)]
+    assert "name different items" in error.message
 
 
 # --- batches -----------------------------------------------------------------------------------
