@@ -45,3 +45,12 @@ def on_hand(*, location_id: int, item_ids: Iterable[int]) -> dict[int, int]:
         )
     )
     return {item_id: found.get(item_id, 0) for item_id in item_ids}
+
+
+def balances_at(
+    *, item_ids: Iterable[int], location_ids: Iterable[int]
+) -> dict[tuple[int, int], Balance]:
+    """The existing balances of some items at some locations, keyed (item_id, location_id), in
+    one query. A missing key means quantity 0 with default settings."""
+    rows = Balance.objects.filter(item_id__in=list(item_ids), location_id__in=list(location_ids))
+    return {(balance.item_id, balance.location_id): balance for balance in rows}

@@ -43,11 +43,16 @@ def problem_response(
     return Response(body, status=status_code, headers=headers, content_type=PROBLEM_CONTENT_TYPE)
 
 
-def line_errors(errors: Iterable[LineError], *, prefix: str = "items") -> dict[str, str]:
-    """`items.3.sku: message`; errors about the batch as a whole go under `prefix` itself."""
+def line_errors(
+    errors: Iterable[LineError], *, prefix: str = "items", rename: dict[str, str] | None = None
+) -> dict[str, str]:
+    """`items.3.sku: message`; errors about the batch as a whole go under `prefix` itself.
+    `rename` maps the service's field names to the request's (`location_id` → `from_location_id`)."""
+    rename = rename or {}
     keyed: dict[str, str] = {}
     for error in errors:
-        path = prefix if error.index is None else f"{prefix}.{error.index}.{error.field}"
+        field = rename.get(error.field, error.field)
+        path = prefix if error.index is None else f"{prefix}.{error.index}.{field}"
         keyed[path] = f"{keyed[path]} {error.message}" if path in keyed else error.message
     return keyed
 
@@ -59,18 +64,20 @@ def listing_title(messages: list[str]) -> str:
     return "[" + ", ".join(shown) + (f", and {more} more" if more > 0 else "") + "]"
 
 
-def domain_error_response(error: InventoryError, *, prefix: str = "items") -> Response:
+def domain_error_response(
+    error: InventoryError, *, prefix: str = "items", rename: dict[str, str] | None = None
+) -> Response:
     if isinstance(error, StaleBalances):
         return problem_response(
             status.HTTP_409_CONFLICT,
             "Stock changed since it was read: " + listing_title([e.message for e in error.errors]),
-            line_errors(error.errors, prefix=prefix),
+            line_errors(error.errors, prefix=prefix, rename=rename),
         )
     if isinstance(error, AdjustmentRejected):
         return problem_response(
             status.HTTP_422_UNPROCESSABLE_ENTITY,
             listing_title([e.message for e in error.errors]),
-            line_errors(error.errors, prefix=prefix),
+            line_errors(error.errors, prefix=prefix, rename=rename),
         )
     if isinstance(error, IdempotencyKeyInFlight):
         return problem_response(status.HTTP_409_CONFLICT, error.message)

@@ -618,7 +618,11 @@ def test_new_balance_row_has_default_settings(item, location):
     apply(Kind.RELATIVE, line(item, location, 3))
 
     balance = Balance.objects.get(item=item, location=location)
-    assert (balance.safety_stock, balance.warning_level, balance.is_in_stock) == (0, 0, False)
+    assert (balance.safety_stock, balance.warning_level, balance.is_in_stock) == (
+        0,
+        0,
+        True,
+    )  # BigCommerce: in stock by default
     assert balance.bin_picking_number == ""
 
 

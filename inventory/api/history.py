@@ -1,0 +1,194 @@
+"""Stock history through the API (ours): ledger lines newest first, with cursor pagination that
+costs the same on page 1 and page 10,000 (keyset on the line id, never OFFSET), and one
+transaction with all its lines."""
+
+import base64
+import binascii
+from datetime import datetime
+from urllib.parse import urlencode
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from inventory.api.adjustments import ERRORS
+from inventory.api.auth import InventoryScope, allowed_location_ids
+from inventory.api.errors import Problem
+from inventory.api.query import int_param, list_param
+from inventory.api.schemas import AdjustmentDetailResponse, HistoryResponse, ProblemResponse
+from inventory.api.stock import identity
+from inventory.models import Adjustment, AdjustmentLine, Item
+
+MAX_LIMIT = 1000
+
+
+def encode_cursor(line_id: int) -> str:
+    return base64.urlsafe_b64encode(str(line_id).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        return int(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode())
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        raise Problem(
+            422, "Invalid query parameter", {"after": "Not a cursor from this API."}
+        ) from None
+
+
+def datetime_param(request: Request, name: str) -> datetime | None:
+    raw = request.query_params.get(name)
+    if raw is None:
+        return None
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        value = None
+    if value is None or value.tzinfo is None:
+        raise Problem(
+            422, "Invalid query parameter", {name: "Expected an ISO 8601 time with a UTC offset."}
+        )
+    return value
+
+
+def who(adjustment: Adjustment) -> dict:
+    return {
+        "user": adjustment.actor.get_username() if adjustment.actor else None,
+        "api_client": adjustment.api_client.name if adjustment.api_client else None,
+    }
+
+
+class AdjustmentHistoryApi(APIView):
+    permission_classes = [InventoryScope]
+
+    @extend_schema(
+        operation_id="adjustment_history",
+        summary="Stock history: every change, newest first",
+        parameters=[
+            OpenApiParameter("location_id:in", str, description="Comma-separated location ids."),
+            OpenApiParameter("sku:in", str, description="Comma-separated SKUs."),
+            OpenApiParameter(
+                "kind:in", str, description="absolute, relative, transfer, stocktake, settings."
+            ),
+            OpenApiParameter(
+                "source:in", str, description="api, admin, stocktake, import, system."
+            ),
+            OpenApiParameter("created_at:min", str, description="ISO 8601 time, inclusive."),
+            OpenApiParameter("created_at:max", str, description="ISO 8601 time, exclusive."),
+            OpenApiParameter(
+                "after", str, description="meta.cursor_pagination.end_cursor of the previous page."
+            ),
+            OpenApiParameter("limit", int, description="Lines per page, 1 to 1000 (default 50)."),
+        ],
+        responses={200: HistoryResponse, **ERRORS},
+        tags=["History"],
+    )
+    def get(self, request: Request) -> Response:
+        limit = int_param(request, "limit", default=50, minimum=1, maximum=MAX_LIMIT)
+        lines = self.filtered(request).order_by("-id")
+        if (after := request.query_params.get("after")) is not None:
+            lines = lines.filter(id__lt=decode_cursor(after))
+        page = list(lines[: limit + 1])
+        has_more = len(page) > limit
+        page = page[:limit]
+        end_cursor = encode_cursor(page[-1].pk) if page else None
+        links = {}
+        if has_more and end_cursor:
+            params = {k: v for k, v in request.query_params.items() if k != "after"}
+            links["next"] = "?" + urlencode({**params, "after": end_cursor}, safe=":,")
+        data = [
+            {
+                "id": line.pk,
+                "transaction_id": str(line.adjustment.transaction_id),
+                "kind": line.adjustment.kind,
+                "source": line.adjustment.source,
+                "reason": line.adjustment.reason,
+                "created_at": line.created_at,
+                **who(line.adjustment),
+                "location_id": line.location_id,
+                "identity": identity(line.item),
+                "quantity_before": line.quantity_before,
+                "quantity_after": line.quantity_after,
+                "delta": line.delta,
+            }
+            for line in page
+        ]
+        meta = {
+            "cursor_pagination": {
+                "count": len(data),
+                "per_page": limit,
+                "end_cursor": end_cursor,
+                "links": links,
+            }
+        }
+        return Response({"data": data, "meta": meta})
+
+    def filtered(self, request: Request):
+        lines = AdjustmentLine.objects.select_related(
+            "adjustment__actor", "adjustment__api_client", "item"
+        )
+        allowed = allowed_location_ids(request.auth)
+        if allowed is not None:
+            lines = lines.filter(location_id__in=allowed)
+        if (location_ids := list_param(request, "location_id:in", int)) is not None:
+            lines = lines.filter(location_id__in=location_ids)
+        if (skus := list_param(request, "sku:in")) is not None:
+            # Item ids first: the ledger is then read through its (item, location, id) index.
+            item_ids = list(Item.objects.filter(sku__in=skus).values_list("pk", flat=True))
+            lines = lines.filter(item_id__in=item_ids)
+        if (kinds := list_param(request, "kind:in")) is not None:
+            lines = lines.filter(adjustment__kind__in=kinds)
+        if (sources := list_param(request, "source:in")) is not None:
+            lines = lines.filter(adjustment__source__in=sources)
+        if (since := datetime_param(request, "created_at:min")) is not None:
+            lines = lines.filter(created_at__gte=since)
+        if (until := datetime_param(request, "created_at:max")) is not None:
+            lines = lines.filter(created_at__lt=until)
+        return lines
+
+
+class AdjustmentDetailApi(APIView):
+    permission_classes = [InventoryScope]
+
+    @extend_schema(
+        operation_id="adjustment_detail",
+        summary="One transaction with all its lines",
+        responses={200: AdjustmentDetailResponse, 404: ProblemResponse, **ERRORS},
+        tags=["History"],
+    )
+    def get(self, request: Request, transaction_id) -> Response:
+        adjustment = (
+            Adjustment.objects.select_related("actor", "api_client")
+            .filter(transaction_id=transaction_id)
+            .first()
+        )
+        lines = (
+            AdjustmentLine.objects.filter(adjustment=adjustment)
+            .select_related("item")
+            .order_by("id")
+        )
+        allowed = allowed_location_ids(request.auth)
+        if allowed is not None:
+            lines = lines.filter(location_id__in=allowed)
+        lines = list(lines)
+        if adjustment is None or (allowed is not None and not lines):
+            raise Problem(404, f"Transaction {transaction_id} not found.")
+        data = {
+            "transaction_id": str(adjustment.transaction_id),
+            "kind": adjustment.kind,
+            "source": adjustment.source,
+            "reason": adjustment.reason,
+            "created_at": adjustment.created_at,
+            **who(adjustment),
+            "lines": [
+                {
+                    "location_id": line.location_id,
+                    "identity": identity(line.item),
+                    "quantity_before": line.quantity_before,
+                    "quantity_after": line.quantity_after,
+                    "delta": line.delta,
+                }
+                for line in lines
+            ],
+        }
+        return Response({"data": data})
