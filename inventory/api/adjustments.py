@@ -28,7 +28,11 @@ IDEMPOTENCY_KEY = OpenApiParameter(
     "applies nothing; the same key with another body is refused (422); while the first request "
     "runs, a retry gets 409. Keys are kept at least 24 hours, per API client.",
 )
-ERRORS = dict.fromkeys((401, 403, 409, 413, 415, 422, 429), ProblemResponse)
+# Errors are application/problem+json (BigCommerce's ErrorResponse shape).
+ERRORS = {
+    (code, "application/problem+json"): ProblemResponse
+    for code in (400, 401, 403, 409, 413, 415, 422, 429)
+}
 
 
 def check_locations(client: ApiClient, located: Iterable[tuple[str, int]]) -> None:

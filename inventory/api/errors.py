@@ -8,6 +8,8 @@ from collections.abc import Iterable
 import pydantic
 from django.core.exceptions import RequestDataTooBig
 from django.db import InterfaceError, OperationalError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.defaults import page_not_found
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -152,3 +154,11 @@ def _flatten(detail: object, path: str = "") -> dict[str, str]:
             flat.update(_flatten(value, f"{path}.{index}" if path else str(index)))
         return flat
     return {path or "body": str(detail)}
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Django's handler404: API paths that match no route answer problem+json too."""
+    if not request.path.startswith("/api/"):
+        return page_not_found(request, exception)
+    body = {"status": 404, "title": "Not found.", "type": PROBLEM_TYPE, "errors": {}}
+    return JsonResponse(body, status=404, content_type=PROBLEM_CONTENT_TYPE)

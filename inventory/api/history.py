@@ -7,6 +7,7 @@ import binascii
 from datetime import datetime
 from urllib.parse import urlencode
 
+from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -15,7 +16,7 @@ from rest_framework.views import APIView
 from inventory.api.adjustments import ERRORS
 from inventory.api.auth import InventoryScope, allowed_location_ids
 from inventory.api.errors import Problem
-from inventory.api.query import int_param, list_param
+from inventory.api.query import id_list_parameter, int_param, list_param, text_list_parameter
 from inventory.api.schemas import AdjustmentDetailResponse, HistoryResponse, ProblemResponse
 from inventory.api.stock import identity
 from inventory.models import Adjustment, AdjustmentLine, Item
@@ -41,8 +42,8 @@ def datetime_param(request: Request, name: str) -> datetime | None:
     if raw is None:
         return None
     try:
-        value = datetime.fromisoformat(raw)
-    except ValueError:
+        value = parse_datetime(raw.upper())  # RFC 3339 allows a lower-case t and z
+    except ValueError:  # well-formed but impossible, e.g. month 13
         value = None
     if value is None or value.tzinfo is None:
         raise Problem(
@@ -65,20 +66,30 @@ class AdjustmentHistoryApi(APIView):
         operation_id="adjustment_history",
         summary="Stock history: every change, newest first",
         parameters=[
-            OpenApiParameter("location_id:in", str, description="Comma-separated location ids."),
-            OpenApiParameter("sku:in", str, description="Comma-separated SKUs."),
+            id_list_parameter("location_id:in", "Comma-separated location ids."),
+            text_list_parameter("sku:in", "Comma-separated SKUs."),
+            text_list_parameter("kind:in", "absolute, relative, transfer, stocktake, settings."),
+            text_list_parameter("source:in", "api, admin, stocktake, import, system."),
             OpenApiParameter(
-                "kind:in", str, description="absolute, relative, transfer, stocktake, settings."
+                "created_at:min",
+                {"type": "string", "format": "date-time"},
+                description="ISO 8601 time with offset, inclusive.",
             ),
             OpenApiParameter(
-                "source:in", str, description="api, admin, stocktake, import, system."
+                "created_at:max",
+                {"type": "string", "format": "date-time"},
+                description="ISO 8601 time with offset, exclusive.",
             ),
-            OpenApiParameter("created_at:min", str, description="ISO 8601 time, inclusive."),
-            OpenApiParameter("created_at:max", str, description="ISO 8601 time, exclusive."),
             OpenApiParameter(
-                "after", str, description="meta.cursor_pagination.end_cursor of the previous page."
+                "after",
+                {"type": "string", "pattern": "^[A-Za-z0-9_-]*$", "maxLength": 40},
+                description="meta.cursor_pagination.end_cursor of the previous page.",
             ),
-            OpenApiParameter("limit", int, description="Lines per page, 1 to 1000 (default 50)."),
+            OpenApiParameter(
+                "limit",
+                {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
+                description="Lines per page (default 50).",
+            ),
         ],
         responses={200: HistoryResponse, **ERRORS},
         tags=["History"],
@@ -86,7 +97,7 @@ class AdjustmentHistoryApi(APIView):
     def get(self, request: Request) -> Response:
         limit = int_param(request, "limit", default=50, minimum=1, maximum=MAX_LIMIT)
         lines = self.filtered(request).order_by("-id")
-        if (after := request.query_params.get("after")) is not None:
+        if after := request.query_params.get("after"):
             lines = lines.filter(id__lt=decode_cursor(after))
         page = list(lines[: limit + 1])
         has_more = len(page) > limit
@@ -153,7 +164,11 @@ class AdjustmentDetailApi(APIView):
     @extend_schema(
         operation_id="adjustment_detail",
         summary="One transaction with all its lines",
-        responses={200: AdjustmentDetailResponse, 404: ProblemResponse, **ERRORS},
+        responses={
+            200: AdjustmentDetailResponse,
+            (404, "application/problem+json"): ProblemResponse,
+            **ERRORS,
+        },
         tags=["History"],
     )
     def get(self, request: Request, transaction_id) -> Response:

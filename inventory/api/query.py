@@ -1,11 +1,13 @@
 """Query-string helpers shared by the list endpoints: BigCommerce's `name:in` filters and its
 page/limit pagination with `meta.pagination`."""
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework.request import Request
 
 from inventory.api.errors import Problem
@@ -14,18 +16,48 @@ T = TypeVar("T")
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 1000
 
+# OpenAPI descriptions of these parameters, so generated clients (and schemathesis) send what
+# the parsers accept.
+ID_PATTERN = re.compile(r"[0-9]{1,9}(,[0-9]{1,9})*")  # nine digits always fit an int32
+MAX_TEXT_LIST = 10_000
+ID_LIST = {"type": "string", "pattern": f"^({ID_PATTERN.pattern})?$"}
+TEXT_LIST = {"type": "string", "maxLength": MAX_TEXT_LIST}
+
+
+def id_list_parameter(name: str, description: str) -> OpenApiParameter:
+    return OpenApiParameter(name, ID_LIST, description=description)
+
+
+def text_list_parameter(name: str, description: str) -> OpenApiParameter:
+    return OpenApiParameter(name, TEXT_LIST, description=description)
+
+
+def bool_parameter(name: str, description: str) -> OpenApiParameter:
+    return OpenApiParameter(name, {"type": "boolean"}, description=description)
+
+
+PAGE_PARAMETERS = [
+    OpenApiParameter(
+        "page", {"type": "integer", "minimum": 1, "maximum": 10_000_000}, description="Page number."
+    ),
+    OpenApiParameter(
+        "limit",
+        {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
+        description=f"Items per page (default {DEFAULT_LIMIT}).",
+    ),
+]
+
 
 def list_param(request: Request, name: str, cast: Callable[[str], T] = str) -> list[T] | None:
-    """`?sku:in=A,B` as ["A", "B"]; None when the parameter is absent. Bad values → 422."""
+    """`?sku:in=A,B` as ["A", "B"] (`cast` to int: ids); None when absent or empty. What the
+    OpenAPI document does not allow (ID_LIST, TEXT_LIST) is refused with 422."""
     raw = request.query_params.get(name)
-    if raw is None:
+    if not raw:
         return None
-    try:
-        return [cast(part.strip()) for part in raw.split(",") if part.strip()]
-    except ValueError:
-        raise Problem(
-            422, "Invalid query parameter", {name: f"Expected a comma-separated list: {raw!r}."}
-        ) from None
+    valid = ID_PATTERN.fullmatch(raw) if cast is int else len(raw) <= MAX_TEXT_LIST
+    if not valid:
+        raise Problem(422, "Invalid query parameter", {name: "Expected a comma-separated list."})
+    return [cast(part) for part in raw.split(",") if part]
 
 
 def bool_param(request: Request, name: str) -> bool | None:

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_
 from inventory.models import MAX_BATCH_LINES, MAX_QUANTITY
 
 Quantity = Annotated[StrictInt, Field(ge=-MAX_QUANTITY, le=MAX_QUANTITY)]
-Id = Annotated[StrictInt, Field(ge=0, le=2**63 - 1)]
+Id = Annotated[StrictInt, Field(ge=0, le=2_147_483_647)]  # BigCommerce ids are int32
 
 
 class ProblemResponse(BaseModel):
@@ -32,7 +32,16 @@ class Identity(BaseModel):
     """One of `sku`, `variant_id` or `product_id` names the item (several may be sent if they
     agree). A `variant_id` or `product_id` of 0 means none, as BigCommerce clients send it."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(
+        extra="ignore",
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["sku"]},
+                {"required": ["variant_id"]},
+                {"required": ["product_id"]},
+            ]
+        },
+    )
 
     sku: str | None = Field(default=None, min_length=1, max_length=255)
     variant_id: Id | None = None

@@ -1,7 +1,7 @@
 """Reading stock (BigCommerce's GET inventory items, all locations or one) and updating one
 location's settings. A balance that was never written reads as 0 with BigCommerce's defaults."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -9,7 +9,13 @@ from rest_framework.views import APIView
 from inventory.api.adjustments import ERRORS, IDEMPOTENCY_KEY
 from inventory.api.auth import InventoryScope, allowed_location_ids
 from inventory.api.errors import Problem, domain_error_response
-from inventory.api.query import list_param, paginate
+from inventory.api.query import (
+    PAGE_PARAMETERS,
+    id_list_parameter,
+    list_param,
+    paginate,
+    text_list_parameter,
+)
 from inventory.api.schemas import (
     InventoryItemsResponse,
     LocationItemsResponse,
@@ -24,14 +30,10 @@ from inventory.services import SettingsInput, update_settings
 from locations.models import Location
 
 DEFAULT_SETTINGS = Balance(quantity=0)  # an unsaved row: the model's defaults
-PAGE = [
-    OpenApiParameter("page", int, description="Page number, from 1."),
-    OpenApiParameter("limit", int, description="Items per page, 1 to 1000 (default 50)."),
-]
 ITEM_FILTERS = [
-    OpenApiParameter("sku:in", str, description="Comma-separated SKUs."),
-    OpenApiParameter("variant_id:in", str, description="Comma-separated variant ids."),
-    OpenApiParameter("product_id:in", str, description="Comma-separated product ids."),
+    text_list_parameter("sku:in", "Comma-separated SKUs."),
+    id_list_parameter("variant_id:in", "Comma-separated variant ids."),
+    id_list_parameter("product_id:in", "Comma-separated product ids."),
 ]
 SETTING_NAMES = ("safety_stock", "is_in_stock", "warning_level", "bin_picking_number")
 NO_SETTING = "At least one setting must be specified: warning_level, is_in_stock or safety_stock"
@@ -83,11 +85,9 @@ class InventoryItemsApi(APIView):
         summary="Stock and settings of items at every location",
         parameters=[
             *ITEM_FILTERS,
-            OpenApiParameter("location_id:in", str, description="Comma-separated location ids."),
-            OpenApiParameter(
-                "location_code:in", str, description="Comma-separated location codes."
-            ),
-            *PAGE,
+            id_list_parameter("location_id:in", "Comma-separated location ids."),
+            text_list_parameter("location_code:in", "Comma-separated location codes."),
+            *PAGE_PARAMETERS,
         ],
         responses={200: InventoryItemsResponse, **ERRORS},
         tags=["Stock"],
@@ -135,8 +135,12 @@ class LocationItemsApi(APIView):
     @extend_schema(
         operation_id="location_items",
         summary="Stock and settings of items at one location",
-        parameters=[*ITEM_FILTERS, *PAGE],
-        responses={200: LocationItemsResponse, 404: ProblemResponse, **ERRORS},
+        parameters=[*ITEM_FILTERS, *PAGE_PARAMETERS],
+        responses={
+            200: LocationItemsResponse,
+            (404, "application/problem+json"): ProblemResponse,
+            **ERRORS,
+        },
         tags=["Stock"],
     )
     def get(self, request: Request, location_id: int) -> Response:
@@ -159,7 +163,11 @@ class LocationItemsApi(APIView):
         "quantities never change here.",
         request=SettingsRequest,
         parameters=[IDEMPOTENCY_KEY],
-        responses={200: TransactionResponse, 404: ProblemResponse, **ERRORS},
+        responses={
+            200: TransactionResponse,
+            (404, "application/problem+json"): ProblemResponse,
+            **ERRORS,
+        },
         tags=["Stock"],
     )
     def put(self, request: Request, location_id: int) -> Response:
