@@ -388,3 +388,6 @@ def _search_history(queryset: QuerySet, term: str, *, prefix: str) -> QuerySet:
     return queryset.filter(
         pk__in=AdjustmentLine.objects.filter(item__in=item_ids).values("adjustment_id")
     )
+
+
+from inventory.admin_api_clients import ApiClientAdmin  # noqa: E402,F401

@@ -48,6 +48,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # First, so an oversized API body is refused before anything reads it.
+    "inventory.api.middleware.ApiBodyLimitMiddleware",
+    "inventory.api.middleware.RateLimitHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -113,9 +116,26 @@ WHITENOISE_USE_FINDERS = not STATIC_ROOT.exists()
 
 LOGIN_URL = "admin:login"
 
-CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-}
+
+def cache_from_url(url: str) -> dict[str, str]:
+    """`CACHE_URL` as a CACHES entry: `locmem://` (one process only), `redis://host:port/db`
+    (shared by every process: use it whenever more than one process serves the API, or each
+    keeps its own rate-limit counts), `db://tablename` (after `manage.py createcachetable`)."""
+    scheme, separator, rest = url.partition("://")
+    if not separator:
+        raise ImproperlyConfigured(f"CACHE_URL must look like scheme://…, not {url!r}.")
+    if scheme == "locmem":
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": rest}
+    if scheme in {"redis", "rediss", "unix"}:
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    if scheme == "db" and rest:
+        return {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": rest}
+    raise ImproperlyConfigured(
+        f"CACHE_URL {url!r}: expected locmem://, redis://host:port/db or db://tablename."
+    )
+
+
+CACHES = {"default": cache_from_url(os.environ.get("CACHE_URL", "locmem://"))}
 
 EMAIL_BACKEND = os.environ.get(
     "DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
@@ -126,12 +146,20 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["inventory.api.auth.ApiClientAuthentication"],
     # Deny by default: every view names the scope it needs.
     "DEFAULT_PERMISSION_CLASSES": ["inventory.api.auth.InventoryScope"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["inventory.api.parsers.JSONWithoutNulParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "EXCEPTION_HANDLER": "inventory.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": ["inventory.api.throttling.ApiClientRateThrottle"],
 }
+# Per API client, a fixed window like BigCommerce's (450 requests per 30 s on its standard plans).
+API_RATE_LIMIT_REQUESTS = int(os.environ.get("API_RATE_LIMIT_REQUESTS", "450"))
+API_RATE_LIMIT_WINDOW_SECONDS = int(os.environ.get("API_RATE_LIMIT_WINDOW_SECONDS", "30"))
+# A 2000-line batch is about 200 kB; anything far bigger is refused (413) before it is read.
+API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", str(5 * 1024 * 1024)))
+# Django's own limit for bodies read through request.body / request.POST, kept the same.
+DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
 SPECTACULAR_SETTINGS = {
     "TITLE": "Stockroom API",
     "DESCRIPTION": (
@@ -142,7 +170,6 @@ SPECTACULAR_SETTINGS = {
     "OAS_VERSION": "3.1.0",
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
-    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 # Production hardening: on whenever DEBUG is off, so `check --deploy` is clean by default.

@@ -4,7 +4,7 @@ transaction with all its lines."""
 
 import base64
 import binascii
-from datetime import datetime
+from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from django.utils.dateparse import parse_datetime
@@ -38,14 +38,16 @@ def decode_cursor(cursor: str) -> int:
 
 
 def datetime_param(request: Request, name: str) -> datetime | None:
+    """An ISO 8601 time with an offset, as UTC (PostgreSQL refuses offsets beyond ±15:59)."""
     raw = request.query_params.get(name)
     if raw is None:
         return None
     try:
         value = parse_datetime(raw.upper())  # RFC 3339 allows a lower-case t and z
-    except ValueError:  # well-formed but impossible, e.g. month 13
+        value = value.astimezone(UTC) if value and value.tzinfo else None
+    except (ValueError, OverflowError):  # impossible dates, or ones UTC pushes off the calendar
         value = None
-    if value is None or value.tzinfo is None:
+    if value is None:
         raise Problem(
             422, "Invalid query parameter", {name: "Expected an ISO 8601 time with a UTC offset."}
         )

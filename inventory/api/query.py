@@ -54,7 +54,12 @@ def list_param(request: Request, name: str, cast: Callable[[str], T] = str) -> l
     raw = request.query_params.get(name)
     if not raw:
         return None
-    valid = ID_PATTERN.fullmatch(raw) if cast is int else len(raw) <= MAX_TEXT_LIST
+    # NUL: PostgreSQL cannot compare text containing it.
+    valid = (
+        ID_PATTERN.fullmatch(raw)
+        if cast is int
+        else len(raw) <= MAX_TEXT_LIST and "\x00" not in raw
+    )
     if not valid:
         raise Problem(422, "Invalid query parameter", {name: "Expected a comma-separated list."})
     return [cast(part) for part in raw.split(",") if part]

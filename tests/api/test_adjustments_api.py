@@ -446,3 +446,15 @@ def test_a_2000_line_batch_costs_the_same_queries_as_one_line(
 
     assert response.status_code == 200
     assert Balance.objects.filter(location=location, quantity=3).count() == 2000
+
+
+def test_nul_characters_are_refused_not_a_500(writer, location):
+    # PostgreSQL cannot store or compare text containing NUL.
+    line = {"location_id": location.pk, "sku": "A\u0000", "quantity": 1}
+    body = json.dumps({"items": [line]})  # json escapes NUL as \u0000
+
+    in_body = writer.generic("PUT", ABSOLUTE, body, content_type="application/json")
+    in_query = writer.get("/api/v3/inventory/items?sku:in=A%00")
+
+    assert_problem(in_body, 400)
+    assert_problem(in_query, 422)

@@ -113,3 +113,20 @@ def test_restricted_client_sees_only_its_locations_history(api, api_client_facto
     assert [row["identity"]["sku"] for row in body["data"]] == ["SOCKS"]
     assert sale.status_code == 404
     assert [line["identity"]["sku"] for line in opening["data"]["lines"]] == ["SOCKS"]
+
+
+@pytest.mark.parametrize(
+    "value", ["9999-12-31T23:00:00-16:00", "0001-01-01T00:00:00+01:00", "2026-13-01T00:00:00Z"]
+)
+def test_times_postgresql_cannot_take_are_422_not_500(reader, history, value):
+    response = reader.get(HISTORY, {"created_at:max": value})
+
+    assert response.status_code == 422
+    assert set(response.json()["errors"]) == {"created_at:max"}
+
+
+def test_any_utc_offset_is_understood(reader, history):
+    since = reader.get(HISTORY, {"created_at:min": "2000-01-01T00:00:00-16:00"}).json()
+    until = reader.get(HISTORY, {"created_at:max": "7207-09-01T12:52:07-16:00"}).json()
+
+    assert len(since["data"]) == len(until["data"]) == 3

@@ -1,0 +1,22 @@
+"""OpenAPI pieces shared by the locations and catalog views: problem+json error responses and
+the Idempotency-Key header (list and page parameters are in inventory.api.query)."""
+
+from drf_spectacular.utils import OpenApiParameter
+
+from inventory.api.errors import PROBLEM_CONTENT_TYPE
+from inventory.api.idempotent import HEADER
+from inventory.api.schemas import ProblemResponse
+
+IDEMPOTENCY_PARAMETER = OpenApiParameter(
+    HEADER,
+    str,
+    OpenApiParameter.HEADER,
+    description="Optional (ours). A retry with the same key and body gets the first answer "
+    "again and changes nothing; the same key with another body is refused (422), and while "
+    "the first request still runs, a retry gets 409.",
+)
+
+
+def problems(*codes: int) -> dict[tuple[int, str], type[ProblemResponse]]:
+    """`responses=` entries: each status answered with application/problem+json."""
+    return {(code, PROBLEM_CONTENT_TYPE): ProblemResponse for code in codes}

@@ -1,0 +1,41 @@
+"""Inventory managers manage API clients (add, change, revoke, view); nobody deletes them."""
+
+from django.contrib.auth.management import create_permissions
+from django.db import migrations
+
+GROUP = "Inventory managers"
+CODENAMES = ["add_apiclient", "change_apiclient", "view_apiclient"]
+
+
+def grant(apps, schema_editor):
+    # Permissions are normally created after all migrations ran (post_migrate); create them
+    # now so the group can hold them on a fresh database.
+    app_config = apps.get_app_config("inventory")
+    app_config.models_module = True
+    create_permissions(app_config, verbosity=0, apps=apps)
+    app_config.models_module = None
+
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    group, _ = Group.objects.get_or_create(name=GROUP)
+    group.permissions.add(
+        *Permission.objects.filter(content_type__app_label="inventory", codename__in=CODENAMES)
+    )
+
+
+def revoke(apps, schema_editor):
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    group = Group.objects.filter(name=GROUP).first()
+    if group is not None:
+        group.permissions.remove(
+            *Permission.objects.filter(content_type__app_label="inventory", codename__in=CODENAMES)
+        )
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("inventory", "0005_balance_in_stock_by_default"),
+    ]
+
+    operations = [migrations.RunPython(grant, revoke)]

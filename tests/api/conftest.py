@@ -1,0 +1,52 @@
+"""Fixtures for API tests: make a client with a token, and a DRF test client that sends it."""
+
+from collections.abc import Callable
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from inventory.api.auth import issue_token
+from inventory.models import ApiClient
+from locations.models import Location
+
+MakeApiClient = Callable[..., tuple[ApiClient, str]]
+MakeApi = Callable[[str | None], APIClient]
+
+
+@pytest.fixture
+def api_client_factory(db) -> MakeApiClient:
+    """`api_client_factory(["store_inventory"], [location])` → (ApiClient, token)."""
+
+    def make(
+        scopes: list[str], locations: list[Location] | None = None, name: str = "partner"
+    ) -> tuple[ApiClient, str]:
+        client = ApiClient(name=name, scopes=list(scopes))
+        token = issue_token(client)
+        client.save()
+        if locations:
+            client.allowed_locations.set(locations)
+        return client, token
+
+    return make
+
+
+@pytest.fixture
+def api() -> MakeApi:
+    """`api(token)` → an APIClient sending `X-Auth-Token: token` (no header when None)."""
+
+    def make(token: str | None = None) -> APIClient:
+        client = APIClient()
+        if token is not None:
+            client.credentials(HTTP_X_AUTH_TOKEN=token)
+        return client
+
+    return make
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    # Rate-limit counters live in the cache; a test must not inherit another's spent quota.
+    cache.clear()
+    yield
+    cache.clear()
