@@ -18,9 +18,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from inventory.errors import InventoryError
-from inventory.jsonrows import json_rows, json_values
 from inventory.models import MAX_BATCH_LINES, Item
-from inventory.sql import db_datetime, table
+from inventory.sql import db_datetime, rows_source, table, values_source
 
 Tracking = Item.Tracking
 OPTIONAL_FIELDS = frozenset({"variant_id", "name", "barcode", "tracking"})
@@ -137,7 +136,7 @@ def upsert_items(*, items: Sequence[ItemInput]) -> list[Item]:
         existing = {
             sku: _Stored(pk, *values)
             for pk, sku, *values in Item.objects.select_for_update(no_key=True)
-            .filter(sku__in=json_values(skus, "text"))
+            .filter(sku__in=values_source(skus, "text"))
             .order_by("pk")
             .values_list("pk", "sku", *WRITTEN_FIELDS)
         }
@@ -153,7 +152,7 @@ def upsert_items(*, items: Sequence[ItemInput]) -> list[Item]:
             raise CatalogConflict() from exc
         stored = {
             item.sku: item
-            for item in Item.objects.filter(sku__in=json_values(skus, "text")).only(
+            for item in Item.objects.filter(sku__in=values_source(skus, "text")).only(
                 "sku", *WRITTEN_FIELDS, "uuid"
             )
         }
@@ -228,11 +227,11 @@ def _taken_errors(rows: list[_Row]) -> list[CatalogError]:
         for name, value, _ in _unique_values(row):
             wanted[name].add(value)
     query = (
-        Q(barcode__in=json_values(sorted(wanted["barcode"]), "text"))
-        | Q(variant_id__in=json_values(sorted(wanted["variant_id"]), "bigint"))
+        Q(barcode__in=values_source(sorted(wanted["barcode"]), "text"))
+        | Q(variant_id__in=values_source(sorted(wanted["variant_id"]), "bigint"))
         | Q(
             tracking=Tracking.PRODUCT,
-            product_id__in=json_values(sorted(wanted["product_id"]), "bigint"),
+            product_id__in=values_source(sorted(wanted["product_id"]), "bigint"),
         )
     )
     holders: dict[tuple[str, object], str] = {}
@@ -269,7 +268,7 @@ def _uuid(value: uuid.UUID) -> str:
 def _insert(rows: list[_Row], now) -> None:
     if not rows:
         return
-    source, params = json_rows(
+    source, params = rows_source(
         [(row.sku, *row.values(), _uuid(uuid.uuid4())) for row in rows],
         ["text", "bigint", "bigint", "text", "text", "text", "uuid"],
     )
@@ -286,7 +285,7 @@ def _insert(rows: list[_Row], now) -> None:
 def _update(rows: list[_Row], now) -> None:
     if not rows:
         return
-    source, params = json_rows(
+    source, params = rows_source(
         [(row.existing.pk, *row.values()) for row in rows],  # type: ignore[union-attr]
         ["bigint", "bigint", "bigint", "text", "text", "text"],
     )

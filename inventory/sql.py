@@ -1,10 +1,11 @@
 """Helpers for set-based SQL that runs on PostgreSQL and SQLite.
 
-A whole batch travels as a handful of parameters: one array per column on PostgreSQL (`unnest`),
-one JSON document on SQLite (`json_each`). So neither the number of statements nor the number of
-parameters grows with the batch. (Django's bulk_create splits batches to fit SQLite's 999-parameter
-limit, and thousands of `%s` placeholders cost more to convert than the database work itself.)
-Either way the rows come out as a subquery with columns column1, column2, …
+A whole batch travels as ONE parameter, a JSON document, so neither the number of statements nor
+the number of parameters grows with the batch. (Django's bulk_create splits batches to fit
+SQLite's 999-parameter limit; thousands of `%s` placeholders cost more to convert than the
+database work itself; and psycopg's client-side binding quotes a Python list element by element,
+while one JSON string is escaped in one go.) The rows come out as a subquery with columns
+column1, column2, … of the given types.
 """
 
 import json
@@ -13,22 +14,39 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connection
+from django.db.models.expressions import RawSQL
+
+SQL_TYPES = frozenset({"bigint", "boolean", "text", "uuid"})
 
 
 def rows_source(
     rows: Sequence[Sequence[Any]], types: Sequence[str] | None = None
 ) -> tuple[str, list[Any]]:
-    """A `SELECT` yielding `rows` as columns column1…columnN, in order. Every column is a
-    bigint unless `types` names its PostgreSQL type (boolean, text); None is NULL."""
-    width = len(rows[0])
-    types = types or ["bigint"] * width
-    names = [f"column{n}" for n in range(1, width + 1)]
+    """A `SELECT` yielding `rows` as columns column1…columnN, in order, and its one parameter.
+    Every column is a bigint unless `types` names its PostgreSQL type; None is NULL."""
+    types = types or ["bigint"] * len(rows[0])
+    if unknown := set(types) - SQL_TYPES:
+        raise ValueError(f"unsupported column types: {sorted(unknown)}")
+    document = json.dumps(rows, separators=(",", ":"))
     if connection.vendor == "postgresql":
-        arrays = ", ".join(f"%s::{sql_type}[]" for sql_type in types)
-        sql = f"SELECT * FROM unnest({arrays}) AS v({', '.join(names)})"
-        return sql, [[row[n] for row in rows] for n in range(width)]
-    columns = ", ".join(f"json_extract(value, '$[{n}]') AS {name}" for n, name in enumerate(names))
-    return f"SELECT {columns} FROM json_each(%s)", [json.dumps(rows)]
+        columns = ", ".join(
+            f"(e.value->>{n})::{sql_type} AS column{n + 1}" for n, sql_type in enumerate(types)
+        )
+        return f"SELECT {columns} FROM jsonb_array_elements(%s::jsonb) AS e(value)", [document]
+    columns = ", ".join(
+        f"json_extract(value, '$[{n}]') AS column{n + 1}" for n in range(len(types))
+    )
+    return f"SELECT {columns} FROM json_each(%s)", [document]
+
+
+def values_source(values: Sequence[Any], sql_type: str) -> RawSQL:
+    """`values` as a one-column subquery, for `field__in=values_source(...)`."""
+    if sql_type not in SQL_TYPES:
+        raise ValueError(f"unsupported type: {sql_type}")
+    document = json.dumps(list(values), separators=(",", ":"))
+    if connection.vendor == "postgresql":
+        return RawSQL(f"SELECT jsonb_array_elements_text(%s::jsonb)::{sql_type}", [document])
+    return RawSQL("SELECT value FROM json_each(%s)", [document])
 
 
 def table(model: Any) -> str:

@@ -3,36 +3,19 @@ validates the body, checks the client's locations, calls the write path and maps
 
 from collections.abc import Iterable, Sequence
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from inventory.api.auth import InventoryScope, allowed_location_ids
 from inventory.api.errors import Problem, domain_error_response
-from inventory.api.schemas import (
-    AdjustmentRequest,
-    ProblemResponse,
-    TransactionResponse,
-    TransferRequest,
-)
+from inventory.api.idempotent import idempotency_key
+from inventory.api.openapi import COMMON_ERRORS, IDEMPOTENCY_PARAMETER
+from inventory.api.schemas import AdjustmentRequest, TransactionResponse, TransferRequest
 from inventory.errors import InventoryError
 from inventory.models import Adjustment, ApiClient
 from inventory.services import LineInput, apply_adjustment
-
-IDEMPOTENCY_KEY = OpenApiParameter(
-    "Idempotency-Key",
-    str,
-    OpenApiParameter.HEADER,
-    description="Optional. A retry with the same key and body returns the first answer and "
-    "applies nothing; the same key with another body is refused (422); while the first request "
-    "runs, a retry gets 409. Keys are kept at least 24 hours, per API client.",
-)
-# Errors are application/problem+json (BigCommerce's ErrorResponse shape).
-ERRORS = {
-    (code, "application/problem+json"): ProblemResponse
-    for code in (400, 401, 403, 409, 413, 415, 422, 429)
-}
 
 
 def check_locations(client: ApiClient, located: Iterable[tuple[str, int]]) -> None:
@@ -68,7 +51,7 @@ def apply_and_answer(
             reason=reason,
             source=Adjustment.Source.API,
             api_client=request.auth,
-            idempotency_key=request.headers.get("Idempotency-Key") or None,
+            idempotency_key=idempotency_key(request),
         )
     except InventoryError as error:
         return domain_error_response(error, rename=rename)
@@ -108,8 +91,8 @@ class AbsoluteAdjustmentApi(AdjustmentApi):
         description="BigCommerce's absolute adjustment: sets on-hand per item and location. "
         "All or nothing, up to 2000 items; the change is visible as soon as this answers.",
         request=AdjustmentRequest,
-        parameters=[IDEMPOTENCY_KEY],
-        responses={200: TransactionResponse, **ERRORS},
+        parameters=[IDEMPOTENCY_PARAMETER],
+        responses={200: TransactionResponse, **COMMON_ERRORS},
         tags=["Adjustments"],
     )
     def put(self, request: Request) -> Response:
@@ -126,8 +109,8 @@ class RelativeAdjustmentApi(AdjustmentApi):
         "location. Refused (422, nothing applied) when on-hand would fall below zero or a "
         "decrease would take it below the safety stock.",
         request=AdjustmentRequest,
-        parameters=[IDEMPOTENCY_KEY],
-        responses={200: TransactionResponse, **ERRORS},
+        parameters=[IDEMPOTENCY_PARAMETER],
+        responses={200: TransactionResponse, **COMMON_ERRORS},
         tags=["Adjustments"],
     )
     def post(self, request: Request) -> Response:
@@ -143,8 +126,8 @@ class TransferApi(APIView):
         description="Ours (Zettle's movements in BigCommerce's style): each item moves a positive "
         "quantity from one location to another, all in one transaction.",
         request=TransferRequest,
-        parameters=[IDEMPOTENCY_KEY],
-        responses={200: TransactionResponse, **ERRORS},
+        parameters=[IDEMPOTENCY_PARAMETER],
+        responses={200: TransactionResponse, **COMMON_ERRORS},
         tags=["Adjustments"],
     )
     def post(self, request: Request) -> Response:

@@ -13,11 +13,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from inventory.api.adjustments import ERRORS
 from inventory.api.auth import InventoryScope, allowed_location_ids
 from inventory.api.errors import Problem
+from inventory.api.openapi import COMMON_ERRORS, problems
 from inventory.api.query import id_list_parameter, int_param, list_param, text_list_parameter
-from inventory.api.schemas import AdjustmentDetailResponse, HistoryResponse, ProblemResponse
+from inventory.api.schemas import AdjustmentDetailResponse, HistoryResponse
 from inventory.api.stock import identity
 from inventory.models import Adjustment, AdjustmentLine, Item
 
@@ -93,7 +93,7 @@ class AdjustmentHistoryApi(APIView):
                 description="Lines per page (default 50).",
             ),
         ],
-        responses={200: HistoryResponse, **ERRORS},
+        responses={200: HistoryResponse, **COMMON_ERRORS},
         tags=["History"],
     )
     def get(self, request: Request) -> Response:
@@ -168,8 +168,8 @@ class AdjustmentDetailApi(APIView):
         summary="One transaction with all its lines",
         responses={
             200: AdjustmentDetailResponse,
-            (404, "application/problem+json"): ProblemResponse,
-            **ERRORS,
+            **problems(404),
+            **COMMON_ERRORS,
         },
         tags=["History"],
     )

@@ -20,3 +20,7 @@ IDEMPOTENCY_PARAMETER = OpenApiParameter(
 def problems(*codes: int) -> dict[tuple[int, str], type[ProblemResponse]]:
     """`responses=` entries: each status answered with application/problem+json."""
     return {(code, PROBLEM_CONTENT_TYPE): ProblemResponse for code in codes}
+
+
+# What any authenticated endpoint may answer besides its own statuses.
+COMMON_ERRORS = problems(400, 401, 403, 409, 413, 415, 422, 429)

@@ -6,9 +6,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from inventory.api.adjustments import ERRORS, IDEMPOTENCY_KEY
 from inventory.api.auth import InventoryScope, allowed_location_ids
 from inventory.api.errors import Problem, domain_error_response
+from inventory.api.idempotent import idempotency_key
+from inventory.api.openapi import COMMON_ERRORS, IDEMPOTENCY_PARAMETER, problems
 from inventory.api.query import (
     PAGE_PARAMETERS,
     id_list_parameter,
@@ -19,7 +20,6 @@ from inventory.api.query import (
 from inventory.api.schemas import (
     InventoryItemsResponse,
     LocationItemsResponse,
-    ProblemResponse,
     SettingsRequest,
     TransactionResponse,
 )
@@ -89,7 +89,7 @@ class InventoryItemsApi(APIView):
             text_list_parameter("location_code:in", "Comma-separated location codes."),
             *PAGE_PARAMETERS,
         ],
-        responses={200: InventoryItemsResponse, **ERRORS},
+        responses={200: InventoryItemsResponse, **COMMON_ERRORS},
         tags=["Stock"],
     )
     def get(self, request: Request) -> Response:
@@ -138,8 +138,8 @@ class LocationItemsApi(APIView):
         parameters=[*ITEM_FILTERS, *PAGE_PARAMETERS],
         responses={
             200: LocationItemsResponse,
-            (404, "application/problem+json"): ProblemResponse,
-            **ERRORS,
+            **problems(404),
+            **COMMON_ERRORS,
         },
         tags=["Stock"],
     )
@@ -162,11 +162,11 @@ class LocationItemsApi(APIView):
         description="BigCommerce's settings update. Settings left out stay as they are; "
         "quantities never change here.",
         request=SettingsRequest,
-        parameters=[IDEMPOTENCY_KEY],
+        parameters=[IDEMPOTENCY_PARAMETER],
         responses={
             200: TransactionResponse,
-            (404, "application/problem+json"): ProblemResponse,
-            **ERRORS,
+            **problems(404),
+            **COMMON_ERRORS,
         },
         tags=["Stock"],
     )
@@ -195,7 +195,7 @@ class LocationItemsApi(APIView):
                 lines=lines,
                 source=Adjustment.Source.API,
                 api_client=request.auth,
-                idempotency_key=request.headers.get("Idempotency-Key") or None,
+                idempotency_key=idempotency_key(request),
             )
         except InventoryError as error:
             rename = {name: f"identity.{name}" for name in ("sku", "variant_id", "product_id")}

@@ -9,7 +9,9 @@ from django.test.utils import CaptureQueriesContext
 from inventory.models import Adjustment, AdjustmentLine, Balance, IdempotencyRecord, Item
 from locations.models import Location
 from tests.api.bigcommerce_schema import assert_matches
-from tests.factories import ItemFactory, set_stock
+from tests.api.problems import assert_problem
+from tests.concurrency import run_together
+from tests.factories import ItemFactory, LocationFactory, set_stock
 
 ABSOLUTE = "/api/v3/inventory/adjustments/absolute"
 RELATIVE = "/api/v3/inventory/adjustments/relative"
@@ -37,15 +39,6 @@ def snapshot():
 def on_hand(item, location) -> int:
     balance = Balance.objects.filter(item=item, location=location).first()
     return balance.quantity if balance else 0
-
-
-def assert_problem(response, status: int) -> dict:
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == "application/problem+json"
-    body = response.json()
-    assert_matches(body, "ErrorResponse")
-    assert body["status"] == status
-    return body
 
 
 def test_seed_example_works_as_written(writer):
@@ -458,3 +451,38 @@ def test_nul_characters_are_refused_not_a_500(writer, location):
 
     assert_problem(in_body, 400)
     assert_problem(in_query, 422)
+
+
+def test_overlong_idempotency_key_is_422(writer, item, location):
+    before = snapshot()
+
+    response = writer.post(
+        RELATIVE,
+        {"items": [{"location_id": location.pk, "sku": item.sku, "quantity": 1}]},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="k" * 256,
+    )
+
+    assert set(assert_problem(response, 422)["errors"]) == {"Idempotency-Key"}
+    assert snapshot() == before
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_requests_with_one_key_apply_exactly_once(api_client_factory, api):
+    item, location = ItemFactory(), LocationFactory()
+    _, token = api_client_factory([INVENTORY])
+    payload = {"items": [{"location_id": location.pk, "sku": item.sku, "quantity": 1}]}
+
+    def send():
+        return api(token).post(RELATIVE, payload, format="json", HTTP_IDEMPOTENCY_KEY="once")
+
+    responses = run_together([send] * 6)
+
+    statuses = sorted(response.status_code for response in responses)
+    assert set(statuses) <= {200, 409}
+    assert 200 in statuses
+    # Every 200 is the same transaction (the first, or its replay); 409s were told to retry.
+    assert len({r.json()["transaction_id"] for r in responses if r.status_code == 200}) == 1
+    assert on_hand(item, location) == 1
+    assert Adjustment.objects.count() == 1

@@ -4,18 +4,9 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from inventory.api.errors import PROBLEM_CONTENT_TYPE
+from tests.api.problems import assert_problem
 
 PING = "/api/v3/ping"
-
-
-def assert_problem(response, status):
-    assert response.status_code == status
-    assert response["Content-Type"] == PROBLEM_CONTENT_TYPE
-    body = response.json()
-    assert set(body) == {"status", "title", "type", "errors"}
-    assert body["status"] == status
-    return body
 
 
 def test_valid_token_is_accepted(api_client_factory, api):

@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from inventory.api.auth import InventoryScope
-from inventory.api.errors import PROBLEM_CONTENT_TYPE
+from tests.api.problems import assert_problem
 
 
 class Echo(APIView):
@@ -36,15 +36,6 @@ class UnreadableBody:
         raise AssertionError("the body was read")
 
     readline = read
-
-
-def assert_problem(response, status):
-    assert response.status_code == status
-    assert response["Content-Type"] == PROBLEM_CONTENT_TYPE
-    body = response.json()
-    assert set(body) == {"status", "title", "type", "errors"}
-    assert body["status"] == status
-    return body
 
 
 @pytest.fixture

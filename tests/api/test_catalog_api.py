@@ -6,8 +6,9 @@ from django.test.utils import CaptureQueriesContext
 
 from inventory.models import IdempotencyRecord, Item
 from tests.api.bigcommerce_schema import assert_matches
+from tests.api.problems import assert_problem
+from tests.concurrency import run_together
 from tests.factories import ItemFactory
-from tests.inventory.test_concurrency import run_together
 
 URL = "/api/v3/items"
 WRITE = "store_inventory"
@@ -32,15 +33,6 @@ def snapshot() -> list[tuple]:
             "pk", "sku", "product_id", "variant_id", "name", "barcode", "tracking", "updated_at"
         )
     )
-
-
-def assert_problem(response, status: int) -> dict:
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == "application/problem+json"
-    body = response.json()
-    assert_matches(body, "ErrorResponse")
-    assert body["status"] == status
-    return body
 
 
 def upserted(response) -> list[dict]:

@@ -10,8 +10,9 @@ import yaml
 from inventory.models import Balance, IdempotencyRecord
 from locations.models import DEFAULT_LOCATION_ID, Location
 from tests.api.bigcommerce_schema import REFERENCE, assert_matches
+from tests.api.problems import assert_problem
+from tests.concurrency import run_together
 from tests.factories import ItemFactory, LocationFactory, set_stock
-from tests.inventory.test_concurrency import run_together
 
 URL = "/api/v3/inventory/locations"
 WRITE = "store_locations"
@@ -65,15 +66,6 @@ def snapshot() -> list[tuple]:
             "pk", "code", "label", "enabled", "type_id", "address1", "updated_at"
         )
     )
-
-
-def assert_problem(response, status: int) -> dict:
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == "application/problem+json"
-    body = response.json()
-    assert_matches(body, "ErrorResponse", "locations")
-    assert body["status"] == status
-    return body
 
 
 def assert_transaction(response) -> str:

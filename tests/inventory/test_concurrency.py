@@ -16,6 +16,7 @@ from inventory.audit import find_ledger_discrepancies
 from inventory.errors import AdjustmentRejected, ErrorCode, IdempotencyKeyInFlight
 from inventory.models import Adjustment, AdjustmentLine, Balance
 from inventory.services import LineInput, apply_adjustment
+from tests.concurrency import run_together
 from tests.factories import ItemFactory, LocationFactory, UserFactory
 
 pytestmark = pytest.mark.postgres
@@ -25,31 +26,6 @@ Kind = Adjustment.Kind
 
 def relative(lines):
     return apply_adjustment(kind=Kind.RELATIVE, lines=lines, source=Adjustment.Source.API)
-
-
-def run_together(workers):
-    """Run each callable in its own thread, all released at once by a barrier. Returns what each
-    returned or raised, in the order of `workers`."""
-    barrier = threading.Barrier(len(workers))
-    results = [None] * len(workers)
-
-    def run(index, work):
-        try:
-            barrier.wait(timeout=10)
-            results[index] = work()
-        except BaseException as error:
-            results[index] = error
-        finally:
-            # Each thread has its own connection; leave none open for the test's flush.
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=pair) for pair in enumerate(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a writer is still blocked"
-    return results
 
 
 @pytest.mark.django_db(transaction=True)
