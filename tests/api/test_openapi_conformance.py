@@ -66,3 +66,11 @@ def test_operation_conforms_to_the_schema(case, token):
             schemathesis.checks.negative_data_rejection,
         ],
     )
+
+
+def test_swagger_ui_is_served_without_a_cdn(client):
+    page = client.get("/api/docs/").content.decode()
+
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in page
+    assert "cdn.jsdelivr" not in page
+    assert client.get("/api/schema/").status_code == 200
