@@ -261,10 +261,16 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(Adjustment)
 class AdjustmentAdmin(HiddenIsNotFoundMixin, ReadOnlyAdmin):
-    list_display = ["transaction_id", "created_at", "kind", "source", "actor", "reason"]
-    list_filter = ["kind", "source", ("created_at", admin.DateFieldListFilter), "actor"]
+    list_display = ["transaction_id", "created_at", "kind", "source", "made_by", "reason"]
+    list_filter = [
+        "kind",
+        "source",
+        ("created_at", admin.DateFieldListFilter),
+        "actor",
+        "api_client",
+    ]
     search_fields = ["=transaction_id", "reason"]
-    fields = ["transaction_id", "created_at", "kind", "source", "actor", "reason"]
+    fields = ["transaction_id", "created_at", "kind", "source", "actor", "api_client", "reason"]
     readonly_fields = fields
     inlines = [AdjustmentLineInline]
     paginator = CappedCountPaginator
@@ -301,6 +307,7 @@ class HistoryAdmin(ItemColumnsMixin, HiddenIsNotFoundMixin, ReadOnlyAdmin):
         "adjustment__source",
         ("created_at", admin.DateFieldListFilter),
         "adjustment__actor",
+        "adjustment__api_client",
     ]
     search_fields = ["item__sku"]  # shows the box; get_search_results does the work
     search_help_text = "SKU, barcode, transaction id, or words of the reason"
@@ -357,7 +364,7 @@ class HistoryAdmin(ItemColumnsMixin, HiddenIsNotFoundMixin, ReadOnlyAdmin):
 
     @admin.display(description="by")
     def actor(self, line: AdjustmentLine) -> str:
-        return str(line.adjustment.actor or "—")
+        return line.adjustment.made_by
 
     @admin.display(description="reason")
     def reason(self, line: AdjustmentLine) -> str:

@@ -140,6 +140,15 @@ class Adjustment(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.transaction_id}"
 
+    @property
+    def made_by(self) -> str:
+        """Who made the change: a user, an API client, or the system."""
+        if self.actor_id is not None:
+            return self.actor.get_username()
+        if self.api_client_id is not None:
+            return f"API: {self.api_client.name}"
+        return "system"
+
 
 class AdjustmentLine(models.Model):
     """The ledger: one change of one balance. Append-only (a PostgreSQL trigger enforces it).

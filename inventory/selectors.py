@@ -18,7 +18,9 @@ def balances_visible_to(user: User) -> QuerySet[Balance]:
 
 def history_visible_to(user: User) -> QuerySet[AdjustmentLine]:
     """Ledger lines, newest first."""
-    lines = AdjustmentLine.objects.select_related("adjustment__actor", "item", "location")
+    lines = AdjustmentLine.objects.select_related(
+        "adjustment__actor", "adjustment__api_client", "item", "location"
+    )
     if sees_all_locations(user):
         return lines
     return lines.filter(location__in=locations_visible_to(user))
@@ -27,7 +29,7 @@ def history_visible_to(user: User) -> QuerySet[AdjustmentLine]:
 def adjustments_visible_to(user: User) -> QuerySet[Adjustment]:
     """Adjustments that touched at least one location the user may see. EXISTS rather than a
     join, so an adjustment with many lines is listed once without a DISTINCT over the ledger."""
-    adjustments = Adjustment.objects.select_related("actor")
+    adjustments = Adjustment.objects.select_related("actor", "api_client")
     if sees_all_locations(user):
         return adjustments
     visible_lines = AdjustmentLine.objects.filter(

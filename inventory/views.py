@@ -179,7 +179,7 @@ def _csv_rows(lines: QuerySet[AdjustmentLine]) -> Iterator[str]:
                 adjustment.transaction_id,
                 adjustment.kind,
                 adjustment.source,
-                adjustment.actor.get_username() if adjustment.actor else "",
+                adjustment.made_by,
                 line.location.code,
                 _cell(line.item.sku),
                 _cell(line.item.name),

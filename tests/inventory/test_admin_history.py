@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from inventory.admin import CappedCountPaginator
-from inventory.models import Adjustment, AdjustmentLine, Balance
+from inventory.models import Adjustment, AdjustmentLine, ApiClient, Balance
 from inventory.services import LineInput, apply_adjustment
 from tests.factories import ItemFactory, LocationFactory, manager, set_stock, store_staff
 
@@ -290,3 +290,19 @@ def test_balance_stock_level_filters(boss_client, store):
     assert [(b.location.code, b.item.sku) for b in low.context["cl"].result_list] == [
         ("NORTH", "SOCKS")
     ]
+
+
+def test_changes_made_through_the_api_name_their_client(boss_client, store):
+    partner = ApiClient.objects.create(name="Shop sync", token_prefix="p", token_hash="h")
+    apply_adjustment(
+        kind=Adjustment.Kind.RELATIVE,
+        source=Adjustment.Source.API,
+        api_client=partner,
+        lines=[LineInput(location_id=store["north"].pk, item_id=store["shirt"].pk, quantity=1)],
+    )
+
+    response = boss_client.get(f"{HISTORY_URL}?adjustment__api_client__id__exact={partner.pk}")
+    rows = read_csv(boss_client.get(f"{EXPORT_URL}?adjustment__api_client__id__exact={partner.pk}"))
+
+    assert "API: Shop sync" in response.content.decode()
+    assert [row["user"] for row in rows] == ["API: Shop sync"]
