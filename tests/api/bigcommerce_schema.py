@@ -1,5 +1,5 @@
-"""Validate our responses against BigCommerce's own OpenAPI component schemas
-(../shared/reference), so "wire-compatible" is checked, not assumed."""
+"""Validate our responses against BigCommerce's own OpenAPI component schemas (kept unchanged in
+tests/api/bigcommerce/), so "wire-compatible" is checked, not assumed."""
 
 from functools import cache
 from pathlib import Path
@@ -9,7 +9,7 @@ import yaml
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "reference"
+REFERENCE = Path(__file__).resolve().parent / "bigcommerce"
 SPECS = {"inventory": "bigcommerce-inventory.v3.yml", "locations": "bigcommerce-locations.v3.yml"}
 
 
