@@ -1,0 +1,22 @@
+"""Inventory models: stock and its ledger, API clients, stocktakes."""
+
+from inventory.models.api import ApiClient, IdempotencyRecord
+from inventory.models.stock import (
+    MAX_BATCH_LINES,
+    MAX_QUANTITY,
+    Adjustment,
+    AdjustmentLine,
+    Balance,
+    Item,
+)
+
+__all__ = [
+    "MAX_BATCH_LINES",
+    "MAX_QUANTITY",
+    "Adjustment",
+    "AdjustmentLine",
+    "ApiClient",
+    "Balance",
+    "IdempotencyRecord",
+    "Item",
+]

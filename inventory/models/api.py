@@ -1,0 +1,75 @@
+from django.conf import settings
+from django.db import models
+
+from inventory.models.stock import Adjustment
+from locations.models import Location
+
+
+class ApiClient(models.Model):
+    """A partner system's credentials. The token is `<prefix>.<secret>`; only the prefix (to find
+    the client) and a SHA-256 of the secret are stored, so a database leak reveals no token."""
+
+    class Scope(models.TextChoices):
+        # BigCommerce's scope names; a modify scope implies its read-only one.
+        INVENTORY = "store_inventory", "Inventory: modify"
+        INVENTORY_READ = "store_inventory_read_only", "Inventory: read-only"
+        LOCATIONS = "store_locations", "Locations: modify"
+        LOCATIONS_READ = "store_locations_read_only", "Locations: read-only"
+
+    name = models.CharField(max_length=100)
+    token_prefix = models.CharField(max_length=16, unique=True, editable=False)
+    token_hash = models.CharField(max_length=64, editable=False)
+    scopes = models.JSONField(default=list, help_text="BigCommerce scope names.")
+    allowed_locations = models.ManyToManyField(
+        Location,
+        blank=True,
+        related_name="api_clients",
+        help_text="Leave empty to allow every location.",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "API client"
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+
+class IdempotencyRecord(models.Model):
+    """The outcome of a write made with an `Idempotency-Key`, saved in the write's own
+    transaction: a retry finds either this record (and replays it) or no trace of the write.
+
+    `scope` keeps clients apart ("client:3", "user:7"); `fingerprint` is a hash of the request,
+    so a key reused for a different request is told apart from a retry."""
+
+    scope = models.CharField(max_length=64)
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64)
+    adjustment = models.ForeignKey(
+        Adjustment, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    response_status = models.PositiveSmallIntegerField(default=200)
+    response_body = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key"], name="uniq_idempotency_scope_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key}"
