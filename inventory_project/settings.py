@@ -117,6 +117,10 @@ WHITENOISE_USE_FINDERS = not STATIC_ROOT.exists()
 
 LOGIN_URL = "admin:login"
 
+# Stocktakes: staff may apply a count whose every line differs from the expected on-hand by at
+# most this many units; larger variances wait for an Inventory manager (per-location override).
+STOCKTAKE_VARIANCE_THRESHOLD = int(os.environ.get("STOCKTAKE_VARIANCE_THRESHOLD", "5"))
+
 
 def cache_from_url(url: str) -> dict[str, str]:
     """`CACHE_URL` as a CACHES entry: `locmem://` (one process only), `redis://host:port/db`

@@ -24,6 +24,12 @@ class Location(models.Model):
     allow_negative_stock = models.BooleanField(
         default=False, help_text="Let relative adjustments take on-hand below zero."
     )
+    stocktake_variance_threshold = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Largest difference (in units, per item) store staff may apply from a count "
+        "without a manager's approval. Empty: the store-wide default.",
+    )
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
 
     address1 = models.CharField(max_length=255, blank=True)

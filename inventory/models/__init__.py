@@ -9,6 +9,13 @@ from inventory.models.stock import (
     Balance,
     Item,
 )
+from inventory.models.stocktakes import (
+    Stocktake,
+    StocktakeEvent,
+    StocktakeLine,
+    StocktakeUnknownCode,
+    StocktakeUpload,
+)
 
 __all__ = [
     "MAX_BATCH_LINES",
@@ -19,4 +26,9 @@ __all__ = [
     "Balance",
     "IdempotencyRecord",
     "Item",
+    "Stocktake",
+    "StocktakeEvent",
+    "StocktakeLine",
+    "StocktakeUnknownCode",
+    "StocktakeUpload",
 ]

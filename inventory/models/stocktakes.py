@@ -1,0 +1,148 @@
+from django.conf import settings
+from django.db import models
+
+from inventory.models.stock import Adjustment, Item
+from locations.models import Location
+
+
+class Stocktake(models.Model):
+    """A count of one location's stock, by store staff, while the shop keeps selling.
+
+    Each line remembers when it was last counted; applying sets on-hand to the count plus
+    whatever the ledger moved after that moment, so sales during the count are kept.
+    """
+
+    class Status(models.TextChoices):
+        COUNTING = "counting", "Counting"
+        SUBMITTED = "submitted", "Submitted"
+        APPLIED = "applied", "Applied"
+        CANCELLED = "cancelled", "Cancelled"
+
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="stocktakes")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.COUNTING)
+    blind = models.BooleanField(
+        default=False, help_text="Counters never see the expected quantities."
+    )
+    full = models.BooleanField(
+        default=True, help_text="The whole location, rather than a chosen list of items."
+    )
+    zero_uncounted = models.BooleanField(
+        default=False, help_text="On apply, set items nobody counted to zero (full counts only)."
+    )
+    needs_approval = models.BooleanField(default=False, editable=False)
+    adjustment = models.OneToOneField(
+        Adjustment,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="stocktake",
+        editable=False,
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True, help_text="Applied or cancelled.")
+
+    class Meta:
+        ordering = ["-id"]
+        permissions = [("approve_stocktake", "Can approve and apply stocktakes over the threshold")]
+
+    def __str__(self) -> str:
+        return f"Stocktake #{self.pk} at {self.location.code}"
+
+
+class StocktakeLine(models.Model):
+    """One item's count. `expected_quantity` is on-hand at `counted_at` (never shown to blind
+    counters); `counted_quantity` is None until someone counts the item."""
+
+    stocktake = models.ForeignKey(Stocktake, on_delete=models.CASCADE, related_name="lines")
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+")
+    counted_quantity = models.IntegerField(null=True, blank=True)
+    counted_at = models.DateTimeField(null=True, blank=True)
+    counted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    expected_quantity = models.IntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["item__sku"]
+        constraints = [
+            models.UniqueConstraint(fields=["stocktake", "item"], name="uniq_stocktake_item"),
+            models.CheckConstraint(
+                condition=models.Q(counted_quantity__gte=0), name="stocktake_count_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item_id}: {self.counted_quantity}"
+
+    @property
+    def variance(self) -> int | None:
+        if self.counted_quantity is None or self.expected_quantity is None:
+            return None
+        return self.counted_quantity - self.expected_quantity
+
+
+class StocktakeEvent(models.Model):
+    """Every step of a stocktake: who started, counted, uploaded, submitted, approved,
+    applied or cancelled it, and when."""
+
+    stocktake = models.ForeignKey(Stocktake, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    action = models.CharField(max_length=32)
+    detail = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.detail}".strip()
+
+
+class StocktakeUnknownCode(models.Model):
+    """A scanned or typed code that matched no item: kept for someone to look at."""
+
+    stocktake = models.ForeignKey(Stocktake, on_delete=models.CASCADE, related_name="unknown_codes")
+    code = models.CharField(max_length=255)
+    scanned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class StocktakeUpload(models.Model):
+    """A CSV of counts applied to a stocktake. Its hash lets the same file, uploaded again in
+    add mode, be refused instead of counted twice."""
+
+    stocktake = models.ForeignKey(Stocktake, on_delete=models.CASCADE, related_name="uploads")
+    sha256 = models.CharField(max_length=64)
+    mode = models.CharField(max_length=8)  # "replace" or "add"
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.mode} {self.sha256[:8]}"

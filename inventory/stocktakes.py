@@ -1,0 +1,357 @@
+"""Stocktakes: counting a location while it keeps selling, then applying the count without
+losing the sales and receipts that happened during it.
+
+The count-time rule: each line remembers when it was last counted (`counted_at`) and what the
+ledger said on-hand was at that moment (`expected_quantity`). Applying sets on-hand to
+
+    counted + (net ledger movement of that balance after counted_at)
+
+so a sale recorded through the API while the shelf was being counted is kept, and the variance
+shown for review is `counted - expected`, measured at count time. Stock is only ever written by
+`services.apply_adjustment` (kind `stocktake`).
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from inventory.errors import InventoryError, StaleBalances
+from inventory.models import (
+    Adjustment,
+    AdjustmentLine,
+    Balance,
+    Item,
+    Stocktake,
+    StocktakeEvent,
+    StocktakeLine,
+    StocktakeUnknownCode,
+)
+from inventory.services import LineInput, apply_adjustment
+from locations.models import Location
+
+Status = Stocktake.Status
+APPLY_ATTEMPTS = 3  # a sale landing between reading movements and locking them: read again
+
+
+class StocktakeError(InventoryError):
+    """A step that the stocktake's state does not allow, or a code that names nothing."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code  # type: ignore[assignment]
+
+
+def _locked_stocktakes():
+    """Stocktakes to lock for a state change. Only the stocktake row: with a join, FOR UPDATE
+    would also lock the location row, and every sale at that location (which key-share locks it
+    to insert ledger rows) would wait for the count. NO KEY, so counters can still add lines."""
+    return Stocktake.objects.select_for_update(no_key=True, of=("self",))
+
+
+def _require(stocktake: Stocktake, *statuses: str) -> None:
+    if stocktake.status not in statuses:
+        raise StocktakeError(
+            "wrong_status",
+            f"{stocktake} is {stocktake.get_status_display().lower()}; that step is not possible now.",
+        )
+
+
+def _record(
+    stocktake: Stocktake, actor: AbstractBaseUser | None, action: str, detail: str = ""
+) -> None:
+    StocktakeEvent.objects.create(
+        stocktake=stocktake, actor=actor, action=action, detail=detail[:500]
+    )
+
+
+def start_stocktake(
+    *,
+    location: Location,
+    actor: AbstractBaseUser,
+    blind: bool = False,
+    items: Iterable[Item] | None = None,
+    zero_uncounted: bool = False,
+) -> Stocktake:
+    """Open a count of `location`: the whole location, or only `items`."""
+    items = list(items) if items is not None else None
+    with transaction.atomic():
+        stocktake = Stocktake.objects.create(
+            location=location,
+            blind=blind,
+            full=items is None,
+            zero_uncounted=zero_uncounted and items is None,
+            created_by=actor,
+        )
+        if items:
+            StocktakeLine.objects.bulk_create(
+                StocktakeLine(stocktake=stocktake, item=item) for item in items
+            )
+        scope = "whole location" if items is None else f"{len(items)} items"
+        _record(stocktake, actor, "started", f"{scope}{', blind' if blind else ''}")
+    return stocktake
+
+
+def find_item(code: str) -> Item | None:
+    """The item a scanned or typed code names: its SKU or its barcode."""
+    code = code.strip()
+    if not code:
+        return None
+    return Item.objects.filter(Q(sku=code) | Q(barcode=code)).first()
+
+
+def count_item(
+    *,
+    stocktake: Stocktake,
+    code: str,
+    actor: AbstractBaseUser,
+    add: int | None = None,
+    quantity: int | None = None,
+) -> StocktakeLine:
+    """Count one item: `add` units to its running total (a scan adds 1), or set it to
+    `quantity`. Several people may count the same stocktake at once: the line is locked while
+    its total changes, so no scan is lost. An unknown code is kept in the stocktake's list of
+    unknown codes and raises StocktakeError("unknown_code")."""
+    if (add is None) == (quantity is None):
+        raise ValueError("give either add or quantity")
+    item = find_item(code)
+    if item is None:
+        # Kept (committed) for someone to look at, and only then refused.
+        with transaction.atomic():
+            stocktake = _locked_stocktakes().get(pk=stocktake.pk)
+            _require(stocktake, Status.COUNTING)
+            StocktakeUnknownCode.objects.create(
+                stocktake=stocktake, code=code.strip()[:255], scanned_by=actor
+            )
+        raise StocktakeError("unknown_code", f"No item has SKU or barcode “{code.strip()}”.")
+    with transaction.atomic():
+        stocktake = _locked_stocktakes().get(pk=stocktake.pk)
+        _require(stocktake, Status.COUNTING)
+        line = _line_for_update(stocktake, item)
+        total = (line.counted_quantity or 0) + add if add is not None else quantity
+        if total is None or total < 0:
+            raise StocktakeError("negative_count", "A count cannot be below zero.")
+        line.counted_quantity = total
+        line.counted_at = timezone.now()
+        line.counted_by = actor
+        # On-hand at the moment of counting, by the ledger: the variance is measured against it.
+        line.expected_quantity = (
+            Balance.objects.filter(item=item, location=stocktake.location_id)
+            .values_list("quantity", flat=True)
+            .first()
+            or 0
+        )
+        line.save(
+            update_fields=["counted_quantity", "counted_at", "counted_by", "expected_quantity"]
+        )
+    return line
+
+
+def _line_for_update(stocktake: Stocktake, item: Item) -> StocktakeLine:
+    lines = StocktakeLine.objects.select_for_update()
+    if stocktake.full:
+        line, _ = lines.get_or_create(stocktake=stocktake, item=item)
+        return line
+    line = lines.filter(stocktake=stocktake, item=item).first()
+    if line is None:
+        raise StocktakeError("not_in_count", f"{item.sku} is not part of this count.")
+    return line
+
+
+def variance_threshold(location: Location) -> int:
+    if location.stocktake_variance_threshold is not None:
+        return location.stocktake_variance_threshold
+    return settings.STOCKTAKE_VARIANCE_THRESHOLD
+
+
+def submit_stocktake(*, stocktake: Stocktake, actor: AbstractBaseUser) -> Stocktake:
+    """Counting is done. A variance beyond the location's threshold on any line means an
+    Inventory manager must approve before the count is applied."""
+    with transaction.atomic():
+        stocktake = _locked_stocktakes().select_related("location").get(pk=stocktake.pk)
+        _require(stocktake, Status.COUNTING)
+        limit = variance_threshold(stocktake.location)
+        over = [
+            line
+            for line in stocktake.lines.filter(counted_quantity__isnull=False)
+            if abs(line.variance or 0) > limit
+        ]
+        stocktake.status = Status.SUBMITTED
+        stocktake.submitted_at = timezone.now()
+        stocktake.needs_approval = bool(over)
+        stocktake.save(update_fields=["status", "submitted_at", "needs_approval"])
+        detail = f"{len(over)} lines over the threshold of {limit}" if over else "within threshold"
+        _record(stocktake, actor, "submitted", detail)
+    return stocktake
+
+
+def approve_stocktake(*, stocktake: Stocktake, actor: AbstractBaseUser) -> Stocktake:
+    """An Inventory manager accepts the variances (the caller checks the permission)."""
+    with transaction.atomic():
+        stocktake = _locked_stocktakes().get(pk=stocktake.pk)
+        _require(stocktake, Status.SUBMITTED)
+        stocktake.approved_by = actor
+        stocktake.approved_at = timezone.now()
+        stocktake.save(update_fields=["approved_by", "approved_at"])
+        _record(stocktake, actor, "approved")
+    return stocktake
+
+
+def cancel_stocktake(*, stocktake: Stocktake, actor: AbstractBaseUser) -> Stocktake:
+    with transaction.atomic():
+        stocktake = _locked_stocktakes().get(pk=stocktake.pk)
+        _require(stocktake, Status.COUNTING, Status.SUBMITTED)
+        stocktake.status = Status.CANCELLED
+        stocktake.closed_at = timezone.now()
+        stocktake.save(update_fields=["status", "closed_at"])
+        _record(stocktake, actor, "cancelled")
+    return stocktake
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewLine:
+    """What review shows for one item, and what applying will set."""
+
+    item: Item
+    counted: int | None
+    counted_at: object
+    expected_at_count: int | None
+    moved_since: int
+    on_hand_now: int
+    will_set: int | None
+
+    @property
+    def variance(self) -> int | None:
+        if self.counted is None or self.expected_at_count is None:
+            return None
+        return self.counted - self.expected_at_count
+
+
+def review(stocktake: Stocktake) -> list[ReviewLine]:
+    """Every line with its variance, the movements since it was counted, and the on-hand that
+    applying will set; uncounted items of the location too (set to 0 only with
+    `zero_uncounted`). A constant number of queries whatever the stocktake's size."""
+    location_id = stocktake.location_id
+    moved = (
+        AdjustmentLine.objects.filter(
+            item=OuterRef("item"), location=location_id, created_at__gt=OuterRef("counted_at")
+        )
+        .values("item")
+        .annotate(total=Sum("delta"))
+        .values("total")
+    )
+    on_hand = Balance.objects.filter(item=OuterRef("item"), location=location_id).values("quantity")
+    lines = (
+        stocktake.lines.select_related("item")
+        .annotate(moved=Coalesce(Subquery(moved), 0), now=Coalesce(Subquery(on_hand), 0))
+        .order_by("item__sku")
+    )
+    reviewed = [
+        ReviewLine(
+            item=line.item,
+            counted=line.counted_quantity,
+            counted_at=line.counted_at,
+            expected_at_count=line.expected_quantity,
+            moved_since=line.moved if line.counted_quantity is not None else 0,
+            on_hand_now=line.now,
+            will_set=_will_set(stocktake, line.counted_quantity, line.moved),
+        )
+        for line in lines
+    ]
+    if stocktake.full:
+        reviewed += _uncounted(stocktake)
+    return reviewed
+
+
+def _will_set(stocktake: Stocktake, counted: int | None, moved: int) -> int | None:
+    if counted is not None:
+        # Sold more after the count than was counted: the shelf is empty, not negative.
+        return max(counted + moved, 0)
+    return 0 if stocktake.zero_uncounted else None
+
+
+def _uncounted(stocktake: Stocktake) -> list[ReviewLine]:
+    """Balances at the location that no line mentions (full counts only)."""
+    balances = (
+        Balance.objects.filter(location=stocktake.location_id)
+        .exclude(item__in=stocktake.lines.values("item"))
+        .exclude(quantity=0)
+        .select_related("item")
+        .order_by("item__sku")
+    )
+    return [
+        ReviewLine(
+            item=balance.item,
+            counted=None,
+            counted_at=None,
+            expected_at_count=None,
+            moved_since=0,
+            on_hand_now=balance.quantity,
+            will_set=0 if stocktake.zero_uncounted else None,
+        )
+        for balance in balances
+    ]
+
+
+def apply_stocktake(*, stocktake: Stocktake, actor: AbstractBaseUser) -> Adjustment:
+    """Write the count through the write path, as one adjustment of kind `stocktake`.
+
+    Each line sets on-hand to counted + movements since it was counted. The on-hand read for
+    that sum is passed as `expected_quantity`, so a sale landing between the read and the lock
+    makes the write stale instead of lost; then the sum is read again (a few attempts).
+    """
+    for attempt in range(APPLY_ATTEMPTS):
+        try:
+            return _apply_once(stocktake=stocktake, actor=actor)
+        except StaleBalances:
+            if attempt == APPLY_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _apply_once(*, stocktake: Stocktake, actor: AbstractBaseUser) -> Adjustment:
+    with transaction.atomic():
+        stocktake = _locked_stocktakes().select_related("location").get(pk=stocktake.pk)
+        _require(stocktake, Status.SUBMITTED)
+        if stocktake.needs_approval and stocktake.approved_at is None:
+            raise StocktakeError(
+                "needs_approval",
+                "Some variances are over the threshold: an Inventory manager must approve first.",
+            )
+        lines = [
+            LineInput(
+                location_id=stocktake.location_id,
+                item_id=line.item.pk,
+                quantity=line.will_set,
+                expected_quantity=line.on_hand_now,
+            )
+            for line in review(stocktake)
+            if line.will_set is not None
+        ]
+        if not lines:
+            raise StocktakeError(
+                "nothing_to_apply", "Nothing was counted: there is nothing to apply."
+            )
+        adjustment = apply_adjustment(
+            kind=Adjustment.Kind.STOCKTAKE,
+            lines=lines,
+            reason=f"Stocktake #{stocktake.pk} at {stocktake.location.code}",
+            source=Adjustment.Source.STOCKTAKE,
+            actor=actor,
+        )
+        stocktake.status = Status.APPLIED
+        stocktake.closed_at = timezone.now()
+        stocktake.adjustment = adjustment
+        stocktake.save(update_fields=["status", "closed_at", "adjustment"])
+        _record(
+            stocktake,
+            actor,
+            "applied",
+            f"{len(lines)} lines, transaction {adjustment.transaction_id}",
+        )
+    return adjustment
