@@ -1,6 +1,10 @@
+from importlib import import_module
+
 import factory
+from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.management import create_permissions
+from django.contrib.auth.models import Group, Permission
 
 from inventory.models import Adjustment, Item
 from inventory.roles import INVENTORY_MANAGERS, STORE_STAFF
@@ -40,8 +44,34 @@ class UserFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def groups(self, create, names, **kwargs):
         for name in names or []:
-            self.groups.add(Group.objects.get(name=name))
+            self.groups.add(role(name))
         self.save()
+
+
+def _role_permissions() -> dict[str, list[str]]:
+    """What the migrations grant each group, read from the migrations themselves."""
+    groups = import_module("inventory.migrations.0003_groups").GROUP_PERMISSIONS
+    stocktakes = import_module("inventory.migrations.0008_stocktake_permissions")
+    extra = {STORE_STAFF: stocktakes.STAFF, INVENTORY_MANAGERS: stocktakes.MANAGERS}
+    return {
+        name: [*perms, *(f"inventory.{codename}" for codename in extra[name])]
+        for name, perms in groups.items()
+    }
+
+
+def role(name: str) -> Group:
+    """A group the migrations create. Transactional tests flush the database, migrations' rows
+    included, so rebuild the group when it is gone."""
+    group, created = Group.objects.get_or_create(name=name)
+    if created:
+        for label in ("locations", "inventory"):
+            create_permissions(apps.get_app_config(label), verbosity=0)
+        for perm in _role_permissions()[name]:
+            app_label, codename = perm.split(".")
+            group.permissions.add(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
+    return group
 
 
 def manager(**kwargs):
