@@ -30,7 +30,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from inventory import stocktakes
+from inventory import stocktake_csv, stocktakes
 from inventory.errors import AdjustmentRejected, StaleBalances
 from inventory.models import (
     AdjustmentLine,
@@ -655,9 +655,9 @@ def sheet(request: HttpRequest, stocktake: Stocktake) -> HttpResponse:
 def upload(request: HttpRequest, stocktake: Stocktake) -> HttpResponse:
     """Choose a file and a mode → a preview with nothing changed yet → confirm applies it."""
     _require(request, COUNT)
-    csv = _csv_service()
-    if request.method == "GET" or csv is None:
-        return _upload_page(request, stocktake, UploadForm(), available=csv is not None)
+    csv = stocktake_csv
+    if request.method == "GET":
+        return _upload_page(request, stocktake, UploadForm())
     if "confirm" in request.POST:
         return _confirm_upload(request, stocktake, csv)
     form = UploadForm(request.POST, request.FILES)
@@ -667,24 +667,13 @@ def upload(request: HttpRequest, stocktake: Stocktake) -> HttpResponse:
     return _preview(request, stocktake, csv, data, form.cleaned_data["mode"])
 
 
-def _csv_service():
-    try:
-        from inventory import stocktake_csv
-    except ImportError:  # the upload service ships separately
-        return None
-    return stocktake_csv
-
-
-def _upload_page(
-    request: HttpRequest, stocktake: Stocktake, form: UploadForm, *, available: bool = True
-) -> HttpResponse:
+def _upload_page(request: HttpRequest, stocktake: Stocktake, form: UploadForm) -> HttpResponse:
     return _page(
         request,
         "upload.html",
         f"Upload counts: {stocktake}",
         stocktake=stocktake,
         form=form,
-        available=available,
     )
 
 
