@@ -5,22 +5,35 @@ from collections.abc import Iterable
 
 from django.db.models import Exists, OuterRef, QuerySet
 
-from inventory.models import Adjustment, AdjustmentLine, Balance
+from inventory.models import Adjustment, AdjustmentLine, Balance, Stocktake
 from locations.selectors import User, locations_visible_to, sees_all_locations
+
+
+def blind_count_locations(user: User) -> QuerySet:
+    """Locations with a blind count under way, whose on-hand `user` may not see meanwhile: on-hand
+    is what the counters are not to be told. Those who may approve counts still see it."""
+    if user.has_perm("inventory.approve_stocktake"):
+        return Stocktake.objects.none().values("location")
+    open_blind = Stocktake.objects.filter(
+        blind=True, status__in=[Stocktake.Status.COUNTING, Stocktake.Status.SUBMITTED]
+    )
+    return open_blind.values("location")
 
 
 def balances_visible_to(user: User) -> QuerySet[Balance]:
     balances = Balance.objects.select_related("item", "location")
     if sees_all_locations(user):
-        return balances
-    return balances.filter(location__in=locations_visible_to(user))
+        return balances.exclude(location__in=blind_count_locations(user))
+    return balances.filter(location__in=locations_visible_to(user)).exclude(
+        location__in=blind_count_locations(user)
+    )
 
 
 def history_visible_to(user: User) -> QuerySet[AdjustmentLine]:
     """Ledger lines, newest first."""
     lines = AdjustmentLine.objects.select_related(
         "adjustment__actor", "adjustment__api_client", "item", "location"
-    )
+    ).exclude(location__in=blind_count_locations(user))
     if sees_all_locations(user):
         return lines
     return lines.filter(location__in=locations_visible_to(user))
@@ -30,11 +43,9 @@ def adjustments_visible_to(user: User) -> QuerySet[Adjustment]:
     """Adjustments that touched at least one location the user may see. EXISTS rather than a
     join, so an adjustment with many lines is listed once without a DISTINCT over the ledger."""
     adjustments = Adjustment.objects.select_related("actor", "api_client")
-    if sees_all_locations(user):
+    if sees_all_locations(user) and not blind_count_locations(user).exists():
         return adjustments
-    visible_lines = AdjustmentLine.objects.filter(
-        adjustment=OuterRef("pk"), location__in=locations_visible_to(user)
-    )
+    visible_lines = history_visible_to(user).filter(adjustment=OuterRef("pk"))
     return adjustments.filter(Exists(visible_lines))
 
 

@@ -19,7 +19,7 @@ from inventory.errors import (
 )
 from inventory.forms import AdjustLineFormSet, AdjustStockForm
 from inventory.models import Adjustment, AdjustmentLine, Item
-from inventory.selectors import on_hand
+from inventory.selectors import blind_count_locations, on_hand
 from inventory.services import apply_adjustment
 from locations.selectors import locations_visible_to
 
@@ -33,7 +33,10 @@ def adjust_stock(request: HttpRequest, *, model_admin: ModelAdmin) -> HttpRespon
     """
     if not request.user.has_perm("inventory.adjust_stock"):
         raise PermissionDenied
-    locations = locations_visible_to(request.user)
+    # No adjusting where a blind count is under way: the form shows on-hand.
+    locations = locations_visible_to(request.user).exclude(
+        pk__in=blind_count_locations(request.user)
+    )
     if request.method != "POST":
         form, lines = _unbound_forms(request, locations)
         return _render(request, model_admin, form, lines)

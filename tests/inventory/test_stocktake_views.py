@@ -11,7 +11,14 @@ from django.urls import reverse
 from inventory import stocktakes
 from inventory.models import Adjustment, Balance, Stocktake
 from inventory.services import LineInput, apply_adjustment
-from tests.factories import ItemFactory, UserFactory, manager, set_stock, store_staff
+from tests.factories import (
+    ItemFactory,
+    LocationFactory,
+    UserFactory,
+    manager,
+    set_stock,
+    store_staff,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -588,3 +595,21 @@ def test_counters_scanning_at_once_through_the_pages_lose_no_scan(location, item
 
     assert results == [[200] * 5] * 3
     assert count.lines.get().counted_quantity == 15
+
+
+def test_blind_count_hides_the_locations_on_hand_from_staff_in_the_admin(client):
+    location, item = LocationFactory(), ItemFactory()
+    set_stock(item, location, 7919)
+    counter = store_staff(location)
+    stocktakes.start_stocktake(location=location, actor=counter, blind=True)
+    client.force_login(counter)
+
+    balances = client.get(reverse("admin:inventory_balance_changelist")).content.decode()
+    history = client.get(reverse("admin:inventory_adjustmentline_changelist")).content.decode()
+    adjust = client.get(
+        reverse("admin:inventory_balance_adjust") + f"?location={location.pk}&items={item.pk}"
+    ).content.decode()
+
+    assert "7919" not in balances + history + adjust
+    client.force_login(manager())
+    assert "7919" in client.get(reverse("admin:inventory_balance_changelist")).content.decode()
