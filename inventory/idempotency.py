@@ -7,14 +7,23 @@ from inventory.errors import IdempotencyKeyInFlight, IdempotencyKeyReused
 from inventory.models import Adjustment, IdempotencyRecord
 
 
-def claim(*, scope: str, key: str, fingerprint: str) -> IdempotencyRecord | None:
+def claim(
+    *, scope: str, key: str, fingerprint: str, wait: bool = False
+) -> IdempotencyRecord | None:
     """The record of an earlier request with this key, or None when this request is the first.
 
-    Raises IdempotencyKeyReused when the key was used for a different request, and
-    IdempotencyKeyInFlight when another request with the key is still running. Must run inside
-    the transaction that will also `remember` the outcome.
+    Raises IdempotencyKeyReused when the key was used for a different request, and (unless
+    `wait`) IdempotencyKeyInFlight when another request with the key is still running. With
+    `wait`, it waits for that request to finish and then answers as it did: right for a form
+    clicked twice, where the second click should simply see the first one's result. Must run
+    inside the transaction that will also `remember` the outcome.
     """
-    if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql" and wait:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"{scope}\n{key}"]
+            )
+    elif connection.vendor == "postgresql":
         # Held until this transaction ends. A second request with the same key, arriving while
         # the first is still running, is told so at once (409) rather than queueing behind it
         # and racing it to the unique constraint. SQLite's IMMEDIATE transactions already
@@ -40,6 +49,7 @@ def remember(
     key: str,
     fingerprint: str,
     adjustment: Adjustment | None = None,
+    adjustment_id: int | None = None,
     status: int = 200,
     body: object = None,
 ) -> None:
@@ -49,6 +59,7 @@ def remember(
         key=key,
         fingerprint=fingerprint,
         adjustment=adjustment,
+        adjustment_id=adjustment.pk if adjustment is not None else adjustment_id,
         response_status=status,
         response_body=body,
     )

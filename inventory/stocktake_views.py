@@ -16,7 +16,7 @@ from typing import Any
 from django.contrib import admin, messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Count, Max, Q
 from django.http import (
     HttpRequest,
@@ -30,12 +30,11 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from inventory import stocktake_csv, stocktakes
-from inventory.errors import AdjustmentRejected, StaleBalances
+from inventory import idempotency, stocktake_csv, stocktakes
+from inventory.errors import AdjustmentRejected, IdempotencyKeyReused, StaleBalances
 from inventory.models import (
     AdjustmentLine,
     Balance,
-    IdempotencyRecord,
     Stocktake,
     StocktakeLine,
 )
@@ -125,43 +124,38 @@ def expected_in_review(stocktake: Stocktake, user) -> bool:
 # --- one submission per rendered form --------------------------------------------------------
 
 
-class FormReused(Exception):
-    """A form token that already served a different action (a page's forms each get their own
-    token, so only a crafted request gets here)."""
-
-
 def _once(
     request: HttpRequest, token: uuid.UUID, fingerprint: str, act: Callable[[], dict]
 ) -> tuple[dict, bool]:
     """Run `act` once per form token: a second submission of the same rendered form (double
-    click, browser resend) gets the first one's result back, with `replayed` True.
-
-    The token is kept as an idempotency record in the same transaction as the write, so either
-    both are saved or neither. A second request with the token waits for the first to finish
-    (PostgreSQL: an advisory lock; SQLite's IMMEDIATE transactions already serialise writers).
-    """
+    click, browser resend) waits for the first and gets its result back, with `replayed` True.
+    The token is an idempotency record saved in the same transaction as the write."""
     scope = f"stocktakes:user:{request.user.pk}"
     key = str(token)
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"{scope}\n{key}"]
-                )
-        previous = IdempotencyRecord.objects.filter(scope=scope, key=key).first()
+        previous = idempotency.claim(scope=scope, key=key, fingerprint=fingerprint, wait=True)
         if previous is not None:
-            if previous.fingerprint != fingerprint:
-                raise FormReused
             return previous.response_body or {}, True
         result = act()
-        IdempotencyRecord.objects.create(
+        idempotency.remember(
             scope=scope,
             key=key,
             fingerprint=fingerprint,
             adjustment_id=result.get("adjustment"),
-            response_body=result,
+            body=result,
         )
     return result, False
+
+
+def _once_or_say_why(
+    request: HttpRequest, token: uuid.UUID, fingerprint: str, act: Callable[[], dict]
+) -> tuple[dict, bool] | None:
+    """`_once`, with any refusal turned into an error message (and None)."""
+    try:
+        return _once(request, token, fingerprint, act)
+    except (StocktakeError, AdjustmentRejected, IdempotencyKeyReused) as error:
+        messages.error(request, _message(error))
+        return None
 
 
 def _token_or_reload(request: HttpRequest) -> uuid.UUID | None:
@@ -203,7 +197,7 @@ def _start(request: HttpRequest, form: StartForm) -> HttpResponse:
 
     try:
         result, replayed = _once(request, data["token"], "start", start)
-    except FormReused:
+    except IdempotencyKeyReused:
         messages.error(request, "This form was already used. Please fill it in again.")
         return HttpResponseRedirect(reverse("stocktakes:list"))
     stocktake = Stocktake.objects.get(pk=result["stocktake"])
@@ -397,11 +391,10 @@ def submit(request: HttpRequest, stocktake: Stocktake) -> HttpResponse:
         done = stocktakes.submit_stocktake(stocktake=stocktake, actor=request.user)
         return {"stocktake": done.pk, "needs_approval": done.needs_approval}
 
-    try:
-        result, replayed = _once(request, token, f"submit:{stocktake.pk}", act)
-    except (StocktakeError, FormReused) as error:
-        messages.error(request, _message(error))
+    outcome = _once_or_say_why(request, token, f"submit:{stocktake.pk}", act)
+    if outcome is None:
         return _to("count", stocktake)
+    result, replayed = outcome
     if replayed:
         messages.info(request, "This count was already submitted; it was not submitted twice.")
     elif result["needs_approval"]:
@@ -438,11 +431,10 @@ def cancel(request: HttpRequest, stocktake: Stocktake) -> HttpResponse:
         stocktakes.cancel_stocktake(stocktake=stocktake, actor=request.user)
         return {"stocktake": stocktake.pk}
 
-    try:
-        _, replayed = _once(request, token, f"cancel:{stocktake.pk}", act)
-    except (StocktakeError, FormReused) as error:
-        messages.error(request, _message(error))
+    outcome = _once_or_say_why(request, token, f"cancel:{stocktake.pk}", act)
+    if outcome is None:
         return _to("count", stocktake)
+    _, replayed = outcome
     if replayed:
         messages.info(request, "This count was already cancelled.")
     else:
@@ -520,11 +512,10 @@ def approve(request: HttpRequest, stocktake: Stocktake) -> HttpResponse:
         stocktakes.approve_stocktake(stocktake=stocktake, actor=request.user)
         return {"stocktake": stocktake.pk}
 
-    try:
-        result, replayed = _once(request, token, f"approve:{stocktake.pk}", act)
-    except (StocktakeError, FormReused) as error:
-        messages.error(request, _message(error))
+    outcome = _once_or_say_why(request, token, f"approve:{stocktake.pk}", act)
+    if outcome is None:
         return _to("review", stocktake)
+    result, replayed = outcome
     if replayed or result.get("already"):
         messages.info(request, "This count was already approved.")
     else:
@@ -543,18 +534,10 @@ def apply(request: HttpRequest, stocktake: Stocktake) -> HttpResponse:
         adjustment = stocktakes.apply_stocktake(stocktake=stocktake, actor=request.user)
         return {"stocktake": stocktake.pk, "adjustment": adjustment.pk}
 
-    try:
-        _, replayed = _once(request, token, f"apply:{stocktake.pk}", act)
-    except StaleBalances:
-        messages.error(
-            request,
-            "Stock at this location kept changing while the count was being applied. "
-            "Nothing was changed: please apply again.",
-        )
+    outcome = _once_or_say_why(request, token, f"apply:{stocktake.pk}", act)
+    if outcome is None:
         return _to("review", stocktake)
-    except (StocktakeError, AdjustmentRejected, FormReused) as error:
-        messages.error(request, _message(error))
-        return _to("review", stocktake)
+    _, replayed = outcome
     if replayed:
         messages.info(request, "This count was already applied; it was not applied twice.")
     else:
@@ -744,7 +727,7 @@ def _confirm_upload(request: HttpRequest, stocktake: Stocktake, csv) -> HttpResp
 
     try:
         result, replayed = _once(request, form.cleaned_data["token"], f"upload:{stocktake.pk}", act)
-    except (StocktakeError, FormReused) as error:
+    except (StocktakeError, IdempotencyKeyReused) as error:
         return _preview(request, stocktake, csv, data, mode, error=_message(error))
     if replayed:
         messages.info(request, "This upload was already applied; it was not applied twice.")
@@ -758,6 +741,11 @@ def _form_errors(form) -> str:
 
 
 def _message(error: Exception) -> str:
-    if isinstance(error, FormReused):
+    if isinstance(error, IdempotencyKeyReused):
         return "This form was already used for something else. Please reload the page."
+    if isinstance(error, StaleBalances):
+        return (
+            "Stock at this location kept changing while the count was being applied. "
+            "Nothing was changed: please apply again."
+        )
     return str(error.args[0]) if error.args else str(error)
