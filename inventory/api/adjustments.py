@@ -18,6 +18,19 @@ from inventory.models import Adjustment, ApiClient
 from inventory.services import LineInput, apply_adjustment
 
 
+def stock_write_schema(*, operation_id: str, summary: str, description: str, request: type):
+    """The OpenAPI frame every stock write shares: Idempotency-Key, a transaction id, errors."""
+    return extend_schema(
+        operation_id=operation_id,
+        summary=summary,
+        description=description,
+        request=request,
+        parameters=[IDEMPOTENCY_PARAMETER],
+        responses={200: TransactionResponse, **COMMON_ERRORS},
+        tags=["Adjustments"],
+    )
+
+
 def check_locations(client: ApiClient, located: Iterable[tuple[str, int]]) -> None:
     """Refuse (403) lines at locations this client may not touch, naming each one."""
     allowed = allowed_location_ids(client)
@@ -85,15 +98,12 @@ class AdjustmentApi(APIView):
 class AbsoluteAdjustmentApi(AdjustmentApi):
     kind = Adjustment.Kind.ABSOLUTE
 
-    @extend_schema(
+    @stock_write_schema(
         operation_id="absolute_adjustment",
         summary="Set on-hand (absolute adjustment)",
         description="BigCommerce's absolute adjustment: sets on-hand per item and location. "
         "All or nothing, up to 2000 items; the change is visible as soon as this answers.",
         request=AdjustmentRequest,
-        parameters=[IDEMPOTENCY_PARAMETER],
-        responses={200: TransactionResponse, **COMMON_ERRORS},
-        tags=["Adjustments"],
     )
     def put(self, request: Request) -> Response:
         return self.apply(request)
@@ -102,16 +112,13 @@ class AbsoluteAdjustmentApi(AdjustmentApi):
 class RelativeAdjustmentApi(AdjustmentApi):
     kind = Adjustment.Kind.RELATIVE
 
-    @extend_schema(
+    @stock_write_schema(
         operation_id="relative_adjustment",
         summary="Add or subtract (relative adjustment)",
         description="BigCommerce's relative adjustment: adds a signed quantity per item and "
         "location. Refused (422, nothing applied) when on-hand would fall below zero or a "
         "decrease would take it below the safety stock.",
         request=AdjustmentRequest,
-        parameters=[IDEMPOTENCY_PARAMETER],
-        responses={200: TransactionResponse, **COMMON_ERRORS},
-        tags=["Adjustments"],
     )
     def post(self, request: Request) -> Response:
         return self.apply(request)
@@ -120,15 +127,12 @@ class RelativeAdjustmentApi(AdjustmentApi):
 class TransferApi(APIView):
     permission_classes = [InventoryScope]
 
-    @extend_schema(
+    @stock_write_schema(
         operation_id="transfer",
         summary="Move stock between locations",
         description="Ours (Zettle's movements in BigCommerce's style): each item moves a positive "
         "quantity from one location to another, all in one transaction.",
         request=TransferRequest,
-        parameters=[IDEMPOTENCY_PARAMETER],
-        responses={200: TransactionResponse, **COMMON_ERRORS},
-        tags=["Adjustments"],
     )
     def post(self, request: Request) -> Response:
         body = TransferRequest.model_validate(request.data)
