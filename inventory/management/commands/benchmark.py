@@ -1,0 +1,85 @@
+"""`manage.py benchmark [--json] [--section NAME …] [--quick] [--check]`.
+
+PostgreSQL only. Creates a scratch database, starts a real server on it, measures each section
+against a floor taken in the same run, prints a table (or JSON), and drops the database."""
+
+import importlib
+import sys
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
+
+from inventory.benchmark.context import Context, create_credentials, postgres_version
+from inventory.benchmark.report import as_json, as_table
+from inventory.benchmark.scratch import scratch_database
+from inventory.benchmark.server import serve
+
+# Each module has `run(context) -> list[Row]`; they run in this order.
+SECTIONS = {
+    "batch": "inventory.benchmark.batch",
+    "contention": "inventory.benchmark.contention",
+    "history": "inventory.benchmark.history",
+    "stocktake": "inventory.benchmark.stocktake",
+}
+SERVER_WORKERS = 2  # one per core on the reference machine
+
+
+class Command(BaseCommand):
+    help = (
+        "Measure Stockroom against floors taken in the same run (PostgreSQL only): batch latency"
+        " through HTTP vs one raw SQL statement, contention vs an authenticated no-op, history"
+        " pages at 10k vs 1M ledger lines, a stocktake apply vs an absolute batch."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--json", action="store_true", help="Print JSON instead of a table.")
+        parser.add_argument(
+            "--section",
+            action="append",
+            choices=list(SECTIONS),
+            dest="sections",
+            help="Run only this section; repeat for several. Default: all.",
+        )
+        parser.add_argument("--repeat", type=int, default=15, help="Timed runs per figure.")
+        parser.add_argument(
+            "--quick",
+            action="store_true",
+            help="Small scales and few runs: checks the command works, not the targets.",
+        )
+        parser.add_argument(
+            "--check", action="store_true", help="Exit with status 3 when a target is missed."
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if connection.vendor != "postgresql":
+            raise CommandError(
+                "The benchmark needs PostgreSQL: set DATABASE_URL=postgres://… (it creates and "
+                "drops its own scratch database there)."
+            )
+        sections = options["sections"] or list(SECTIONS)
+        repeat = 3 if options["quick"] else options["repeat"]
+        rows = []
+        with scratch_database() as database_url:
+            token, admin_cookie = create_credentials()
+            version = postgres_version()
+            with serve(database_url=database_url, workers=SERVER_WORKERS) as base_url:
+                context = Context(
+                    database_url=database_url,
+                    base_url=base_url,
+                    token=token,
+                    admin_cookie=admin_cookie,
+                    repeat=repeat,
+                    quick=options["quick"],
+                )
+                for name in sections:
+                    self.stderr.write(f"benchmark: {name}…")
+                    rows += importlib.import_module(SECTIONS[name]).run(context)
+        render = as_json if options["json"] else as_table
+        self.stdout.write(render(rows, postgres=version))
+        missed = [row for row in rows if row.met is False]
+        if missed and not options["quick"]:
+            names = "; ".join(f"{row.section}: {row.measure}" for row in missed)
+            self.stderr.write(self.style.ERROR(f"Targets missed: {names}"))
+            if options["check"]:
+                sys.exit(3)
