@@ -11,10 +11,17 @@ from django.db.models import Q
 from inventory.errors import AdjustmentRejected, ErrorCode, LineError
 from inventory.locking import BalanceKey
 from inventory.models import MAX_BATCH_LINES, MAX_QUANTITY, Adjustment, Item
+from inventory.sql import values_source
 from locations.models import Location
 
 Kind = Adjustment.Kind
 IDENTITY_FIELDS = ("sku", "variant_id", "product_id", "item_id")
+IDENTITY_LOOKUPS = (
+    ("sku", "sku", "text"),
+    ("variant_id", "variant_id", "bigint"),
+    ("product_id", "product_id", "bigint"),
+    ("item_id", "pk", "bigint"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,53 +97,33 @@ def plan_effects(kind: Kind, lines: Sequence[LineInput]) -> tuple[list[Effect], 
     locations = _LocationIndex(lines)
     effects: list[Effect] = []
     for index, line in enumerate(lines):
+        given = line.identities()  # once per line: this loop runs up to 2000 times per batch
         line_errors = _shape_errors(kind, index, line)
-        item, item_error = items.resolve(index, line)
+        item, item_error = items.resolve(index, given)
         line_errors += [item_error] if item_error else []
         line_errors += locations.errors(index, line, kind)
         if line_errors:
             errors += line_errors
             continue
         assert item is not None
-        label = _label(line)
-        field = line.identity()[0]
+        field, value = given[0]
+        label = f"{field} {value}"
+        source_effect = Effect(
+            index,
+            (item.pk, line.location_id),
+            Op.SET if kind in (Kind.ABSOLUTE, Kind.STOCKTAKE) else Op.ADD,
+            -line.quantity if kind == Kind.TRANSFER else line.quantity,
+            label,
+            line.expected_quantity,
+            locations.allows_negative(line.location_id),
+            identity_field=field,
+        )
+        effects.append(source_effect)
         if kind == Kind.TRANSFER:
             assert line.to_location_id is not None
+            destination = (item.pk, line.to_location_id)
             effects.append(
-                Effect(
-                    index,
-                    (item.pk, line.location_id),
-                    Op.ADD,
-                    -line.quantity,
-                    label,
-                    line.expected_quantity,
-                    locations.allows_negative(line.location_id),
-                    identity_field=field,
-                )
-            )
-            effects.append(
-                Effect(
-                    index,
-                    (item.pk, line.to_location_id),
-                    Op.ADD,
-                    line.quantity,
-                    label,
-                    identity_field=field,
-                )
-            )
-        else:
-            op = Op.ADD if kind == Kind.RELATIVE else Op.SET
-            effects.append(
-                Effect(
-                    index,
-                    (item.pk, line.location_id),
-                    op,
-                    line.quantity,
-                    label,
-                    line.expected_quantity,
-                    locations.allows_negative(line.location_id),
-                    identity_field=field,
-                )
+                Effect(index, destination, Op.ADD, line.quantity, label, identity_field=field)
             )
     errors += _duplicate_errors(effects)
     return effects, errors
@@ -223,12 +210,12 @@ class _ItemIndex:
         wanted = {
             name: {getattr(line, name) for line in lines} - {None} for name in IDENTITY_FIELDS
         }
-        query = (
-            Q(sku__in=wanted["sku"])
-            | Q(variant_id__in=wanted["variant_id"])
-            | Q(product_id__in=wanted["product_id"])
-            | Q(pk__in=wanted["item_id"])
-        )
+        # Each set travels as one JSON parameter (sql.values_source), not one placeholder per
+        # value; an empty set adds nothing to the query.
+        query = Q(pk__in=[])
+        for name, lookup, sql_type in IDENTITY_LOOKUPS:
+            if wanted[name]:
+                query |= Q(**{f"{lookup}__in": values_source(sorted(wanted[name]), sql_type)})
         self.by: dict[str, dict[str | int, ItemRef]] = {name: {} for name in IDENTITY_FIELDS}
         self.product_tracked_by_variant: set[int] = set()
         rows = Item.objects.filter(query).values_list(*ItemRef._fields)
@@ -242,8 +229,9 @@ class _ItemIndex:
             else:
                 self.product_tracked_by_variant.add(item.product_id)
 
-    def resolve(self, index: int, line: LineInput) -> tuple[ItemRef | None, LineError | None]:
-        given = line.identities()
+    def resolve(
+        self, index: int, given: list[tuple[str, str | int]]
+    ) -> tuple[ItemRef | None, LineError | None]:
         if not given:
             message = "Name the item by one of sku, variant_id or product_id."
             return None, LineError(index, "sku", ErrorCode.MISSING_IDENTITY, message)

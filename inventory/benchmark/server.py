@@ -11,7 +11,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from django.conf import settings
@@ -98,10 +98,8 @@ def wait_until_ready(base_url: str, process: subprocess.Popen) -> None:
 
 def kill_server(process: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
     """Signal the whole process group (gunicorn's master and its workers) and reap it."""
-    try:
+    with suppress(ProcessLookupError):  # already gone
         os.killpg(process.pid, sig)
-    except ProcessLookupError:
-        pass
     try:
         process.wait(timeout=10)
     except subprocess.TimeoutExpired:

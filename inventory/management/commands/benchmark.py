@@ -23,6 +23,7 @@ SECTIONS = {
     "stocktake": "inventory.benchmark.stocktake",
 }
 SERVER_WORKERS = 2  # one per core on the reference machine
+SERVER_THREADS = 4  # a worker overlaps one request's database waits (commits) with others
 
 
 class Command(BaseCommand):
@@ -63,7 +64,9 @@ class Command(BaseCommand):
         with scratch_database() as database_url:
             token, admin_cookie = create_credentials()
             version = postgres_version()
-            with serve(database_url=database_url, workers=SERVER_WORKERS) as base_url:
+            with serve(
+                database_url=database_url, workers=SERVER_WORKERS, threads=SERVER_THREADS
+            ) as base_url:
                 context = Context(
                     database_url=database_url,
                     base_url=base_url,
