@@ -39,14 +39,19 @@ def rows_source(
     return f"SELECT {columns} FROM json_each(%s)", [document]
 
 
-def values_source(values: Sequence[Any], sql_type: str) -> RawSQL:
-    """`values` as a one-column subquery, for `field__in=values_source(...)`."""
+def values_subquery(values: Sequence[Any], sql_type: str) -> tuple[str, list[Any]]:
+    """`values` as a one-column `SELECT`, for `column IN (…)`, and its one parameter."""
     if sql_type not in SQL_TYPES:
         raise ValueError(f"unsupported type: {sql_type}")
     document = json.dumps(list(values), separators=(",", ":"))
     if connection.vendor == "postgresql":
-        return RawSQL(f"SELECT jsonb_array_elements_text(%s::jsonb)::{sql_type}", [document])
-    return RawSQL("SELECT value FROM json_each(%s)", [document])
+        return f"SELECT jsonb_array_elements_text(%s::jsonb)::{sql_type}", [document]
+    return "SELECT value FROM json_each(%s)", [document]
+
+
+def values_source(values: Sequence[Any], sql_type: str) -> RawSQL:
+    """`values` as a one-column subquery, for `field__in=values_source(...)`."""
+    return RawSQL(*values_subquery(values, sql_type))
 
 
 def table(model: Any) -> str:
