@@ -3,6 +3,7 @@
 
 Domain errors keep their stable codes; the mapping to HTTP statuses lives here and only here."""
 
+import logging
 from collections.abc import Iterable
 
 import pydantic
@@ -26,6 +27,8 @@ from inventory.errors import (
 PROBLEM_TYPE = "https://developer.bigcommerce.com/api-docs/getting-started/api-status-codes"
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 TITLE_MESSAGES = 10  # a 2000-line refusal lists every line in `errors`, a few in the title
+
+logger = logging.getLogger(__name__)
 
 
 class Problem(exceptions.APIException):
@@ -123,6 +126,9 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         )
     if isinstance(exc, OperationalError | InterfaceError):
         # The database is down or unreachable: tell the client to retry, not that we broke.
+        # The client's answer says nothing more, so the log says why (a lost connection, a
+        # timeout, a deadlock: psycopg files them all under OperationalError).
+        logger.warning("Answered 503: %s: %s", type(exc).__name__, exc)
         return problem_response(
             status.HTTP_503_SERVICE_UNAVAILABLE,
             "The database is unavailable; retry shortly.",

@@ -64,6 +64,8 @@ def start_server(
         str(threads),
         "--timeout",
         "120",
+        # Each instance would otherwise share one control socket path with every other.
+        "--no-control-socket",
     ]
     log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115
     try:
