@@ -58,13 +58,26 @@ class StockLevelFilter(admin.SimpleListFilter):
 class CappedCountPaginator(Paginator):
     """Counting every row of a million-line ledger on each page view is what makes big admin
     changelists slow. Count at most CAP rows instead (a bounded index scan); to reach older rows
-    the user filters, which is how history is read anyway."""
+    the user filters, which is how history is read anyway.
+
+    The count drops the ordering: which rows are counted does not matter, and ordered by id
+    a search for one SKU would walk the whole ledger backwards on the primary key, filtering,
+    instead of reading that item's entries of an index (250 ms instead of 3 ms at 1M lines)."""
 
     CAP = 10_000
 
     @cached_property
     def count(self) -> int:
-        return self.object_list[: self.CAP + 1].count()
+        return self.object_list.order_by()[: self.CAP + 1].count()
+
+    def page(self, number):
+        """The page's rows in two steps, in one query: their ids (filters, order and LIMIT
+        through the ledger's indexes), then those rows with their joins. Otherwise the planner
+        may join every line of a searched SKU with its adjustment (a scan of all adjustments)
+        before keeping one page: a cost that grows with the ledger."""
+        page = super().page(number)
+        page.object_list = self.object_list.filter(pk__in=page.object_list.values("pk"))
+        return page
 
     @property
     def capped(self) -> bool:

@@ -74,7 +74,9 @@ class Effect:
     identity_field: str = "sku"  # the field the caller named the item by, for error paths
 
 
-def plan_effects(kind: Kind, lines: Sequence[LineInput]) -> tuple[list[Effect], list[LineError]]:
+def plan_effects(
+    kind: Kind, lines: Sequence[LineInput], *, max_lines: int | None = MAX_BATCH_LINES
+) -> tuple[list[Effect], list[LineError]]:
     """Check the batch's shape and resolve every identity, in two queries whatever its size.
     Returns the effects of the well-formed lines and the errors of the others."""
     errors: list[LineError] = []
@@ -82,14 +84,14 @@ def plan_effects(kind: Kind, lines: Sequence[LineInput]) -> tuple[list[Effect], 
         raise AdjustmentRejected(
             [LineError(None, "items", ErrorCode.EMPTY_BATCH, "The batch has no lines.")]
         )
-    if len(lines) > MAX_BATCH_LINES:
+    if max_lines is not None and len(lines) > max_lines:
         raise AdjustmentRejected(
             [
                 LineError(
                     None,
                     "items",
                     ErrorCode.TOO_MANY_LINES,
-                    f"A batch takes at most {MAX_BATCH_LINES} lines; this one has {len(lines)}.",
+                    f"A batch takes at most {max_lines} lines; this one has {len(lines)}.",
                 )
             ]
         )

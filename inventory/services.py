@@ -13,7 +13,14 @@ from django.utils import timezone
 from inventory import idempotency
 from inventory.errors import AdjustmentRejected, ErrorCode, LineError, StaleBalances
 from inventory.locking import BalanceKey, LockedBalance, lock_balances
-from inventory.models import MAX_QUANTITY, Adjustment, AdjustmentLine, ApiClient, Balance
+from inventory.models import (
+    MAX_BATCH_LINES,
+    MAX_QUANTITY,
+    Adjustment,
+    AdjustmentLine,
+    ApiClient,
+    Balance,
+)
 from inventory.planning import Effect, LineInput, Op, plan_effects
 from inventory.sql import db_datetime, rows_source, table
 
@@ -42,6 +49,7 @@ def apply_adjustment(
     api_client: ApiClient | None = None,
     idempotency_key: str | None = None,
     fingerprint: str | None = None,
+    max_lines: int | None = MAX_BATCH_LINES,
 ) -> Adjustment:
     """Apply a batch of lines of one kind, all or nothing, and return its Adjustment.
 
@@ -53,6 +61,9 @@ def apply_adjustment(
     With `idempotency_key`, a repeat of the same request (same kind, reason and lines) returns
     the original Adjustment with `replayed = True` and applies nothing; a different request under
     the same key raises `IdempotencyKeyReused`. Keys are scoped per API client (or per actor).
+
+    `max_lines` is a partner batch's limit (BigCommerce's 2000); None lifts it, for a stocktake
+    that counts a whole location.
     """
     if kind not in (Kind.ABSOLUTE, Kind.RELATIVE, Kind.TRANSFER, Kind.STOCKTAKE):
         raise ValueError(f"apply_adjustment does not apply {kind!r} adjustments")
@@ -65,7 +76,7 @@ def apply_adjustment(
             previous = idempotency.claim(scope=scope, key=idempotency_key, fingerprint=fingerprint)
             if previous is not None:
                 return _replayed(previous.adjustment)
-        effects, errors = plan_effects(kind, lines)
+        effects, errors = plan_effects(kind, lines, max_lines=max_lines)
         # Lines that failed planning are left out, but the rest are still checked against the
         # locked balances, so one refusal reports every failing line.
         locked = lock_balances(effect.key for effect in effects) if effects else {}

@@ -17,8 +17,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import OuterRef, Q, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Min, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from inventory.errors import InventoryError, StaleBalances
@@ -236,36 +235,57 @@ def review(stocktake: Stocktake) -> list[ReviewLine]:
     """Every line with its variance, the movements since it was counted, and the on-hand that
     applying will set; uncounted items of the location too (set to 0 only with
     `zero_uncounted`). A constant number of queries whatever the stocktake's size."""
-    location_id = stocktake.location_id
-    moved = (
-        AdjustmentLine.objects.filter(
-            item=OuterRef("item"), location=location_id, created_at__gt=OuterRef("counted_at")
-        )
-        .values("item")
-        .annotate(total=Sum("delta"))
-        .values("total")
-    )
-    on_hand = Balance.objects.filter(item=OuterRef("item"), location=location_id).values("quantity")
-    lines = (
-        stocktake.lines.select_related("item")
-        .annotate(moved=Coalesce(Subquery(moved), 0), now=Coalesce(Subquery(on_hand), 0))
-        .order_by("item__sku")
-    )
+    moved, now = _moved_since_counted(stocktake), _on_hand(stocktake)
     reviewed = [
         ReviewLine(
             item=line.item,
             counted=line.counted_quantity,
             counted_at=line.counted_at,
             expected_at_count=line.expected_quantity,
-            moved_since=line.moved if line.counted_quantity is not None else 0,
-            on_hand_now=line.now,
-            will_set=_will_set(stocktake, line.counted_quantity, line.moved),
+            moved_since=moved.get(line.item_id, 0),
+            on_hand_now=now.get(line.item_id, 0),
+            will_set=_will_set(stocktake, line.counted_quantity, moved.get(line.item_id, 0)),
         )
-        for line in lines
+        for line in stocktake.lines.select_related("item").order_by("item__sku")
     ]
     if stocktake.full:
         reviewed += _uncounted(stocktake)
     return reviewed
+
+
+def _moved_since_counted(stocktake: Stocktake) -> dict[int, int]:
+    """Net ledger movement of each counted item at the location after it was counted.
+
+    One grouped query over the ledger lines written since the first count (a range of the
+    created_at index: the count's duration, however long the history). Per line, a subquery
+    would read its balance's whole history; worse, for a location the planner's statistics do
+    not know yet (a new store), it scanned every line of the location for each counted line:
+    20 s instead of 50 ms for a 5,000-line count."""
+    first = stocktake.lines.aggregate(first=Min("counted_at"))["first"]
+    if first is None:
+        return {}
+    counted_at = (
+        StocktakeLine.objects.filter(stocktake=stocktake, item=OuterRef("item_id"))
+        .order_by()  # the default ordering, by SKU, would join the item for each ledger line
+        .values("counted_at")
+    )
+    moves = (
+        AdjustmentLine.objects.filter(location=stocktake.location_id, created_at__gt=first)
+        .filter(created_at__gt=Subquery(counted_at))
+        .order_by()
+        .values("item_id")
+        .annotate(total=Sum("delta"))
+        .values_list("item_id", "total")
+    )
+    return dict(moves)
+
+
+def _on_hand(stocktake: Stocktake) -> dict[int, int]:
+    """On-hand now of every item the stocktake lists (an item without a balance holds 0)."""
+    balances = Balance.objects.filter(
+        location=stocktake.location_id, item__in=stocktake.lines.values("item")
+    )
+    return dict(balances.order_by().values_list("item_id", "quantity"))
 
 
 def _will_set(stocktake: Stocktake, counted: int | None, moved: int) -> int | None:
@@ -276,14 +296,6 @@ def _will_set(stocktake: Stocktake, counted: int | None, moved: int) -> int | No
 
 
 def _uncounted(stocktake: Stocktake) -> list[ReviewLine]:
-    """Balances at the location that no line mentions (full counts only)."""
-    balances = (
-        Balance.objects.filter(location=stocktake.location_id)
-        .exclude(item__in=stocktake.lines.values("item"))
-        .exclude(quantity=0)
-        .select_related("item")
-        .order_by("item__sku")
-    )
     return [
         ReviewLine(
             item=balance.item,
@@ -294,7 +306,41 @@ def _uncounted(stocktake: Stocktake) -> list[ReviewLine]:
             on_hand_now=balance.quantity,
             will_set=0 if stocktake.zero_uncounted else None,
         )
-        for balance in balances
+        for balance in _uncounted_balances(stocktake).select_related("item").order_by("item__sku")
+    ]
+
+
+def _uncounted_balances(stocktake: Stocktake) -> QuerySet[Balance]:
+    """Balances at the location that no line mentions (full counts only)."""
+    return (
+        Balance.objects.filter(location=stocktake.location_id)
+        .exclude(item__in=stocktake.lines.values("item"))
+        .exclude(quantity=0)
+    )
+
+
+def lines_to_apply(stocktake: Stocktake) -> list[LineInput]:
+    """What applying writes: review's `will_set` per item, with the on-hand it was computed
+    from as `expected_quantity`. Review's numbers, read as plain values: building a review
+    row (a model instance with its item) for each of 5,000 lines cost as much as the write."""
+    moved, now = _moved_since_counted(stocktake), _on_hand(stocktake)
+    counted = stocktake.lines.order_by("item_id").values_list("item_id", "counted_quantity")
+    sets = [
+        (item_id, _will_set(stocktake, quantity, moved.get(item_id, 0)), now.get(item_id, 0))
+        for item_id, quantity in counted
+    ]
+    if stocktake.full and stocktake.zero_uncounted:
+        uncounted = _uncounted_balances(stocktake).order_by("item_id")
+        sets += [(item_id, 0, now) for item_id, now in uncounted.values_list("item_id", "quantity")]
+    return [
+        LineInput(
+            location_id=stocktake.location_id,
+            item_id=item_id,
+            quantity=quantity,
+            expected_quantity=now,
+        )
+        for item_id, quantity, now in sets
+        if quantity is not None
     ]
 
 
@@ -323,16 +369,7 @@ def _apply_once(*, stocktake: Stocktake, actor: AbstractBaseUser) -> Adjustment:
                 "needs_approval",
                 "Some variances are over the threshold: an Inventory manager must approve first.",
             )
-        lines = [
-            LineInput(
-                location_id=stocktake.location_id,
-                item_id=line.item.pk,
-                quantity=line.will_set,
-                expected_quantity=line.on_hand_now,
-            )
-            for line in review(stocktake)
-            if line.will_set is not None
-        ]
+        lines = lines_to_apply(stocktake)
         if not lines:
             raise StocktakeError(
                 "nothing_to_apply", "Nothing was counted: there is nothing to apply."
@@ -343,6 +380,7 @@ def _apply_once(*, stocktake: Stocktake, actor: AbstractBaseUser) -> Adjustment:
             reason=f"Stocktake #{stocktake.pk} at {stocktake.location.code}",
             source=Adjustment.Source.STOCKTAKE,
             actor=actor,
+            max_lines=None,  # a whole location's count, not a partner's batch
         )
         stocktake.status = Status.APPLIED
         stocktake.closed_at = timezone.now()

@@ -101,7 +101,16 @@ class AdjustmentHistoryApi(APIView):
         lines = self.filtered(request).order_by("-id")
         if after := request.query_params.get("after"):
             lines = lines.filter(id__lt=decode_cursor(after))
-        page = list(lines[: limit + 1])
+        # The page's ids first, from the ledger's indexes alone, then those lines with their
+        # adjustment and item. In one query the planner may join every line of a SKU with its
+        # adjustment (a scan of all adjustments) before keeping a page: a cost that grows with
+        # the ledger.
+        page_ids = lines.values("pk")[: limit + 1]
+        page = list(
+            AdjustmentLine.objects.filter(pk__in=page_ids)
+            .select_related("adjustment__actor", "adjustment__api_client", "item")
+            .order_by("-id")
+        )
         has_more = len(page) > limit
         page = page[:limit]
         end_cursor = encode_cursor(page[-1].pk) if page else None
@@ -137,9 +146,7 @@ class AdjustmentHistoryApi(APIView):
         return Response({"data": data, "meta": meta})
 
     def filtered(self, request: Request):
-        lines = AdjustmentLine.objects.select_related(
-            "adjustment__actor", "adjustment__api_client", "item"
-        )
+        lines = AdjustmentLine.objects.all()
         allowed = allowed_location_ids(request.auth)
         if allowed is not None:
             lines = lines.filter(location_id__in=allowed)

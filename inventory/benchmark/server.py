@@ -2,7 +2,6 @@
 given database, the way production runs it (DEBUG off, several workers)."""
 
 import os
-import secrets
 import signal
 import socket
 import subprocess
@@ -32,7 +31,8 @@ def server_environment(*, database_url: str, extra: dict[str, str] | None = None
         **os.environ,
         "DATABASE_URL": database_url,
         "DJANGO_DEBUG": "0",
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        # The key this process signs with, so admin sessions it creates are valid there.
+        "DJANGO_SECRET_KEY": settings.SECRET_KEY,
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DJANGO_SECURE_SSL_REDIRECT": "0",
         "DJANGO_LOG_LEVEL": "WARNING",

@@ -2,6 +2,7 @@
 
 import pytest
 from django.test import override_settings
+from django.utils import timezone
 
 from inventory import stocktakes
 from inventory.errors import StaleBalances
@@ -186,6 +187,18 @@ def test_applying_records_one_stocktake_adjustment_and_every_step(location, item
     ]
 
 
+def test_a_whole_location_beyond_a_partner_batch_of_2000_lines_applies(location, counter):
+    items = ItemFactory.create_batch(2001)
+    count = stocktakes.start_stocktake(location=location, actor=counter, items=items)
+    count.lines.update(counted_quantity=1, counted_at=timezone.now(), counted_by=counter)
+    stocktakes.submit_stocktake(stocktake=count, actor=counter)
+
+    adjustment = stocktakes.apply_stocktake(stocktake=count, actor=counter)
+
+    assert adjustment.lines.count() == 2001
+    assert {on_hand(item, location) for item in items} == {1}
+
+
 def test_cancel_stops_counting_and_applying(location, item, counter):
     set_stock(item, location, 4)
     count = stocktakes.start_stocktake(location=location, actor=counter)
@@ -231,17 +244,17 @@ def test_a_sale_between_review_and_lock_is_not_lost(monkeypatch):
     count = stocktakes.start_stocktake(location=location, actor=counter)
     stocktakes.count_item(stocktake=count, code=item.sku, quantity=10, actor=counter)
     stocktakes.submit_stocktake(stocktake=count, actor=counter)
-    real_review = stocktakes.review
+    real_lines_to_apply = stocktakes.lines_to_apply
     calls = []
 
-    def review_then_sale(stocktake):
-        reviewed = real_review(stocktake)
+    def read_then_sale(stocktake):
+        lines = real_lines_to_apply(stocktake)
         if not calls:
             sale_from_another_connection(item, location, 3)  # after the movements were read
         calls.append(1)
-        return reviewed
+        return lines
 
-    monkeypatch.setattr(stocktakes, "review", review_then_sale)
+    monkeypatch.setattr(stocktakes, "lines_to_apply", read_then_sale)
     stocktakes.apply_stocktake(stocktake=count, actor=counter)
 
     assert len(calls) == 2  # the first attempt was stale, the second read the sale
@@ -257,14 +270,14 @@ def test_stale_every_time_gives_up_without_writing(monkeypatch):
     count = stocktakes.start_stocktake(location=location, actor=counter)
     stocktakes.count_item(stocktake=count, code=item.sku, quantity=9, actor=counter)
     stocktakes.submit_stocktake(stocktake=count, actor=counter)
-    real_review = stocktakes.review
+    real_lines_to_apply = stocktakes.lines_to_apply
 
     def always_a_sale(stocktake):
-        reviewed = real_review(stocktake)
+        lines = real_lines_to_apply(stocktake)
         sale_from_another_connection(item, location, 1)
-        return reviewed
+        return lines
 
-    monkeypatch.setattr(stocktakes, "review", always_a_sale)
+    monkeypatch.setattr(stocktakes, "lines_to_apply", always_a_sale)
     with pytest.raises(StaleBalances):
         stocktakes.apply_stocktake(stocktake=count, actor=counter)
 
