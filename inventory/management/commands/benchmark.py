@@ -52,6 +52,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--check", action="store_true", help="Exit with status 3 when a target is missed."
         )
+        parser.add_argument("--workers", type=int, default=SERVER_WORKERS, help="gunicorn workers")
+        parser.add_argument("--threads", type=int, default=SERVER_THREADS, help="per worker")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if connection.vendor != "postgresql":
@@ -66,7 +68,7 @@ class Command(BaseCommand):
             token, admin_cookie = create_credentials()
             version = postgres_version()
             with serve(
-                database_url=database_url, workers=SERVER_WORKERS, threads=SERVER_THREADS
+                database_url=database_url, workers=options["workers"], threads=options["threads"]
             ) as base_url:
                 context = Context(
                     database_url=database_url,
