@@ -54,9 +54,13 @@ def _declared_length(request: HttpRequest) -> int:
 def _problem(status: int, title: str, errors: dict[str, str]) -> HttpResponse:
     # Outside DRF, so no renderer: the same problem+json body errors.problem_response builds.
     body = {"status": status, "title": title, "type": PROBLEM_TYPE, "errors": errors}
-    return HttpResponse(
+    response = HttpResponse(
         json.dumps(body, separators=(",", ":")), status=status, content_type=PROBLEM_CONTENT_TYPE
     )
+    # Answered before CommonMiddleware, which would otherwise add it: the client may still be
+    # sending the body it was refused, and should know where this answer ends.
+    response["Content-Length"] = str(len(response.content))
+    return response
 
 
 class RateLimitHeadersMiddleware:
