@@ -11,7 +11,7 @@ from django.db import connection
 from inventory.errors import AdjustmentRejected, ErrorCode, LineError
 from inventory.locking import BalanceKey
 from inventory.models import MAX_BATCH_LINES, MAX_QUANTITY, Adjustment, Item
-from inventory.sql import table, values_subquery
+from inventory.sql import in_values, table
 from locations.models import Location
 
 Kind = Adjustment.Kind
@@ -208,23 +208,23 @@ class ItemRef(NamedTuple):
 
 def _lookup(lines: Sequence[LineInput]) -> tuple[list[ItemRef], list[tuple[int, bool, bool]]]:
     """Every item and every location a batch names, in ONE query: a UNION of the two row
-    shapes, each set of values as one JSON parameter (sql.values_subquery). One round trip and
+    shapes, each set of values as one JSON parameter (sql.in_values). One round trip and
     no ORM query building: for the many one-line requests, building two ORM queries cost more
     than the database work itself."""
     item_filters, params = [], []
     for name, column, sql_type in IDENTITY_LOOKUPS:
         values = {getattr(line, name) for line in lines} - {None}
         if values:
-            subquery, subquery_params = values_subquery(sorted(values), sql_type)
-            item_filters.append(f"{column} IN ({subquery})")
-            params += subquery_params
+            condition, condition_params = in_values(column, sorted(values), sql_type)
+            item_filters.append(condition)
+            params += condition_params
     location_ids = {line.location_id for line in lines} | {line.to_location_id for line in lines}
-    locations, location_params = values_subquery(sorted(location_ids - {None}), "bigint")
+    locations, location_params = in_values("id", sorted(location_ids - {None}), "bigint")
     query = (
         "SELECT 'item', id, sku, variant_id, product_id, tracking, NULL, NULL"
         f" FROM {table(Item)} WHERE {' OR '.join(item_filters) or 'false'}"
         " UNION ALL SELECT 'location', id, NULL, NULL, NULL, NULL, enabled, allow_negative_stock"
-        f" FROM {table(Location)} WHERE id IN ({locations})"
+        f" FROM {table(Location)} WHERE {locations}"
     )
     with connection.cursor() as cursor:
         cursor.execute(query, params + location_params)

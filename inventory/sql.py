@@ -49,6 +49,17 @@ def values_subquery(values: Sequence[Any], sql_type: str) -> tuple[str, list[Any
     return "SELECT value FROM json_each(%s)", [document]
 
 
+def in_values(column: str, values: Sequence[Any], sql_type: str) -> tuple[str, list[Any]]:
+    """`column` is one of `values`, as a condition and its one parameter. On PostgreSQL as
+    `= ANY(ARRAY(…))`: the planner then probes the column's index once per value, where
+    `IN (SELECT …)` makes it guess 100 rows from the JSON and hash-join against a scan of the
+    whole table — a cost that grows with the table, paid by every one-line request."""
+    subquery, params = values_subquery(values, sql_type)
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(ARRAY({subquery}))", params
+    return f"{column} IN ({subquery})", params
+
+
 def values_source(values: Sequence[Any], sql_type: str) -> RawSQL:
     """`values` as a one-column subquery, for `field__in=values_source(...)`."""
     return RawSQL(*values_subquery(values, sql_type))
