@@ -1,5 +1,5 @@
-"""A small HTTP client for the benchmark: one request per connection, as a partner's client
-without keep-alive would send it (gunicorn's sync workers close every connection anyway)."""
+"""A small HTTP client for the batch section: one request per connection, as a partner's client
+without keep-alive would send it. (The contention clients in load.py keep theirs alive.)"""
 
 import http.client
 import json
