@@ -19,6 +19,7 @@ class LockedBalance:
     id: int
     quantity: int
     safety_stock: int
+    warning_level: int
 
 
 def lock_balances(keys: Iterable[BalanceKey]) -> dict[BalanceKey, LockedBalance]:
@@ -44,13 +45,14 @@ def lock_balances(keys: Iterable[BalanceKey]) -> dict[BalanceKey, LockedBalance]
         )
         lock_clause = " FOR NO KEY UPDATE OF b" if connection.vendor == "postgresql" else ""
         cursor.execute(
-            f"SELECT b.id, b.item_id, b.location_id, b.quantity, b.safety_stock"
+            f"SELECT b.id, b.item_id, b.location_id, b.quantity, b.safety_stock,"
+            " b.warning_level"
             f" FROM {balance_table} AS b JOIN ({source}) AS v"
             " ON b.item_id = v.column1 AND b.location_id = v.column2"
             f" ORDER BY b.item_id, b.location_id{lock_clause}",
             params,
         )
         return {
-            (item_id, location_id): LockedBalance(balance_id, quantity, safety_stock)
-            for balance_id, item_id, location_id, quantity, safety_stock in cursor.fetchall()
+            (item_id, location_id): LockedBalance(balance_id, *values)
+            for balance_id, item_id, location_id, *values in cursor.fetchall()
         }

@@ -10,7 +10,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
 from django.utils import timezone
 
-from inventory import idempotency
+from inventory import events, idempotency
 from inventory.errors import AdjustmentRejected, ErrorCode, LineError, StaleBalances
 from inventory.locking import BalanceKey, LockedBalance, lock_balances
 from inventory.models import (
@@ -38,6 +38,16 @@ class _Change:
     before: int
     after: int
 
+    def public(self, locked: dict[BalanceKey, LockedBalance]) -> events.StockChange:
+        return events.StockChange(
+            balance_id=self.balance_id,
+            item_id=self.key[0],
+            location_id=self.key[1],
+            before=self.before,
+            after=self.after,
+            warning_level=locked[self.key].warning_level,
+        )
+
 
 def apply_adjustment(
     *,
@@ -50,6 +60,7 @@ def apply_adjustment(
     idempotency_key: str | None = None,
     fingerprint: str | None = None,
     max_lines: int | None = MAX_BATCH_LINES,
+    notify_low_stock: bool = True,
 ) -> Adjustment:
     """Apply a batch of lines of one kind, all or nothing, and return its Adjustment.
 
@@ -63,7 +74,8 @@ def apply_adjustment(
     the same key raises `IdempotencyKeyReused`. Keys are scoped per API client (or per actor).
 
     `max_lines` is a partner batch's limit (BigCommerce's 2000); None lifts it, for a stocktake
-    that counts a whole location.
+    that counts a whole location. `notify_low_stock=False` still opens low-stock alerts but
+    sends no email (Ecwid's `checkLowStockNotification`).
     """
     if kind not in (Kind.ABSOLUTE, Kind.RELATIVE, Kind.TRANSFER, Kind.STOCKTAKE):
         raise ValueError(f"apply_adjustment does not apply {kind!r} adjustments")
@@ -91,6 +103,11 @@ def apply_adjustment(
             created_at=timezone.now(),
         )
         _record(adjustment, changes)
+        events.stock_changed(
+            adjustment=adjustment,
+            changes=[change.public(locked) for change in changes],
+            notify_low_stock=notify_low_stock,
+        )
         if idempotency_key:
             idempotency.remember(
                 scope=scope, key=idempotency_key, fingerprint=fingerprint, adjustment=adjustment
@@ -332,6 +349,9 @@ def update_settings(
             created_at=timezone.now(),
         )
         _write_settings(adjustment, changes, locked)
+        events.settings_changed(
+            adjustment=adjustment, balance_ids=[locked[effect.key].id for effect in effects]
+        )
         if idempotency_key:
             idempotency.remember(
                 scope=scope, key=idempotency_key, fingerprint=fingerprint, adjustment=adjustment
