@@ -7,14 +7,14 @@ change does. Anything that leaves the process (email, HTTP) is scheduled with
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from inventory.models import Adjustment
 
 
-@dataclass(frozen=True, slots=True)
-class StockChange:
-    """One balance's quantity change within an adjustment, with the settings the rules need."""
+class StockChange(NamedTuple):
+    """One balance's quantity change within an adjustment, with the settings the rules need.
+    A tuple: the write path builds one per line, up to thousands per batch."""
 
     balance_id: int
     item_id: int

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from inventory import events, idempotency
 from inventory.errors import AdjustmentRejected, ErrorCode, LineError, StaleBalances
+from inventory.events import StockChange
 from inventory.locking import BalanceKey, LockedBalance, lock_balances
 from inventory.models import (
     MAX_BATCH_LINES,
@@ -29,24 +30,6 @@ __all__ = ["LineInput", "apply_adjustment", "request_fingerprint"]
 Kind = Adjustment.Kind
 Source = Adjustment.Source
 _LINE_FIELDS = [field.name for field in fields(LineInput)]
-
-
-@dataclass(frozen=True, slots=True)
-class _Change:
-    balance_id: int
-    key: BalanceKey
-    before: int
-    after: int
-
-    def public(self, locked: dict[BalanceKey, LockedBalance]) -> events.StockChange:
-        return events.StockChange(
-            balance_id=self.balance_id,
-            item_id=self.key[0],
-            location_id=self.key[1],
-            before=self.before,
-            after=self.after,
-            warning_level=locked[self.key].warning_level,
-        )
 
 
 def apply_adjustment(
@@ -104,9 +87,7 @@ def apply_adjustment(
         )
         _record(adjustment, changes)
         events.stock_changed(
-            adjustment=adjustment,
-            changes=[change.public(locked) for change in changes],
-            notify_low_stock=notify_low_stock,
+            adjustment=adjustment, changes=changes, notify_low_stock=notify_low_stock
         )
         if idempotency_key:
             idempotency.remember(
@@ -142,23 +123,23 @@ def request_fingerprint(*, kind: str, lines: Sequence[LineInput], reason: str) -
 
 def _check_rules(
     effects: list[Effect], locked: dict[BalanceKey, LockedBalance]
-) -> tuple[list[_Change], list[LineError], list[LineError]]:
+) -> tuple[list[StockChange], list[LineError], list[LineError]]:
     """Compute each new quantity from the locked row. Returns the changes, the broken rules and
     the stale `expected_quantity` lines."""
     changes, errors, stale = [], [], []
     for effect in effects:
         balance = locked[effect.key]
         before = balance.quantity
-        after = effect.amount if effect.op == Op.SET else before + effect.amount
-        location_id = effect.key[1]
-        where = f"{effect.label} at location {location_id}"
+        after = effect.amount if effect.op is Op.SET else before + effect.amount
+        changes.append(StockChange(balance.id, *effect.key, before, after, balance.warning_level))
         if effect.expected_quantity is not None and effect.expected_quantity != before:
             stale.append(
                 LineError(
                     effect.index,
                     "expected_quantity",
                     ErrorCode.STALE_QUANTITY,
-                    f"{where}: on-hand is {before}, not the expected {effect.expected_quantity}.",
+                    f"{_where(effect)}: on-hand is {before}, not the expected"
+                    f" {effect.expected_quantity}.",
                 )
             )
         if abs(after) > MAX_QUANTITY:
@@ -167,23 +148,33 @@ def _check_rules(
                     effect.index,
                     "quantity",
                     ErrorCode.QUANTITY_OUT_OF_RANGE,
-                    f"{where}: on-hand would be {after}, beyond the limit of {MAX_QUANTITY}.",
+                    f"{_where(effect)}: on-hand would be {after}, beyond the limit of"
+                    f" {MAX_QUANTITY}.",
                 )
             )
-        elif effect.op == Op.ADD and effect.amount < 0 and not effect.may_go_negative:
-            floor = max(balance.safety_stock, 0)
-            if after < floor:
-                kept = f" (safety stock {balance.safety_stock})" if balance.safety_stock else ""
-                errors.append(
-                    LineError(
-                        effect.index,
-                        "quantity",
-                        ErrorCode.INSUFFICIENT_STOCK,
-                        f"{where}: insufficient stock: on-hand {before}{kept}, change {effect.amount}.",
-                    )
+        elif _takes_too_much(effect, after, balance.safety_stock):
+            kept = f" (safety stock {balance.safety_stock})" if balance.safety_stock else ""
+            errors.append(
+                LineError(
+                    effect.index,
+                    "quantity",
+                    ErrorCode.INSUFFICIENT_STOCK,
+                    f"{_where(effect)}: insufficient stock: on-hand {before}{kept},"
+                    f" change {effect.amount}.",
                 )
-        changes.append(_Change(balance.id, effect.key, before, after))
+            )
     return changes, errors, stale
+
+
+def _takes_too_much(effect: Effect, after: int, safety_stock: int) -> bool:
+    """A decrease may not take on-hand below the safety stock (nor below zero), unless the
+    location allows negative stock."""
+    decrease = effect.op is Op.ADD and effect.amount < 0
+    return decrease and not effect.may_go_negative and after < max(safety_stock, 0)
+
+
+def _where(effect: Effect) -> str:
+    return f"{effect.label} at location {effect.key[1]}"
 
 
 def _refuse_if_any(errors: list[LineError], stale: list[LineError]) -> None:
@@ -199,19 +190,19 @@ def _by_line(error: LineError) -> int:
     return -1 if error.index is None else error.index
 
 
-def _record(adjustment: Adjustment, changes: list[_Change]) -> None:
+def _record(adjustment: Adjustment, changes: list[StockChange]) -> None:
     """Insert `adjustment`, then write every balance and every ledger line. On PostgreSQL that
     is ONE statement (data-modifying CTEs); SQLite has no such CTEs and takes three. Either way
     the count does not grow with the batch; one statement instead of three matters for the
     many one-line requests, where each statement's round trip and parse outweigh its work."""
-    changes = sorted(changes, key=lambda change: change.key)
+    changes = sorted(changes, key=_balance_key)
     if connection.vendor != "postgresql":
         adjustment.save(force_insert=True)
         _write_balances(adjustment, changes)
         _write_ledger(adjustment, changes)
         return
     source, params = rows_source(
-        [(change.balance_id, *change.key, change.before, change.after) for change in changes]
+        [change[:5] for change in changes]  # balance_id, item_id, location_id, before, after
     )
     now = db_datetime(adjustment.created_at)
     with connection.cursor() as cursor:
@@ -246,7 +237,11 @@ def _record(adjustment: Adjustment, changes: list[_Change]) -> None:
     adjustment._state.db = connection.alias
 
 
-def _write_balances(adjustment: Adjustment, changes: list[_Change]) -> None:
+def _balance_key(change: StockChange) -> tuple[int, int]:
+    return change.item_id, change.location_id
+
+
+def _write_balances(adjustment: Adjustment, changes: list[StockChange]) -> None:
     source, params = rows_source([(change.balance_id, change.after) for change in changes])
     balance_table = table(Balance)
     with connection.cursor() as cursor:
@@ -257,11 +252,17 @@ def _write_balances(adjustment: Adjustment, changes: list[_Change]) -> None:
         )
 
 
-def _write_ledger(adjustment: Adjustment, changes: list[_Change]) -> None:
+def _write_ledger(adjustment: Adjustment, changes: list[StockChange]) -> None:
     source, params = rows_source(
         [
-            (*change.key, change.before, change.after, change.after - change.before)
-            for change in sorted(changes, key=lambda change: change.key)
+            (
+                change.item_id,
+                change.location_id,
+                change.before,
+                change.after,
+                change.after - change.before,
+            )
+            for change in sorted(changes, key=_balance_key)
         ]
     )
     with connection.cursor() as cursor:
@@ -416,11 +417,12 @@ def _write_settings(adjustment: Adjustment, changes, locked) -> None:
             [now, *params],
         )
     unchanged = [
-        _Change(
+        StockChange(
             locked[effect.key].id,
-            effect.key,
+            *effect.key,
             locked[effect.key].quantity,
             locked[effect.key].quantity,
+            locked[effect.key].warning_level,
         )
         for effect, _ in changes
     ]

@@ -32,7 +32,7 @@ def rows_source(
         columns = ", ".join(
             f"(e.value->>{n})::{sql_type} AS column{n + 1}" for n, sql_type in enumerate(types)
         )
-        return f"SELECT {columns} FROM jsonb_array_elements(%s::jsonb) AS e(value)", [document]
+        return f"SELECT {columns} FROM json_array_elements(%s::json) AS e(value)", [document]
     columns = ", ".join(
         f"json_extract(value, '$[{n}]') AS column{n + 1}" for n in range(len(types))
     )
@@ -45,18 +45,24 @@ def values_subquery(values: Sequence[Any], sql_type: str) -> tuple[str, list[Any
         raise ValueError(f"unsupported type: {sql_type}")
     document = json.dumps(list(values), separators=(",", ":"))
     if connection.vendor == "postgresql":
-        return f"SELECT jsonb_array_elements_text(%s::jsonb)::{sql_type}", [document]
+        return f"SELECT json_array_elements_text(%s::json)::{sql_type}", [document]
     return "SELECT value FROM json_each(%s)", [document]
 
 
 def in_values(column: str, values: Sequence[Any], sql_type: str) -> tuple[str, list[Any]]:
-    """`column` is one of `values`, as a condition and its one parameter. On PostgreSQL as
-    `= ANY(ARRAY(…))`: the planner then probes the column's index once per value, where
-    `IN (SELECT …)` makes it guess 100 rows from the JSON and hash-join against a scan of the
-    whole table — a cost that grows with the table, paid by every one-line request."""
-    subquery, params = values_subquery(values, sql_type)
+    """`column` is one of `values`, as a condition and its one parameter.
+
+    On PostgreSQL the values travel as one array parameter, `= ANY(%s::type[])`. Django binds
+    parameters client-side, so the array reaches the planner as a constant: it knows how many
+    values there are, probes the column's index for a few, and for many scans with a hashed
+    lookup. `= ANY(ARRAY(SELECT … FROM jsonb…))` hides the count behind a sub-plan: without
+    fresh statistics the planner then scans the table comparing each row with every value, one
+    by one (55 ms for a 2000-line batch over 2000 items, against 4 ms)."""
+    if sql_type not in SQL_TYPES:
+        raise ValueError(f"unsupported type: {sql_type}")
     if connection.vendor == "postgresql":
-        return f"{column} = ANY(ARRAY({subquery}))", params
+        return f"{column} = ANY(%s::{sql_type}[])", [list(values)]
+    subquery, params = values_subquery(values, sql_type)
     return f"{column} IN ({subquery})", params
 
 
