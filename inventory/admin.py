@@ -1,17 +1,25 @@
 import uuid
 
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import F, Q, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.http import urlencode
 
-from inventory import views
+from inventory import admin_dashboard, views
+from inventory.dashboard import balance_history, item_history
 from inventory.models import Adjustment, AdjustmentLine, Balance, Item
 from inventory.selectors import adjustments_visible_to, balances_visible_to, history_visible_to
 from inventory.services import update_balance_settings
@@ -107,6 +115,17 @@ class ItemAdmin(admin.ModelAdmin):
     readonly_fields = ["uuid", "created_at", "updated_at"]
     inlines = [BalanceInline]
 
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            history = item_history(
+                obj, user=request.user, range_key=admin_dashboard.chart_range_of(request)
+            )
+            url = reverse("admin:inventory_adjustmentline_changelist")
+            context |= admin_dashboard.history_context(
+                request, history, full_history_url=f"{url}?{urlencode({'item': obj.pk})}"
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
 
 @admin.register(Balance)
 class BalanceAdmin(HiddenIsNotFoundMixin, admin.ModelAdmin):
@@ -182,9 +201,12 @@ class BalanceAdmin(HiddenIsNotFoundMixin, admin.ModelAdmin):
 
     @admin.display(description="history")
     def history_link(self, balance: Balance) -> str:
+        return format_html('<a href="{}">History</a>', self.history_link_url(balance))
+
+    @staticmethod
+    def history_link_url(balance: Balance) -> str:
         url = reverse("admin:inventory_adjustmentline_changelist")
-        query = urlencode({"item": balance.item_id, "location": balance.location_id})
-        return format_html('<a href="{}?{}">History</a>', url, query)
+        return f"{url}?{urlencode({'item': balance.item_id, 'location': balance.location_id})}"
 
     def save_model(self, request, obj, form, change):
         # Settings changes go through the write path too, so the history records them.
@@ -195,16 +217,40 @@ class BalanceAdmin(HiddenIsNotFoundMixin, admin.ModelAdmin):
             source=Adjustment.Source.ADMIN,
         )
 
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            history = balance_history(obj, range_key=admin_dashboard.chart_range_of(request))
+            context |= admin_dashboard.history_context(
+                request, history, full_history_url=self.history_link_url(obj)
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
     def get_urls(self):
         adjust = path(
             "adjust/",
             self.admin_site.admin_view(self.adjust_view),
             name="inventory_balance_adjust",
         )
-        return [adjust, *super().get_urls()]
+        dashboards = path(
+            "dashboard/",
+            self.admin_site.admin_view(self.dashboard_index_view),
+            name="inventory_dashboard",
+        )
+        dashboard = path(
+            "dashboard/<int:location_id>/",
+            self.admin_site.admin_view(self.location_dashboard_view),
+            name="inventory_dashboard_location",
+        )
+        return [adjust, dashboards, dashboard, *super().get_urls()]
 
     def adjust_view(self, request: HttpRequest) -> HttpResponse:
         return views.adjust_stock(request, model_admin=self)
+
+    def dashboard_index_view(self, request: HttpRequest) -> HttpResponse:
+        return admin_dashboard.dashboard_index(request, model_admin=self)
+
+    def location_dashboard_view(self, request: HttpRequest, location_id: int) -> HttpResponse:
+        return admin_dashboard.location_dashboard_view(request, location_id, model_admin=self)
 
     @admin.action(description="Adjust stock of the selected balances", permissions=["adjust"])
     def adjust_selected(self, request: HttpRequest, queryset: QuerySet[Balance]):
@@ -351,7 +397,10 @@ class HistoryAdmin(ItemColumnsMixin, HiddenIsNotFoundMixin, ReadOnlyAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         # The changelist's own query: exactly the rows the filters and search select.
-        lines = self.get_changelist_instance(request).get_queryset(request)
+        try:
+            lines = self.get_changelist_instance(request).get_queryset(request)
+        except IncorrectLookupParameters as error:
+            return HttpResponseBadRequest(f"Bad filter: {error}", content_type="text/plain")
         return views.history_csv_response(lines)
 
     @admin.display(description="when", ordering="created_at")
@@ -410,4 +459,5 @@ def _search_history(queryset: QuerySet, term: str, *, prefix: str) -> QuerySet:
     )
 
 
+from inventory import admin_alerts, admin_webhooks  # noqa: E402,F401
 from inventory.admin_api_clients import ApiClientAdmin  # noqa: E402,F401

@@ -6,4 +6,9 @@ class InventoryConfig(AppConfig):
     verbose_name = "Inventory"
 
     def ready(self) -> None:
+        from inventory import events
         from inventory.api import schema  # noqa: F401 - registers the OpenAPI auth extension
+        from locations.signals import locations_changed
+
+        # Location webhooks are written by inventory, which locations may not import.
+        locations_changed.connect(events.locations_changed, dispatch_uid="inventory-webhooks")

@@ -24,6 +24,7 @@ from inventory.models import (
 )
 from inventory.planning import Effect, LineInput, Op, plan_effects
 from inventory.sql import db_datetime, rows_source, table
+from inventory.webhooks.outbox import Statement
 
 __all__ = ["LineInput", "apply_adjustment", "request_fingerprint"]
 
@@ -85,7 +86,11 @@ def apply_adjustment(
             api_client=api_client,
             created_at=timezone.now(),
         )
-        _record(adjustment, changes)
+        _record(
+            adjustment,
+            changes,
+            also=events.statements_with_write(adjustment=adjustment, changes=changes),
+        )
         events.stock_changed(
             adjustment=adjustment, changes=changes, notify_low_stock=notify_low_stock
         )
@@ -190,49 +195,61 @@ def _by_line(error: LineError) -> int:
     return -1 if error.index is None else error.index
 
 
-def _record(adjustment: Adjustment, changes: list[StockChange]) -> None:
-    """Insert `adjustment`, then write every balance and every ledger line. On PostgreSQL that
-    is ONE statement (data-modifying CTEs); SQLite has no such CTEs and takes three. Either way
-    the count does not grow with the batch; one statement instead of three matters for the
-    many one-line requests, where each statement's round trip and parse outweigh its work."""
+def _record(
+    adjustment: Adjustment, changes: list[StockChange], *, also: Sequence[Statement] = ()
+) -> None:
+    """Insert `adjustment`, then write every balance and every ledger line, then run `also`
+    (what the write records besides: outbox events). On PostgreSQL that is ONE round trip: the
+    adjustment, balances and ledger in one statement (data-modifying CTEs), `also` sent with it
+    (Django binds parameters client-side, so psycopg sends them as one simple query). SQLite
+    has no such CTEs and takes a statement each. Either way the count does not grow with the
+    batch; fewer round trips matter most to the many one-line requests, where each statement's
+    trip and parse outweigh its work."""
     changes = sorted(changes, key=_balance_key)
     if connection.vendor != "postgresql":
         adjustment.save(force_insert=True)
         _write_balances(adjustment, changes)
         _write_ledger(adjustment, changes)
+        with connection.cursor() as cursor:
+            for sql, params in also:
+                cursor.execute(sql, params)
         return
     source, params = rows_source(
         [change[:5] for change in changes]  # balance_id, item_id, location_id, before, after
     )
     now = db_datetime(adjustment.created_at)
+    record = (
+        f"WITH new_adjustment AS (INSERT INTO {table(Adjustment)} (transaction_id, kind,"
+        " reason, source, actor_id, api_client_id, created_at)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING id),"
+        f" change AS ({source}),"
+        f" balance AS (UPDATE {table(Balance)} AS b SET quantity = change.column5,"
+        " updated_at = %s FROM change WHERE b.id = change.column1),"
+        f" ledger AS (INSERT INTO {table(AdjustmentLine)} (adjustment_id, item_id,"
+        " location_id, quantity_before, quantity_after, delta, created_at)"
+        " SELECT new_adjustment.id, change.column2, change.column3, change.column4,"
+        " change.column5, change.column5 - change.column4, %s"
+        " FROM change CROSS JOIN new_adjustment)"
+        " SELECT id FROM new_adjustment"
+    )
+    record_params = [
+        adjustment.transaction_id,
+        adjustment.kind,
+        adjustment.reason,
+        adjustment.source,
+        adjustment.actor_id,
+        adjustment.api_client_id,
+        now,
+        *params,
+        now,
+        now,
+    ]
     with connection.cursor() as cursor:
         cursor.execute(
-            f"WITH new_adjustment AS (INSERT INTO {table(Adjustment)} (transaction_id, kind,"
-            " reason, source, actor_id, api_client_id, created_at)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING id),"
-            f" change AS ({source}),"
-            f" balance AS (UPDATE {table(Balance)} AS b SET quantity = change.column5,"
-            " updated_at = %s FROM change WHERE b.id = change.column1),"
-            f" ledger AS (INSERT INTO {table(AdjustmentLine)} (adjustment_id, item_id,"
-            " location_id, quantity_before, quantity_after, delta, created_at)"
-            " SELECT new_adjustment.id, change.column2, change.column3, change.column4,"
-            " change.column5, change.column5 - change.column4, %s"
-            " FROM change CROSS JOIN new_adjustment)"
-            " SELECT id FROM new_adjustment",
-            [
-                adjustment.transaction_id,
-                adjustment.kind,
-                adjustment.reason,
-                adjustment.source,
-                adjustment.actor_id,
-                adjustment.api_client_id,
-                now,
-                *params,
-                now,
-                now,
-            ],
+            "; ".join([record, *(sql for sql, _ in also)]),
+            record_params + [param for _, statement_params in also for param in statement_params],
         )
-        adjustment.pk = cursor.fetchone()[0]
+        adjustment.pk = cursor.fetchone()[0]  # the first statement's result
     adjustment._state.adding = False
     adjustment._state.db = connection.alias
 

@@ -152,6 +152,34 @@ EMAIL_BACKEND = os.environ.get(
     "DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
 )
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "stockroom@localhost")
+# SMTP, when DJANGO_EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend.
+EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("DJANGO_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("DJANGO_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = envbool("DJANGO_EMAIL_USE_TLS", "0")
+EMAIL_TIMEOUT = int(os.environ.get("DJANGO_EMAIL_TIMEOUT", "10"))
+
+# Low-stock alerts are emailed to a location's own recipients or, when it has none, to these
+# (comma-separated). In development they go to the console backend.
+STOCK_ALERT_EMAILS = envlist("STOCK_ALERT_EMAILS", "stock-alerts@localhost" if DEBUG else "")
+# Where links in alert emails point (the back office's address as its users reach it).
+STOCK_ALERT_SITE_URL = os.environ.get("STOCK_ALERT_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Webhooks (inventory/webhooks): BigCommerce's envelope names the store; delivery policy.
+WEBHOOK_STORE_ID = os.environ.get("WEBHOOK_STORE_ID", "1")
+WEBHOOK_STORE_HASH = os.environ.get("WEBHOOK_STORE_HASH", "stockroom")
+# Plain http to localhost / 127.0.0.1, for trying webhooks on one machine.
+WEBHOOK_ALLOW_HTTP_LOCALHOST = envbool("WEBHOOK_ALLOW_HTTP_LOCALHOST", "1" if DEBUG else "0")
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
+# How long a worker holds a claimed event before another may take it (a killed worker's
+# events come back after this): longer than the timeout, so a live worker never loses one.
+WEBHOOK_LEASE_SECONDS = float(os.environ.get("WEBHOOK_LEASE_SECONDS", "60"))
+WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", "12"))
+# Retry n waits about BASE * 2**(n-1) seconds (with jitter), at most CAP: 12 attempts span
+# about half a day with the defaults.
+WEBHOOK_BACKOFF_BASE_SECONDS = float(os.environ.get("WEBHOOK_BACKOFF_BASE_SECONDS", "30"))
+WEBHOOK_BACKOFF_CAP_SECONDS = float(os.environ.get("WEBHOOK_BACKOFF_CAP_SECONDS", "21600"))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["inventory.api.auth.ApiClientAuthentication"],

@@ -13,7 +13,10 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("admin/", admin.site.urls),
     path("stocktakes/", include("inventory.stocktake_urls")),
+    path("exports/", include("inventory.export_urls")),
     path("api/v3/", include("inventory.api.urls")),
+    path("api/ecwid/v3/", include("inventory.api.ecwid_urls")),
+    path("api/zettle/", include("inventory.api.zettle_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

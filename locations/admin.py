@@ -4,6 +4,8 @@ from django.http import Http404, HttpRequest
 
 from locations.models import DEFAULT_LOCATION_ID, Location
 from locations.selectors import locations_visible_to
+from locations.services import EDITABLE_FIELDS
+from locations.signals import locations_changed
 
 
 class HiddenIsNotFoundMixin:
@@ -31,6 +33,7 @@ class LocationAdmin(HiddenIsNotFoundMixin, admin.ModelAdmin):
             "Stock rules",
             {"fields": ["allow_negative_stock", "managed_by_external_source"]},
         ),
+        ("Low-stock alerts", {"fields": ["low_stock_emails"]}),
         ("Staff", {"fields": ["staff"]}),
         (
             "Address",
@@ -66,6 +69,15 @@ class LocationAdmin(HiddenIsNotFoundMixin, admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Location]:
         return locations_visible_to(request.user)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # The admin saves inside its own transaction, so these events commit with the change.
+        # Only what partners can see through the locations API counts as an update.
+        if not change:
+            locations_changed.send(sender=Location, created=[obj.pk], updated=[])
+        elif EDITABLE_FIELDS.intersection(form.changed_data):
+            locations_changed.send(sender=Location, created=[], updated=[obj.pk])
 
     def has_delete_permission(self, request: HttpRequest, obj: Location | None = None) -> bool:
         # Locations with history are protected by the ledger's foreign keys; the default

@@ -1,9 +1,32 @@
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import models
 
 DEFAULT_LOCATION_ID = 1
+
+
+def split_addresses(value: str) -> list[str]:
+    """Comma-separated email addresses as a list, blanks dropped."""
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def validate_email_list(value: str) -> None:
+    """Every comma-separated part must be an email address; name the ones that are not."""
+    invalid = []
+    for address in split_addresses(value):
+        try:
+            validate_email(address)
+        except ValidationError:
+            invalid.append(address)
+    if invalid:
+        raise ValidationError(
+            "Not valid email addresses: %(invalid)s. Separate addresses with commas.",
+            code="invalid_email_list",
+            params={"invalid": ", ".join(invalid)},
+        )
 
 
 class Location(models.Model):
@@ -29,6 +52,14 @@ class Location(models.Model):
         blank=True,
         help_text="Largest difference (in units, per item) store staff may apply from a count "
         "without a manager's approval. Empty: the store-wide default.",
+    )
+    low_stock_emails = models.CharField(
+        "low-stock email recipients",
+        max_length=1000,
+        blank=True,
+        validators=[validate_email_list],
+        help_text="Comma-separated addresses told when stock here runs low. Empty: the "
+        "store-wide default (STOCK_ALERT_EMAILS).",
     )
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
 
@@ -61,3 +92,8 @@ class Location(models.Model):
 
     def __str__(self) -> str:
         return f"{self.label} ({self.code})"
+
+    @property
+    def low_stock_recipients(self) -> list[str]:
+        """Who is emailed about low stock here: this location's list, else the store's."""
+        return split_addresses(self.low_stock_emails) or list(settings.STOCK_ALERT_EMAILS)

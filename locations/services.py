@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError, RestrictedError
 
 from locations.models import DEFAULT_LOCATION_ID, Location
+from locations.signals import locations_changed
 
 # BigCommerce: "Limit of 100 active locations."
 MAX_ACTIVE_LOCATIONS = 100
@@ -112,6 +113,9 @@ def create_locations(*, locations: Sequence[Fields]) -> list[Location]:
             raise LocationsConflict() from exc
         if any(location.enabled for location in created):
             _check_active_limit()
+        locations_changed.send(
+            sender=Location, created=[location.pk for location in created], updated=[]
+        )
     return created
 
 
@@ -166,6 +170,9 @@ def update_locations(*, updates: Sequence[tuple[int, Fields]]) -> list[Location]
             raise LocationsConflict() from exc
         if newly_enabled:
             _check_active_limit()
+        changed = list(dict.fromkeys(location_id for location_id, fields in updates if fields))
+        if changed:
+            locations_changed.send(sender=Location, created=[], updated=changed)
     return [current[location_id] for location_id, _ in updates]
 
 

@@ -232,9 +232,10 @@ class AddressResponse(BaseModel):
 
 
 class LocationResponse(BaseModel):
-    """BigCommerce's LocationResponse."""
+    """BigCommerce's LocationResponse, with our `uuid` (Zettle's locationUuid)."""
 
     id: int
+    uuid: str = Field(description="Ours: the location's UUID (Zettle's locationUuid).")
     code: str
     label: str
     description: str

@@ -212,6 +212,7 @@ def location_json(location: Location) -> dict[str, Any]:
         }
     return {
         "id": location.pk,
+        "uuid": str(location.uuid),  # ours: what Zettle clients name the location by
         "code": location.code,
         "label": location.label,
         "description": location.description,

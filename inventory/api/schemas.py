@@ -136,10 +136,16 @@ class ItemLocation(BaseModel):
     settings: BalanceSettings
 
 
+ITEM_UUID = Field(description="Ours: the item's UUID (Zettle's variantUuid).")
+PRODUCT_UUID = Field(description="Ours: its product's UUID (Zettle's productUuid).")
+
+
 class InventoryItem(BaseModel):
-    """BigCommerce's ItemResponse."""
+    """BigCommerce's ItemResponse, with our UUIDs."""
 
     identity: ItemIdentity
+    uuid: str = ITEM_UUID
+    product_uuid: str = PRODUCT_UUID
     locations: list[ItemLocation]
 
 
@@ -168,9 +174,11 @@ class InventoryItemsResponse(BaseModel):
 
 
 class LocationItem(BaseModel):
-    """BigCommerce's LocationItemsResponse."""
+    """BigCommerce's LocationItemsResponse, with our UUIDs."""
 
     identity: ItemIdentity
+    uuid: str = ITEM_UUID
+    product_uuid: str = PRODUCT_UUID
     available_to_sell: int
     total_inventory_onhand: int
     settings: BalanceSettings

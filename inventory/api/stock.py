@@ -23,6 +23,7 @@ from inventory.api.schemas import (
     SettingsRequest,
     TransactionResponse,
 )
+from inventory.api.zettle_ids import product_uuid
 from inventory.errors import InventoryError
 from inventory.models import Adjustment, ApiClient, Balance, Item
 from inventory.selectors import balances_at
@@ -62,6 +63,11 @@ def identity(item: Item) -> dict:
     if item.variant_id is not None:
         shown["variant_id"] = item.variant_id
     return shown
+
+
+def uuids(item: Item) -> dict:
+    """Ours, beside BigCommerce's identity: what Zettle clients name the item by."""
+    return {"uuid": str(item.uuid), "product_uuid": str(product_uuid(item.product_id))}
 
 
 def stock(balance: Balance) -> dict:
@@ -106,6 +112,7 @@ class InventoryItemsApi(APIView):
         data = [
             {
                 "identity": identity(item),
+                **uuids(item),
                 "locations": [
                     {
                         "location_id": location.pk,
@@ -150,6 +157,7 @@ class LocationItemsApi(APIView):
         data = [
             {
                 "identity": identity(item),
+                **uuids(item),
                 **stock(balances.get((item.pk, location.pk), DEFAULT_SETTINGS)),
             }
             for item in page.rows

@@ -1,5 +1,6 @@
-"""Inventory models: stock and its ledger, API clients, stocktakes."""
+"""Inventory models: stock and its ledger, API clients, stocktakes, alerts and webhooks."""
 
+from inventory.models.alerts import LowStockAlert
 from inventory.models.api import ApiClient, IdempotencyRecord
 from inventory.models.stock import (
     MAX_BATCH_LINES,
@@ -16,6 +17,12 @@ from inventory.models.stocktakes import (
     StocktakeUnknownCode,
     StocktakeUpload,
 )
+from inventory.models.webhooks import (
+    WebhookAttempt,
+    WebhookEndpoint,
+    WebhookEvent,
+    WebhookScope,
+)
 
 __all__ = [
     "MAX_BATCH_LINES",
@@ -26,9 +33,14 @@ __all__ = [
     "Balance",
     "IdempotencyRecord",
     "Item",
+    "LowStockAlert",
     "Stocktake",
     "StocktakeEvent",
     "StocktakeLine",
     "StocktakeUnknownCode",
     "StocktakeUpload",
+    "WebhookAttempt",
+    "WebhookEndpoint",
+    "WebhookEvent",
+    "WebhookScope",
 ]

@@ -35,6 +35,7 @@ from django.urls import reverse
 from drf_spectacular.generators import SchemaGenerator
 
 from inventory import stocktakes
+from inventory.api.zettle_ids import SUPPLIER, product_uuid, virtual_location_uuid
 from inventory.models import (
     Adjustment,
     AdjustmentLine,
@@ -49,6 +50,8 @@ from inventory.models import (
 )
 from locations.models import Location
 from tests.api.problems import assert_problem
+from tests.api.test_ecwid_api import assert_ecwid_error
+from tests.api.test_zettle_api import assert_zettle_error
 from tests.factories import ItemFactory, LocationFactory, manager, set_stock
 
 READ_ONLY = ["store_inventory_read_only", "store_locations_read_only"]
@@ -61,6 +64,11 @@ TRANSFERS = "/api/v3/inventory/transfers"
 LOCATION_ITEMS = "/api/v3/inventory/locations/{location_id}/items"
 LOCATIONS = "/api/v3/inventory/locations"
 CATALOG = "/api/v3/items"
+ECWID_PRODUCT = "/api/ecwid/v3/{store_id}/products/{product_id}/inventory"
+ECWID_COMBINATION = (
+    "/api/ecwid/v3/{store_id}/products/{product_id}/combinations/{variant_id}/inventory"
+)
+ZETTLE = "/api/zettle/organizations/self/inventory"
 
 
 @pytest.fixture(autouse=True)
@@ -92,21 +100,24 @@ def snapshot() -> dict[str, list[dict]]:
 
 @dataclass
 class World:
-    """Two stocked locations, a third one that is empty (so it may be deleted), one item."""
+    """Two stocked locations, a third one that is empty (so it may be deleted), one item, and
+    one product tracked as a whole (Ecwid's product-level stock)."""
 
     a: Location
     b: Location
     spare: Location
     item: Item
+    product: Item
 
 
 @pytest.fixture
 def world(db) -> World:
     a, b, spare = LocationFactory.create_batch(3)
     item = ItemFactory()
+    product = ItemFactory(variant_id=None, tracking=Item.Tracking.PRODUCT)
     set_stock(item, a, 10)
     set_stock(item, b, 10)
-    return World(a, b, spare, item)
+    return World(a, b, spare, item, product)
 
 
 @dataclass(frozen=True)
@@ -130,6 +141,28 @@ def transfer(world: World, source: Location, destination: Location) -> dict:
         "to_location_id": destination.pk,
         "sku": world.item.sku,
         "quantity": 1,
+    }
+
+
+def ecwid_product(world: World) -> str:
+    return ECWID_PRODUCT.format(store_id=1, product_id=world.product.product_id)
+
+
+def ecwid_combination(world: World) -> str:
+    item = world.item
+    return ECWID_COMBINATION.format(
+        store_id=1, product_id=item.product_id, variant_id=item.variant_id
+    )
+
+
+def zettle_move(world: World, source: Location | None, destination: Location) -> dict:
+    """One unit of the item from `source` (None: Zettle's SUPPLIER) to `destination`."""
+    return {
+        "productUuid": str(product_uuid(world.item.product_id)),
+        "variantUuid": str(world.item.uuid),
+        "fromLocationUuid": str(virtual_location_uuid(SUPPLIER) if source is None else source.uuid),
+        "toLocationUuid": str(destination.uuid),
+        "change": 1,
     }
 
 
@@ -160,6 +193,10 @@ WRITE_CALLS: dict[Operation, Callable[[World], Call]] = {
     ("PUT", LOCATIONS): lambda w: Call("PUT", LOCATIONS, [{"id": w.a.pk, "label": "Renamed"}]),
     ("DELETE", LOCATIONS): lambda w: Call("DELETE", f"{LOCATIONS}?location_id:in={w.spare.pk}"),
     ("POST", CATALOG): lambda w: Call("POST", CATALOG, [{"sku": "NEW-1", "product_id": 77}]),
+    # Ecwid's deltas land at the default location (1).
+    ("PUT", ECWID_PRODUCT): lambda w: Call("PUT", ecwid_product(w), {"quantityDelta": 3}),
+    ("PUT", ECWID_COMBINATION): lambda w: Call("PUT", ecwid_combination(w), {"quantityDelta": 3}),
+    ("PUT", ZETTLE): lambda w: Call("PUT", ZETTLE, {"changes": [zettle_move(w, w.a, w.b)]}),
 }
 
 
@@ -207,9 +244,33 @@ RESTRICTED_CALLS: dict[Operation, Callable[[World], Refusal]] = {
         403,
         frozenset({"location_id:in.0"}),
     ),
+    # Ecwid's errors name no fields; the message names the default location.
+    ("PUT", ECWID_PRODUCT): lambda w: Refusal(
+        Call("PUT", ecwid_product(w), {"quantityDelta": 3}), 403
+    ),
+    ("PUT", ECWID_COMBINATION): lambda w: Refusal(
+        Call("PUT", ecwid_combination(w), {"quantityDelta": 3}), 403
+    ),
+    ("PUT", ZETTLE): lambda w: Refusal(
+        Call("PUT", ZETTLE, {"changes": [zettle_move(w, None, w.a), zettle_move(w, w.a, w.b)]}),
+        403,
+        frozenset({"changes[1].toLocationUuid"}),
+    ),
 }
 # Items belong to the whole store, not to a location (inventory/api/catalog.py).
 NOT_LOCATION_BOUND = {("POST", CATALOG)}
+
+
+def refused_fields(response, status: int) -> frozenset[str]:
+    """The fields a refusal names, in the shape of the API that answered: problem+json, or
+    Ecwid's or Zettle's own error body for their routes."""
+    path = response.wsgi_request.path
+    if path.startswith("/api/ecwid/"):
+        assert_ecwid_error(response, status)
+        return frozenset()
+    if path.startswith("/api/zettle/"):
+        return frozenset(assert_zettle_error(response, status)["fields"])
+    return frozenset(assert_problem(response, status)["errors"])
 
 
 def write_operations() -> set[Operation]:
@@ -242,7 +303,7 @@ def test_a_read_only_token_writes_nothing(operation, world, api_client_factory, 
 
     refused = call.send(api(reader))
 
-    assert_problem(refused, 403)
+    refused_fields(refused, 403)
     assert snapshot() == before
     # The request itself is fine: with the scope it succeeds.
     assert call.send(api(writer)).status_code == 200
@@ -260,8 +321,7 @@ def test_a_token_for_one_location_changes_nothing_at_another(
 
     refused = refusal.call.send(api(restricted))
 
-    body = assert_problem(refused, refusal.status)
-    assert set(body["errors"]) == refusal.fields
+    assert refused_fields(refused, refusal.status) == refusal.fields
     assert snapshot() == before
     assert refusal.call.send(api(unrestricted)).status_code == 200
     assert snapshot() != before

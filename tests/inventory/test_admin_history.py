@@ -306,3 +306,10 @@ def test_changes_made_through_the_api_name_their_client(boss_client, store):
 
     assert "API: Shop sync" in response.content.decode()
     assert [row["user"] for row in rows] == ["API: Shop sync"]
+
+
+def test_csv_export_refuses_a_bad_filter_with_400_not_500(boss_client, store):
+    answer = boss_client.get(f"{EXPORT_URL}?location__id__exact=abc")
+
+    assert answer.status_code == 400
+    assert b"Bad filter" in answer.content

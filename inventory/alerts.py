@@ -1,0 +1,286 @@
+"""Low-stock alerts: opened when a change takes a balance below its warning level or to zero,
+closed when a change brings it back; emailed after the transaction commits.
+
+BigCommerce's rule: the owner is told when on-hand "drops below the warning level" (so a
+balance is low when warning_level > 0 and on-hand < warning_level), and separately when it is
+out of stock (on-hand ≤ 0, whatever the warning level). Transitions are read from each change's
+before and after quantities, in Python, so a write that crosses no line touches no alert row;
+one that does costs at most two statements (open-or-escalate, close) whatever the batch size.
+
+An alert is an episode: it opens once, becomes "out of stock" if on-hand reaches zero while it
+is open (escalation, emailed too), and closes when on-hand is back at or above the warning level
+and above zero. A settings change can open one (a raised warning level) or close one (a lowered
+one); it never makes a balance out of stock, so it never opens or closes an out-of-stock alert.
+"""
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.db import connection, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from inventory.models import Adjustment, Balance, Item, LowStockAlert
+from inventory.sql import db_datetime, rows_source, table
+from locations.models import Location
+
+if TYPE_CHECKING:
+    from inventory.events import StockChange
+
+Kind = LowStockAlert.Kind
+LOW, OUT = Kind.LOW.value, Kind.OUT.value
+
+
+class Level(IntEnum):
+    OK = 0
+    LOW = 1
+    OUT = 2
+
+
+def stock_level(quantity: int, warning_level: int) -> Level:
+    if quantity <= 0:
+        return Level.OUT
+    if warning_level > 0 and quantity < warning_level:
+        return Level.LOW
+    return Level.OK
+
+
+@dataclass(frozen=True, slots=True)
+class BalanceState:
+    """A balance as the alert rules see it."""
+
+    balance_id: int
+    item_id: int
+    location_id: int
+    quantity: int
+    warning_level: int
+
+
+@dataclass(frozen=True, slots=True)
+class RaisedAlert:
+    """An alert this adjustment opened, or escalated to out of stock."""
+
+    alert_id: int
+    balance: BalanceState
+    kind: str
+    escalated: bool
+
+
+def record_stock_transitions(
+    *, adjustment: Adjustment, changes: Sequence["StockChange"], notify: bool
+) -> list[RaisedAlert]:
+    """Open, escalate and close the alerts of the balances whose level these quantity changes
+    moved. Runs inside the write transaction; the email goes after commit, if `notify`."""
+    raising, closing = [], []
+    for change in changes:
+        before = stock_level(change.before, change.warning_level)
+        after = stock_level(change.after, change.warning_level)
+        if after == before:
+            continue
+        state = BalanceState(
+            change.balance_id,
+            change.item_id,
+            change.location_id,
+            change.after,
+            change.warning_level,
+        )
+        (closing if after == Level.OK else raising).append(state)
+    return _apply(adjustment, raising=raising, closing=closing, notify=notify)
+
+
+def record_settings_transitions(
+    *, adjustment: Adjustment, balances: Sequence[BalanceState]
+) -> list[RaisedAlert]:
+    """After a settings change: open an alert for each balance now below its warning level
+    without one, close the open alert of each balance now above it."""
+    open_alerts = set(
+        LowStockAlert.objects.filter(
+            balance_id__in=[balance.balance_id for balance in balances], closed_at__isnull=True
+        ).values_list("balance_id", flat=True)
+    )
+    raising, closing = [], []
+    for balance in balances:
+        level = stock_level(balance.quantity, balance.warning_level)
+        if level == Level.LOW and balance.balance_id not in open_alerts:
+            raising.append(balance)
+        elif level == Level.OK and balance.balance_id in open_alerts:
+            closing.append(balance)
+    return _apply(adjustment, raising=raising, closing=closing, notify=True)
+
+
+def _apply(
+    adjustment: Adjustment,
+    *,
+    raising: list[BalanceState],
+    closing: list[BalanceState],
+    notify: bool,
+) -> list[RaisedAlert]:
+    raised = _open_or_escalate(adjustment, raising) if raising else []
+    if closing:
+        _close(adjustment, closing)
+    if raised and notify:
+        adjustment_id = adjustment.pk
+
+        def email_alerts() -> None:  # not a partial: Django logs a failure by __qualname__
+            send_alert_emails(adjustment_id=adjustment_id, raised=raised)
+
+        # robust: a mail server that is down must not turn a committed change into an error.
+        transaction.on_commit(email_alerts, robust=True)
+    return raised
+
+
+def _open_or_escalate(adjustment: Adjustment, balances: list[BalanceState]) -> list[RaisedAlert]:
+    """One statement: insert an alert per balance; where one is already open (the unique index
+    on open alerts), turn a low-stock alert into an out-of-stock one if that is what happened,
+    else leave it. Returns the alerts inserted or escalated."""
+    source, params = rows_source(
+        [
+            (
+                balance.balance_id,
+                OUT if stock_level(balance.quantity, balance.warning_level) == Level.OUT else LOW,
+                balance.quantity,
+                balance.warning_level,
+            )
+            for balance in balances
+        ],
+        types=["bigint", "text", "bigint", "bigint"],
+    )
+    alert_table = table(LowStockAlert)
+    now = db_datetime(adjustment.created_at)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {alert_table} (balance_id, kind, opened_at, opened_by_id,"
+            " opened_quantity, warning_level, out_of_stock_at, out_of_stock_by_id)"
+            " SELECT v.column1, v.column2, %s, %s, v.column3, v.column4,"
+            " CASE WHEN v.column2 = %s THEN %s END, CASE WHEN v.column2 = %s THEN %s END"
+            f" FROM ({source}) AS v WHERE true"
+            " ON CONFLICT (balance_id) WHERE closed_at IS NULL DO UPDATE SET"
+            " kind = excluded.kind, out_of_stock_at = excluded.opened_at,"
+            " out_of_stock_by_id = excluded.opened_by_id"
+            f" WHERE {alert_table}.kind = %s AND excluded.kind = %s"
+            " RETURNING id, balance_id, kind, opened_by_id",
+            [now, adjustment.pk, OUT, now, OUT, adjustment.pk, *params, LOW, OUT],
+        )
+        rows = cursor.fetchall()
+    by_id = {balance.balance_id: balance for balance in balances}
+    return [
+        RaisedAlert(alert_id, by_id[balance_id], kind, escalated=opened_by != adjustment.pk)
+        for alert_id, balance_id, kind, opened_by in rows
+    ]
+
+
+def _close(adjustment: Adjustment, balances: list[BalanceState]) -> None:
+    source, params = rows_source([(balance.balance_id, balance.quantity) for balance in balances])
+    alert_table = table(LowStockAlert)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {alert_table} SET closed_at = %s, closed_by_id = %s,"
+            f" closed_quantity = v.column2 FROM ({source}) AS v"
+            f" WHERE {alert_table}.balance_id = v.column1 AND {alert_table}.closed_at IS NULL",
+            [db_datetime(adjustment.created_at), adjustment.pk, *params],
+        )
+
+
+def send_alert_emails(*, adjustment_id: int, raised: Sequence[RaisedAlert]) -> int:
+    """One email per adjustment and group of recipients, listing the alerts it raised at the
+    locations those recipients watch. Returns how many emails went out. Runs after commit."""
+    adjustment = Adjustment.objects.select_related("actor", "api_client").get(pk=adjustment_id)
+    items = Item.objects.in_bulk({alert.balance.item_id for alert in raised})
+    locations = Location.objects.in_bulk({alert.balance.location_id for alert in raised})
+    by_recipients: dict[tuple[str, ...], list[RaisedAlert]] = defaultdict(list)
+    for alert in raised:
+        recipients = locations[alert.balance.location_id].low_stock_recipients
+        if recipients:
+            by_recipients[tuple(recipients)].append(alert)
+    messages = [
+        EmailMessage(
+            subject=_subject(alerts, items, locations),
+            body=_body(adjustment, alerts, items, locations),
+            to=list(recipients),
+        )
+        for recipients, alerts in by_recipients.items()
+    ]
+    if not messages:
+        return 0
+    return get_connection().send_messages(messages) or 0
+
+
+def _subject(alerts: list[RaisedAlert], items: dict, locations: dict) -> str:
+    where = {alert.balance.location_id for alert in alerts}
+    place = locations[next(iter(where))].label if len(where) == 1 else f"{len(where)} locations"
+    if len(alerts) == 1:
+        alert = alerts[0]
+        return (
+            f"[Stockroom] {Kind(alert.kind).label}: {items[alert.balance.item_id].sku} at {place}"
+        )
+    return f"[Stockroom] {len(alerts)} items low or out of stock at {place}"
+
+
+def _body(adjustment: Adjustment, alerts: list[RaisedAlert], items: dict, locations: dict) -> str:
+    lines = []
+    for location_id in sorted({alert.balance.location_id for alert in alerts}):
+        lines.append(f"At {locations[location_id]}:")
+        for alert in alerts:
+            if alert.balance.location_id != location_id:
+                continue
+            item = items[alert.balance.item_id]
+            what = "now OUT OF STOCK" if alert.escalated else Kind(alert.kind).label.upper()
+            level = alert.balance.warning_level
+            lines.append(
+                f"  {what:<16} {item.sku}  {item.name}: on-hand {alert.balance.quantity}"
+                + (f" (warning level {level})" if level else "")
+            )
+        lines.append("")
+    when = timezone.localtime(adjustment.created_at).strftime("%Y-%m-%d %H:%M %Z")
+    lines += [
+        f"Changed by {adjustment.made_by} at {when}: {adjustment.get_kind_display().lower()}"
+        f" adjustment from {adjustment.get_source_display()}.",
+    ]
+    if adjustment.reason:
+        lines.append(f"Reason: {adjustment.reason}")
+    lines += [
+        f"Transaction: {adjustment.transaction_id}",
+        "",
+        "Open alerts: "
+        + settings.STOCK_ALERT_SITE_URL
+        + reverse("admin:inventory_lowstockalert_changelist")
+        + "?state=open",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def sync_alerts() -> tuple[int, int]:
+    """Make the open alerts match the balances as they are: open one (without email) for each
+    balance low or out of stock that has none (or escalate its low-stock one to out of stock),
+    close those of balances that recovered. For
+    balances that were low before alerts existed, or were written around the write path (a bulk
+    import). Returns (opened or escalated, closed). Run it when stock is quiet: it takes no balance locks."""
+    alert_table, balance_table = table(LowStockAlert), table(Balance)
+    now = db_datetime(timezone.now())
+    low = "b.warning_level > 0 AND b.quantity < b.warning_level"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {alert_table} (balance_id, kind, opened_at, opened_quantity,"
+            " warning_level, out_of_stock_at)"
+            " SELECT b.id, CASE WHEN b.quantity <= 0 THEN %s ELSE %s END, %s, b.quantity,"
+            " b.warning_level, CASE WHEN b.quantity <= 0 THEN %s END"
+            f" FROM {balance_table} AS b WHERE (b.quantity <= 0 OR ({low}))"
+            " ON CONFLICT (balance_id) WHERE closed_at IS NULL DO UPDATE SET kind = excluded.kind,"
+            " out_of_stock_at = excluded.opened_at"
+            f" WHERE {alert_table}.kind = %s AND excluded.kind = %s",
+            [OUT, LOW, now, now, LOW, OUT],
+        )
+        opened = cursor.rowcount
+        cursor.execute(
+            f"UPDATE {alert_table} SET closed_at = %s, closed_quantity = b.quantity"
+            f" FROM {balance_table} AS b WHERE {alert_table}.balance_id = b.id"
+            f" AND {alert_table}.closed_at IS NULL AND b.quantity > 0 AND NOT ({low})",
+            [now],
+        )
+        closed = cursor.rowcount
+    return opened, closed

@@ -1,0 +1,438 @@
+"""Reads behind the stock history charts and the per-location dashboard.
+
+History charts cost the same few queries whether a balance has ten ledger lines or a million,
+and draw about the same number of points: the latest MARKED changes come one by one (each gets
+a marker, the newest LISTED are listed beside the chart), and the older changes of the chosen
+range are grouped in SQL into at most BUCKETS steps, each with the lowest and highest on-hand it
+went through. Values are worked out backwards from the on-hand of today, so a chart of several
+locations (an item's) is exactly the sum of its balances.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import connection
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models.functions import Abs, TruncDate
+from django.urls import reverse
+from django.utils import timezone
+
+from inventory.charts import Band, Marker, StockSeries
+from inventory.models import Adjustment, AdjustmentLine, Balance, Item, Stocktake, StocktakeLine
+from inventory.selectors import balances_visible_to, blind_count_locations, history_visible_to
+from inventory.sql import db_datetime, in_values, table
+from locations.models import Location
+from locations.selectors import locations_visible_to
+
+RANGES = {
+    "30d": ("30 days", timedelta(days=30)),
+    "90d": ("90 days", timedelta(days=90)),
+    "1y": ("1 year", timedelta(days=365)),
+    "all": ("All", None),
+}
+DEFAULT_RANGE = "90d"
+MARKED = 30  # latest changes drawn one by one, with a marker each
+LISTED = 10  # of which the newest are listed beside the chart
+BUCKETS = 60  # older changes in the range are grouped into at most this many steps
+
+# --- history charts --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LineChange:
+    """What one adjustment did to one balance."""
+
+    location_code: str
+    before: int
+    after: int
+
+
+@dataclass(slots=True)
+class Change:
+    """One adjustment as a chart shows it: when, who, why, and the charted on-hand around it."""
+
+    adjustment: Adjustment
+    at: datetime
+    lines: list[LineChange] = field(default_factory=list)
+    delta: int = 0
+    before: int = 0
+    after: int = 0
+
+    @property
+    def url(self) -> str:
+        return reverse("admin:inventory_adjustment_change", args=[self.adjustment.pk])
+
+    @property
+    def signed_delta(self) -> str:
+        return f"{self.delta:+,d}" if self.delta else "±0"
+
+
+@dataclass(frozen=True, slots=True)
+class History:
+    series: StockSeries
+    changes: list[Change]  # newest first, at most LISTED
+    range_key: str
+
+
+@dataclass(slots=True)
+class _Bucket:
+    first_id: int
+    last_id: int
+    delta: int
+    low: int  # running sums from the start of the grouped part; made absolute later
+    high: int
+    lines: int
+    after: int = 0
+
+
+def chart_range(value: str | None) -> str:
+    """The range asked for in the query string, or the default."""
+    return value if value in RANGES else DEFAULT_RANGE
+
+
+def balance_history(balance: Balance, *, range_key: str, now: datetime | None = None) -> History:
+    """On-hand of one balance over the range, its latest changes marked and listed."""
+    return _history(
+        item_id=balance.item_id,
+        location_ids=[balance.location_id],
+        on_hand=balance.quantity,
+        warning_level=balance.warning_level,
+        label=f"On-hand of {balance.item.sku} at {balance.location.code}",
+        range_key=range_key,
+        now=now or timezone.now(),
+    )
+
+
+def item_history(
+    item: Item, *, user: AbstractBaseUser, range_key: str, now: datetime | None = None
+) -> History:
+    """On-hand of an item summed over the locations `user` may see (ledger lines only exist
+    where a balance row does, so those balances name every location to chart)."""
+    quantities = dict(
+        balances_visible_to(user).filter(item=item).values_list("location", "quantity")
+    )
+    return _history(
+        item_id=item.pk,
+        location_ids=sorted(quantities),
+        on_hand=sum(quantities.values()),
+        warning_level=0,  # warning levels are per location: a sum of them means nothing
+        label=f"On-hand of {item.sku}, {len(quantities)} locations together",
+        range_key=range_key,
+        now=now or timezone.now(),
+    )
+
+
+def _history(
+    *,
+    item_id: int,
+    location_ids: Sequence[int],
+    on_hand: int,
+    warning_level: int,
+    label: str,
+    range_key: str,
+    now: datetime,
+) -> History:
+    length = RANGES[range_key][1]
+    since = now - length if length else None
+    recent = list(
+        _ledger(item_id, location_ids)
+        .select_related("adjustment__actor", "adjustment__api_client", "location")
+        .order_by("-id")[:MARKED]
+    )
+    changes = _changes(recent, on_hand)
+    buckets = _older_buckets(
+        item_id, location_ids, since=since, before_id=recent[-1].pk if recent else None
+    )
+    times, first_at = _times(item_id, location_ids, buckets)
+    shown = [change for change in changes if since is None or change.at >= since]
+    start_value = _place_buckets(buckets, changes[-1].before if changes else on_hand)
+    if not buckets:  # nothing grouped: the range opens before the oldest change it shows
+        start_value = shown[-1].before if shown else on_hand
+    start = _chart_start(since, first_at, now)
+    series = StockSeries(
+        start=timezone.localtime(start),
+        end=timezone.localtime(now),
+        start_value=start_value,
+        steps=[(times[b.last_id], b.after) for b in buckets]
+        + [(change.at, change.after) for change in reversed(shown)],
+        bands=[
+            Band(start=times[b.first_id], end=times[b.last_id], low=b.low, high=b.high)
+            for b in buckets
+            if b.lines > 1
+        ],
+        markers=[_marker(change) for change in reversed(shown)],
+        warning_level=warning_level,
+        label=label,
+    )
+    return History(series=series, changes=changes[:LISTED], range_key=range_key)
+
+
+def _ledger(item_id: int, location_ids: Sequence[int]):
+    return AdjustmentLine.objects.filter(item_id=item_id, location_id__in=location_ids)
+
+
+def _changes(lines: list[AdjustmentLine], on_hand: int) -> list[Change]:
+    """The lines (newest first) grouped by adjustment, with the charted on-hand before and
+    after each, worked back from today's."""
+    changes: dict[int, Change] = {}
+    for line in lines:
+        change = changes.setdefault(
+            line.adjustment_id, Change(adjustment=line.adjustment, at=line.created_at)
+        )
+        change.lines.append(
+            LineChange(line.location.code, line.quantity_before, line.quantity_after)
+        )
+        change.delta += line.delta
+    value = on_hand
+    for change in changes.values():
+        change.after, change.before = value, value - change.delta
+        change.lines.sort(key=lambda line: line.location_code)
+        value = change.before
+    return list(changes.values())
+
+
+# Lines older than the marked ones, in the range, grouped by id into at most BUCKETS groups of
+# about equal size: busy stretches keep more detail than quiet ones. `running` is on-hand
+# relative to just before the first grouped line, so each group's lowest and highest come out
+# of one pass. Integer division on both databases (ids are integers).
+BUCKETS_SQL = """
+WITH chart_lines AS (
+    SELECT id, delta FROM {line} WHERE {conditions}
+), numbered AS (
+    SELECT id, delta,
+           SUM(delta) OVER (ORDER BY id) AS running,
+           (id - MIN(id) OVER ()) * {buckets} / (MAX(id) OVER () - MIN(id) OVER () + 1) AS bucket
+    FROM chart_lines
+)
+SELECT MIN(id), MAX(id), SUM(delta), MIN(running), MAX(running), COUNT(*)
+FROM numbered GROUP BY bucket ORDER BY bucket
+"""
+
+
+def _older_buckets(
+    item_id: int, location_ids: Sequence[int], *, since: datetime | None, before_id: int | None
+) -> list[_Bucket]:
+    """Always one query, even when there is nothing older: the page costs the same for a
+    balance with ten lines as for one with a million."""
+    conditions, params = ["item_id = %s"], [item_id]
+    location_condition, location_params = in_values("location_id", location_ids, "bigint")
+    conditions.append(location_condition)
+    params += location_params
+    if since is not None:
+        conditions.append("created_at >= %s")
+        params.append(db_datetime(since))
+    if before_id is not None:
+        conditions.append("id < %s")
+        params.append(before_id)
+    sql = BUCKETS_SQL.format(
+        line=table(AdjustmentLine), conditions=" AND ".join(conditions), buckets=BUCKETS
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [_Bucket(*(int(value) for value in row)) for row in cursor.fetchall()]
+
+
+def _times(
+    item_id: int, location_ids: Sequence[int], buckets: list[_Bucket]
+) -> tuple[dict[int, datetime], datetime | None]:
+    """When each group began and ended, and when the charted history began (its first line
+    ever), in one query."""
+    first_line = _ledger(item_id, location_ids).order_by("id").values("pk")[:1]
+    ids = [bucket.first_id for bucket in buckets] + [bucket.last_id for bucket in buckets]
+    rows = dict(
+        AdjustmentLine.objects.filter(Q(pk__in=ids) | Q(pk=Subquery(first_line))).values_list(
+            "pk", "created_at"
+        )
+    )
+    return rows, rows[min(rows)] if rows else None
+
+
+def _place_buckets(buckets: list[_Bucket], end_value: int) -> int:
+    """Turn the groups' relative sums into on-hand, given on-hand after the last group; returns
+    on-hand before the first."""
+    value = end_value
+    for bucket in reversed(buckets):
+        bucket.after = value
+        value -= bucket.delta
+    for bucket in buckets:
+        bucket.low, bucket.high = value + bucket.low, value + bucket.high
+    return value
+
+
+def _chart_start(since: datetime | None, first_at: datetime | None, now: datetime) -> datetime:
+    """The range's start, or a little before the first change when the history is younger,
+    so the chart does not open with a long empty stretch."""
+    if first_at is None:
+        return since or now - timedelta(days=1)
+    lead = max((now - first_at) / 25, timedelta(minutes=1))
+    return max(since, first_at - lead) if since else first_at - lead
+
+
+def _marker(change: Change) -> Marker:
+    return Marker(
+        at=change.at, value=change.after, delta=change.delta, title=describe(change), url=change.url
+    )
+
+
+def describe(change: Change) -> str:
+    """A marker's tooltip: when, who, how, why, and what it did."""
+    adjustment = change.adjustment
+    when = timezone.localtime(change.at).strftime("%Y-%m-%d %H:%M")
+    kind = f"{adjustment.get_kind_display()} · {adjustment.get_source_display()}"
+    if len(change.lines) == 1:
+        line = change.lines[0]
+        effect = f"{line.before:,} → {line.after:,} ({change.signed_delta})"
+    else:
+        parts = [f"{line.location_code} {line.before:,} → {line.after:,}" for line in change.lines]
+        effect = f"{', '.join(parts)} ({change.signed_delta} in all)"
+    reason = adjustment.reason or "(no reason given)"
+    return f"{when} · {adjustment.made_by}\n{kind}: {reason}\n{effect}"
+
+
+# --- per-location dashboard ------------------------------------------------------------------
+
+LISTED_PER_SECTION = 10
+ACTIVITY_DAYS = 30
+RECENT_STOCKTAKES = 5
+
+BELOW_WARNING = Q(warning_level__gt=0, quantity__lt=F("warning_level"), quantity__gt=0)
+OUT_OF_STOCK = Q(quantity__lte=0)
+
+
+@dataclass(frozen=True, slots=True)
+class LocationSummary:
+    location: Location
+    below_warning: int
+    out_of_stock: int
+    stock_hidden: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Activity:
+    """Adjustments per day (oldest first) and source, over the last ACTIVITY_DAYS days."""
+
+    days: list[date]
+    by_source: dict[str, list[int]]  # source label -> count per day
+
+    @property
+    def total(self) -> int:
+        return sum(sum(counts) for counts in self.by_source.values())
+
+
+@dataclass(frozen=True, slots=True)
+class LocationDashboard:
+    location: Location
+    stock_hidden: bool  # a blind count is under way and this user may not see on-hand
+    below_warning: list[Balance]
+    below_warning_count: int
+    out_of_stock: list[Balance]
+    out_of_stock_count: int
+    variances: list[StocktakeLine] | None  # None: the user may not see stocktakes
+    activity: Activity
+
+
+def dashboard_locations(user: AbstractBaseUser) -> list[LocationSummary]:
+    """The locations `user` may see, each with how many balances are below warning level
+    (still in stock) and out of stock: two queries."""
+    counts = {
+        row["location"]: row
+        for row in balances_visible_to(user)
+        .order_by()
+        .values("location")
+        .annotate(
+            below=Count("pk", filter=BELOW_WARNING),
+            out=Count("pk", filter=OUT_OF_STOCK),
+        )
+    }
+    hidden = blind_count_locations(user)
+    locations = locations_visible_to(user).annotate(hidden=Q(pk__in=hidden))
+    return [
+        LocationSummary(
+            location=location,
+            below_warning=counts.get(location.pk, {}).get("below", 0),
+            out_of_stock=counts.get(location.pk, {}).get("out", 0),
+            stock_hidden=location.hidden,
+        )
+        for location in locations.order_by("label")
+    ]
+
+
+def location_dashboard(
+    *, location: Location, user: AbstractBaseUser, now: datetime | None = None
+) -> LocationDashboard:
+    """What a manager checks first at one location. The caller has made sure `user` may see
+    it; blind counts and stocktake permissions are honoured here as everywhere else."""
+    balances = (
+        balances_visible_to(user).filter(location=location).select_related("item", "location")
+    )
+    counts = balances.aggregate(
+        below=Count("pk", filter=BELOW_WARNING), out=Count("pk", filter=OUT_OF_STOCK)
+    )
+    below = balances.filter(BELOW_WARNING).order_by(F("quantity") - F("warning_level"), "item__sku")
+    out = balances.filter(OUT_OF_STOCK).order_by("quantity", "-updated_at", "item__sku")
+    return LocationDashboard(
+        location=location,
+        stock_hidden=blind_count_locations(user).filter(location=location).exists(),
+        below_warning=list(below[:LISTED_PER_SECTION]),
+        below_warning_count=counts["below"],
+        out_of_stock=list(out[:LISTED_PER_SECTION]),
+        out_of_stock_count=counts["out"],
+        variances=_largest_variances(location, user),
+        activity=_activity(location, user, now or timezone.now()),
+    )
+
+
+def _largest_variances(location: Location, user: AbstractBaseUser) -> list[StocktakeLine] | None:
+    """Counted minus expected, largest first, over the location's latest submitted or applied
+    stocktakes. A blind count's numbers are for those who may approve it (as on its review)."""
+    if not user.has_perm("inventory.view_stocktake"):
+        return None
+    stocktakes = Stocktake.objects.filter(
+        location=location, status__in=[Stocktake.Status.SUBMITTED, Stocktake.Status.APPLIED]
+    )
+    if not user.has_perm("inventory.approve_stocktake"):
+        stocktakes = stocktakes.filter(blind=False)
+    recent = stocktakes.order_by("-id").values("pk")[:RECENT_STOCKTAKES]
+    balance = Balance.objects.filter(item=OuterRef("item"), location=location).values("pk")[:1]
+    lines = (
+        StocktakeLine.objects.filter(
+            stocktake__in=Subquery(recent),
+            counted_quantity__isnull=False,
+            expected_quantity__isnull=False,
+        )
+        # (`variance` itself is a property of the line.)
+        .annotate(
+            variance_size=Abs(F("counted_quantity") - F("expected_quantity")),
+            balance_id=Subquery(balance),
+        )
+        .filter(variance_size__gt=0)
+        .select_related("item", "stocktake")
+        .order_by("-variance_size", "item__sku", "-stocktake_id")
+    )
+    return list(lines[:LISTED_PER_SECTION])
+
+
+def _activity(location: Location, user: AbstractBaseUser, now: datetime) -> Activity:
+    """Stock adjustments (settings changes left out) per local day and source, counting each
+    adjustment once however many of its lines touched the location."""
+    today = timezone.localdate(now)
+    days = [today - timedelta(days=back) for back in range(ACTIVITY_DAYS - 1, -1, -1)]
+    since = timezone.make_aware(datetime.combine(days[0], time.min))
+    rows = (
+        history_visible_to(user)
+        .filter(location=location, created_at__gte=since)
+        .exclude(adjustment__kind=Adjustment.Kind.SETTINGS)
+        .annotate(day=TruncDate("created_at"))
+        .order_by()
+        .values("day", "adjustment__source")
+        .annotate(adjustments=Count("adjustment", distinct=True))
+    )
+    position = {day: n for n, day in enumerate(days)}
+    by_source = {label: [0] * len(days) for label in Adjustment.Source.labels}
+    labels = dict(Adjustment.Source.choices)
+    for row in rows:
+        if row["day"] in position:
+            by_source[labels[row["adjustment__source"]]][position[row["day"]]] += row["adjustments"]
+    return Activity(days=days, by_source=by_source)
