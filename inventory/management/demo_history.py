@@ -3,7 +3,8 @@ written through the write path at the moments it happened.
 
 Every write goes through `services.apply_adjustment`, `services.update_settings` or the
 stocktake functions, exactly as a sale through the API, an admin's adjustment or a count would;
-the only thing simulated is the clock (`SimulatedClock`). The story the charts tell afterwards:
+the only thing simulated is the clock (`demo_calendar.SimulatedClock`). The story the charts
+tell afterwards:
 
 - day 1: store setup (warning levels, safety stock, bins), then opening stock everywhere;
 - every trading day: point-of-sale orders downtown and at the airport kiosk, online orders at
@@ -22,40 +23,36 @@ dates move with the day of the run.
 """
 
 import random
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from unittest import mock
+from datetime import datetime
 
-from django.contrib.auth.models import AbstractUser
 from django.utils import timezone
 
 from inventory import stocktakes
-from inventory.models import Adjustment, AdjustmentLine, ApiClient, Item
-from inventory.services import LineInput, SettingsInput, apply_adjustment, update_settings
+from inventory.management.demo_calendar import HISTORY_DAYS, SimulatedClock
+from inventory.management.demo_writer import Cast, DemoWriter
+from inventory.models import Adjustment, Item
+from inventory.services import LineInput, SettingsInput
 from locations.models import Location
 
 Kind = Adjustment.Kind
 Source = Adjustment.Source
-Key = tuple[int, int]  # (item_id, location_id)
 
-HISTORY_DAYS = 75
-# Each day's writes fall in opening hours, in the time zone the back office shows times in.
-OPENING, CLOSING = time(9), time(18)
 SEED = 2024
 
 WARNING_LEVELS = {"DT": 5, "AP": 2}
+TEE_SAFETY_STOCK = 2  # downtown keeps two of each T-shirt for display
 RAISED_WARNING_LEVEL = 10
-REPLENISHMENT_WEEKDAY = 5  # the last top-up is six days before the end: stock runs low again
+# Top-ups on days 5, 12, ...: the last is six days before the end, so stock runs low again.
+REPLENISHMENT_DAY_OF_WEEK = 5
 SETTINGS_CHANGE_DAY = HISTORY_DAYS - 21  # a replenishment day: the T-shirts were just topped up
 STOCKTAKE_DAY = HISTORY_DAYS - 10
 COUNTED_ITEMS = 12
 SHRINKAGE = -6  # the fullest shelf's variance: beyond the default threshold of 5
 STOCKTAKE_VARIANCES = (0, 0, 1, 0, -1, 0, -2, 2, 0, -3, 0)  # the other shelves', in SKU order
-# How often an item is drawn into a basket, relative to the rest of the catalog (1).
-TOP_SELLERS = ("TEE-",), ("-M", "-L")  # T-shirts in M and L: 12 times as often
-BEST_SELLERS = ("TEE-", "SOCK-", "MUG", "CAP", "BOTTLE", "TOTE", "BEANIE")  # 4 times
+# Best sellers are drawn into baskets 4 times as often as the rest, T-shirts in M and L 12 times.
+BEST_SELLERS = ("TEE-", "SOCK-", "MUG", "CAP", "BOTTLE", "TOTE", "BEANIE")
 # What the airport kiosk carries: travel-sized things.
 KIOSK_PREFIXES = ("TEE-", "SOCK-", "BOTTLE", "CAP", "UMBR", "SUNGL", "BEANIE")
 # Weekly top-ups from the warehouse: to the warning level plus this.
@@ -69,59 +66,9 @@ OPENING_STOCK = {"WH": (20, 80), "DT": (1, 25), "AP": (1, 10), "DEFAULT": (1, 15
 
 
 def _popularity(sku: str) -> int:
-    if sku.startswith(TOP_SELLERS[0]) and sku.endswith(TOP_SELLERS[1]):
+    if sku.startswith("TEE-") and sku.endswith(("-M", "-L")):
         return 12
     return 4 if sku.startswith(BEST_SELLERS) else 1
-
-
-class SimulatedClock:
-    """Stands in for `django.utils.timezone.now` while the demo is written, and only then
-    (`with clock.running(): ...`).
-
-    Why: the write path stamps each adjustment, ledger line, alert and stocktake step with
-    `timezone.now()` as it writes them, and the ledger is append-only, so a history cannot be
-    back-dated afterwards: demo history spanning past days has to be written *at* those days.
-    Everything that reads the time as `timezone.now()` (the services, the stocktake functions,
-    Django's auto_now fields) sees this clock. It only moves forward, at least a second per
-    move, so ledger ids and times keep one order (the charts rely on it), and never beyond
-    `end`, the real time at which seeding began.
-    """
-
-    def __init__(self, *, start: datetime, end: datetime) -> None:
-        self.start = self._now = min(start, end)
-        self.end = end
-
-    def now(self) -> datetime:
-        return self._now
-
-    def move_to(self, moment: datetime) -> None:
-        self._now = min(max(moment, self._now + timedelta(seconds=1)), self.end)
-
-    @contextmanager
-    def running(self) -> Iterator["SimulatedClock"]:
-        with mock.patch.object(timezone, "now", self.now):
-            yield self
-
-
-def history_clock() -> SimulatedClock:
-    """A clock at the opening of the history's first trading day. The last trading day is the
-    latest that has closed (today's, once it is past closing time)."""
-    now = timezone.now()
-    last_day = timezone.localdate(now)
-    if _moment(last_day, CLOSING) > now:
-        last_day -= timedelta(days=1)
-    first_day = last_day - timedelta(days=HISTORY_DAYS - 1)
-    return SimulatedClock(start=_moment(first_day, OPENING), end=now)
-
-
-@dataclass(frozen=True, slots=True)
-class Cast:
-    """Who makes the demo's changes."""
-
-    manager: AbstractUser
-    staff: AbstractUser
-    point_of_sale: ApiClient
-    online_store: ApiClient
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,28 +101,14 @@ def write_history(
     return HistoryWritten(history.adjustments, first=clock.start, last=clock.now())
 
 
-def _moment(day: date, at: time) -> datetime:
-    """`at` o'clock on `day` in the current time zone (DST-aware)."""
-    return timezone.make_aware(datetime.combine(day, at))
-
-
-@dataclass
-class DemoHistory:
-    """The story of the module docstring, one write at a time. Follows the on-hand of every
-    balance it writes, to choose sensible later lines: a sale only of what is on the shelf, a
-    top-up only of what runs low."""
+@dataclass(kw_only=True)
+class DemoHistory(DemoWriter):
+    """The story of the module docstring, one write at a time."""
 
     items: Sequence[Item]
     locations: dict[str, Location]
     default_location: Location | None
-    cast: Cast
-    clock: SimulatedClock
-    first_day: date
     rng: random.Random = field(default_factory=lambda: random.Random(SEED))
-    stock: dict[Key, int] = field(default_factory=dict)
-    safety_stock: dict[Key, int] = field(default_factory=dict)
-    warning_level: dict[Key, int] = field(default_factory=dict)
-    adjustments: int = 0
     order_number: int = 10_040
 
     def __post_init__(self) -> None:
@@ -199,17 +132,10 @@ class DemoHistory:
         for day in range(1, HISTORY_DAYS):
             self._trading_day(day)
 
-    # --- time ----------------------------------------------------------------------------------
-
-    def at(self, day: int, minute: int) -> None:
-        """Move the clock to `minute` after opening on trading day `day` (0 is the first)."""
-        opening = _moment(self.first_day + timedelta(days=day), OPENING)
-        self.clock.move_to(opening + timedelta(minutes=minute))
-
     def _trading_day(self, day: int) -> None:
         if day % 14 == 3:
             self._supplier_delivery(day)
-        if day % 7 == REPLENISHMENT_WEEKDAY:
+        if day % 7 == REPLENISHMENT_DAY_OF_WEEK:
             self._replenishment(day)
         if day == SETTINGS_CHANGE_DAY:
             self._raise_best_sellers_warning_level(day)
@@ -235,19 +161,23 @@ class DemoHistory:
                 location_id=store.pk,
                 item_id=item_id,
                 warning_level=WARNING_LEVELS["DT"],
-                safety_stock=2 if self.by_id[item_id].sku.startswith("TEE-") else None,
+                safety_stock=TEE_SAFETY_STOCK
+                if self.by_id[item_id].sku.startswith("TEE-")
+                else None,
             )
             for item_id, _ in self.carried["DT"]
         ]
-        self._settings(setup, "Store setup: warning level 5, safety stock 2 on T-shirts")
-        self._settings(
+        self.write_settings(setup, "Store setup: warning level 5, safety stock 2 on T-shirts")
+        self.write_settings(
             [
-                SettingsInput(location_id=kiosk.pk, item_id=item_id, warning_level=2)
+                SettingsInput(
+                    location_id=kiosk.pk, item_id=item_id, warning_level=WARNING_LEVELS["AP"]
+                )
                 for item_id, _ in self.carried["AP"]
             ],
             "Kiosk setup: warning level 2",
         )
-        self._settings(self._warehouse_bins(), "Warehouse setup: bin locations")
+        self.write_settings(self._warehouse_bins(), "Warehouse setup: bin locations")
 
     def _warehouse_bins(self) -> list[SettingsInput]:
         lines = []
@@ -272,7 +202,7 @@ class DemoHistory:
                 )
                 for item_id, location_id in self.carried[code]
             ]
-            self._apply(Kind.ABSOLUTE, lines, "Opening stock", Source.SYSTEM)
+            self.write_stock(Kind.ABSOLUTE, lines, "Opening stock", Source.SYSTEM)
 
     # --- routine -------------------------------------------------------------------------------
 
@@ -291,7 +221,7 @@ class DemoHistory:
             if lines:
                 self.at(day, minute)
                 self.order_number += 1
-                self._apply(
+                self.write_stock(
                     Kind.RELATIVE,
                     lines,
                     f"Sale, order #{self.order_number}",
@@ -301,7 +231,7 @@ class DemoHistory:
 
     def _basket(self, code: str) -> list[LineInput]:
         """One to four different items, best sellers more often, never below safety stock."""
-        sellable = [key for key in self.carried[code] if self._spare(key) > 0]
+        sellable = [key for key in self.carried[code] if self.spare(key) > 0]
         if not sellable:
             return []
         weights = [self.popularity[item_id] for item_id, _ in sellable]
@@ -311,14 +241,10 @@ class DemoHistory:
             LineInput(
                 location_id=sellable[n][1],
                 item_id=sellable[n][0],
-                quantity=-min(self.rng.choice((1, 1, 1, 2)), self._spare(sellable[n])),
+                quantity=-min(self.rng.choice((1, 1, 1, 2)), self.spare(sellable[n])),
             )
             for n in picked
         ]
-
-    def _spare(self, key: Key) -> int:
-        """What may be sold: on-hand above the safety stock."""
-        return self.stock.get(key, 0) - self.safety_stock.get(key, 0)
 
     def _replenishment(self, day: int) -> None:
         """The manager's weekly top-up from the warehouse of what is below its warning level,
@@ -328,7 +254,9 @@ class DemoHistory:
                 self.at(day, 20)
                 lines = self._top_up_lines(code)
                 if lines:
-                    self._apply(Kind.TRANSFER, lines, reason, Source.ADMIN, actor=self.cast.manager)
+                    self.write_stock(
+                        Kind.TRANSFER, lines, reason, Source.ADMIN, actor=self.cast.manager
+                    )
 
     def _top_up_lines(self, code: str) -> list[LineInput]:
         warehouse = self.locations["WH"].pk
@@ -352,7 +280,7 @@ class DemoHistory:
         return lines
 
     def _supplier_delivery(self, day: int) -> None:
-        """A delivery into the warehouse, up to 100 of everything under 40, booked from its
+        """A delivery into the warehouse, up to 100 of everything under 50, booked from its
         packing list (an import)."""
         self.at(day, 5)
         lines = [
@@ -362,17 +290,17 @@ class DemoHistory:
                 quantity=100 - self.stock[(item_id, location_id)],
             )
             for item_id, location_id in self.carried["WH"]
-            if self.stock[(item_id, location_id)] < 40
+            if self.stock[(item_id, location_id)] < 50
         ]
         if lines:
             reason = f"Supplier delivery, packing list PL-{4400 + day}"
-            self._apply(Kind.RELATIVE, lines, reason, Source.IMPORT, actor=self.cast.manager)
+            self.write_stock(Kind.RELATIVE, lines, reason, Source.IMPORT, actor=self.cast.manager)
 
     def _write_off(self, day: int) -> None:
         """Alternately at the warehouse (by the manager) and the store (by the staff)."""
         in_store = day % 20 == 16
         code, actor = ("DT", self.cast.staff) if in_store else ("WH", self.cast.manager)
-        sellable = [key for key in self.carried[code] if self._spare(key) > 0]
+        sellable = [key for key in self.carried[code] if self.spare(key) > 0]
         damaged = sorted(self.rng.sample(range(len(sellable)), k=min(2, len(sellable))))
         lines = [
             LineInput(location_id=sellable[n][1], item_id=sellable[n][0], quantity=-1)
@@ -381,14 +309,14 @@ class DemoHistory:
         if lines:
             self.at(day, 50)
             reason = "Damaged on the shop floor" if in_store else "Damaged in storage"
-            self._apply(Kind.RELATIVE, lines, reason, Source.ADMIN, actor=actor)
+            self.write_stock(Kind.RELATIVE, lines, reason, Source.ADMIN, actor=actor)
 
     def _shelf_count_correction(self, day: int) -> None:
         """The store staff recounts one shelf that looked wrong and sets its on-hand."""
         item_id, location_id = self.rng.choice(self.carried["DT"])
         counted = max(self.stock[(item_id, location_id)] + self.rng.choice((-2, -1, 1)), 0)
         self.at(day, 40)
-        self._apply(
+        self.write_stock(
             Kind.ABSOLUTE,
             [LineInput(location_id=location_id, item_id=item_id, quantity=counted)],
             "Shelf count correction",
@@ -417,7 +345,7 @@ class DemoHistory:
             SettingsInput(location_id=store, item_id=item_id, warning_level=RAISED_WARNING_LEVEL)
             for item_id, _ in keys
         ]
-        self._settings(
+        self.write_settings(
             lines,
             f"Best-selling T-shirt sizes (M, L): warning level {WARNING_LEVELS['DT']}"
             f" → {RAISED_WARNING_LEVEL}",
@@ -458,7 +386,7 @@ class DemoHistory:
         self.at(day, 515)
         stocktakes.approve_stocktake(stocktake=count, actor=manager)
         adjustment = stocktakes.apply_stocktake(stocktake=count, actor=manager)
-        self._read_back(adjustment)
+        self.read_back(adjustment)
 
     def _sell_out(self, day: int) -> None:
         """The last units of the store's scarcest item without safety stock go in one order."""
@@ -473,65 +401,10 @@ class DemoHistory:
         key = min(in_stock, key=lambda key: self.stock[key])
         self.at(day, 500)
         self.order_number += 1
-        self._apply(
+        self.write_stock(
             Kind.RELATIVE,
             [LineInput(location_id=store, item_id=key[0], quantity=-self.stock[key])],
             f"Sale, order #{self.order_number}",
             Source.API,
             api_client=self.cast.point_of_sale,
         )
-
-    # --- writes --------------------------------------------------------------------------------
-
-    def _apply(
-        self,
-        kind: Kind,
-        lines: list[LineInput],
-        reason: str,
-        source: Source,
-        *,
-        actor: AbstractUser | None = None,
-        api_client: ApiClient | None = None,
-    ) -> None:
-        # notify_low_stock=False: these changes are in the past. Their alerts still open (the
-        # dashboard and the alert list show them) but nobody is emailed about last month, and
-        # the console email backend would bury seed_demo's output under dozens of emails.
-        apply_adjustment(
-            kind=kind,
-            lines=lines,
-            reason=reason,
-            source=source,
-            actor=actor,
-            api_client=api_client,
-            notify_low_stock=False,
-        )
-        self.adjustments += 1
-        for line in lines:  # applied as given: the write path refuses a batch whole or not at all
-            key = (line.item_id, line.location_id)
-            if kind == Kind.ABSOLUTE:
-                self.stock[key] = line.quantity
-            elif kind == Kind.RELATIVE:
-                self.stock[key] = self.stock.get(key, 0) + line.quantity
-            else:
-                self.stock[key] -= line.quantity
-                destination = (line.item_id, line.to_location_id)
-                self.stock[destination] = self.stock.get(destination, 0) + line.quantity
-
-    def _settings(self, lines: list[SettingsInput], reason: str) -> None:
-        update_settings(lines=lines, source=Source.ADMIN, actor=self.cast.manager, reason=reason)
-        self.adjustments += 1
-        for line in lines:
-            key = (line.item_id, line.location_id)
-            if line.warning_level is not None:
-                self.warning_level[key] = line.warning_level
-            if line.safety_stock is not None:
-                self.safety_stock[key] = line.safety_stock
-
-    def _read_back(self, adjustment: Adjustment) -> None:
-        """On-hand after an adjustment whose quantities the write path worked out."""
-        self.adjustments += 1
-        after = AdjustmentLine.objects.filter(adjustment=adjustment).values_list(
-            "item_id", "location_id", "quantity_after"
-        )
-        for item_id, location_id, quantity in after:
-            self.stock[(item_id, location_id)] = quantity

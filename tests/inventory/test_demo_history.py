@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from inventory.audit import find_ledger_discrepancies
 from inventory.dashboard import BELOW_WARNING, OUT_OF_STOCK
-from inventory.management.demo_history import HISTORY_DAYS, RAISED_WARNING_LEVEL
+from inventory.management.demo_calendar import HISTORY_DAYS
+from inventory.management.demo_history import RAISED_WARNING_LEVEL
 from inventory.models import Adjustment, AdjustmentLine, Balance, Item, LowStockAlert, Stocktake
 from locations.models import Location
 

@@ -1,21 +1,36 @@
-"""`manage.py seed_demo`: demo data that is complete, consistent with the ledger, and idempotent."""
+"""`manage.py seed_demo`: demo data that is complete, consistent with the ledger, idempotent, and
+has 75 days of history from several sources for the charts and dashboards to show."""
 
 import re
+from datetime import UTC, datetime, time, timedelta
 from io import StringIO
 
 import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import call_command
+from django.db import transaction
+from django.utils import timezone
 
 from inventory.audit import find_ledger_discrepancies
 from inventory.management.commands.seed_demo import ean13
-from inventory.models import Adjustment, AdjustmentLine, Balance, Item
+from inventory.management.demo_calendar import HISTORY_DAYS, SimulatedClock, history_clock
+from inventory.models import (
+    Adjustment,
+    AdjustmentLine,
+    ApiClient,
+    Balance,
+    Item,
+    LowStockAlert,
+    Stocktake,
+)
 from inventory.roles import INVENTORY_MANAGERS, STORE_STAFF
 from locations.models import Location
 
 pytestmark = pytest.mark.django_db
 
 User = get_user_model()
+Kind = Adjustment.Kind
+Source = Adjustment.Source
 
 
 def seed() -> str:
@@ -36,6 +51,9 @@ def counts() -> dict[str, int]:
         "adjustments": Adjustment.objects.count(),
         "lines": AdjustmentLine.objects.count(),
         "users": User.objects.count(),
+        "api clients": ApiClient.objects.count(),
+        "alerts": LowStockAlert.objects.count(),
+        "stocktakes": Stocktake.objects.count(),
     }
 
 
@@ -47,22 +65,92 @@ def test_creates_locations_items_stock_and_history():
     assert Item.objects.filter(tracking=Item.Tracking.PRODUCT, variant_id=None).count() >= 3
     for location in Location.objects.all():
         assert Balance.objects.filter(location=location, quantity__gt=0).exists(), location
-    kinds = set(Adjustment.objects.values_list("kind", "source"))
-    assert {
-        (Adjustment.Kind.ABSOLUTE, Adjustment.Source.SYSTEM),
-        (Adjustment.Kind.RELATIVE, Adjustment.Source.API),
-        (Adjustment.Kind.TRANSFER, Adjustment.Source.ADMIN),
-    } <= kinds
-    assert Adjustment.objects.filter(actor__username="manager").exists()
     assert Balance.objects.exclude(bin_picking_number="").exists()
     assert Balance.objects.filter(safety_stock__gt=0).exists()
     assert "http://127.0.0.1:8000/admin/" in output
+    assert f"over the last {HISTORY_DAYS} days" in output
 
 
-def test_every_quantity_is_explained_by_the_ledger():
+def test_seeding_opens_alerts_but_sends_no_email(
+    settings, django_capture_on_commit_callbacks, mailoutbox
+):
+    settings.STOCK_ALERT_EMAILS = ["alerts@example.com"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        output = seed()
+
+    assert LowStockAlert.objects.exists()
+    assert mailoutbox == []
+    open_alerts = LowStockAlert.objects.filter(closed_at__isnull=True).count()
+    assert f"{open_alerts} low-stock alerts are open" in output
+    assert "not emailed" in output
+
+
+def test_the_clock_is_simulated_only_while_seeding():
+    real_now = timezone.now
+
     seed()
 
-    assert find_ledger_discrepancies() == []
+    assert timezone.now is real_now
+    assert abs(timezone.now() - datetime.now(tz=UTC)) < timedelta(minutes=1)
+
+
+def test_the_simulated_clock_only_moves_forward_and_never_past_its_end():
+    end = timezone.now()
+    clock = SimulatedClock(start=end - timedelta(days=2), end=end)
+
+    clock.move_to(end - timedelta(days=3))
+    assert clock.now() == end - timedelta(days=2) + timedelta(seconds=1)
+    clock.move_to(end + timedelta(hours=1))
+    assert clock.now() == end
+    with clock.running():
+        assert timezone.now() == end
+    assert timezone.now() != end
+
+
+def test_the_history_ends_with_the_last_closed_trading_day():
+    clock = history_clock()
+
+    first_day = timezone.localdate(clock.start)
+    assert timezone.localtime(clock.start).time() == time(9)
+    last_close = timezone.make_aware(
+        datetime.combine(first_day + timedelta(days=HISTORY_DAYS - 1), time(18))
+    )
+    assert last_close <= timezone.now() < last_close + timedelta(days=1)
+
+
+class _RollBack(Exception):
+    pass
+
+
+def _seeded_state() -> tuple[dict, list]:
+    """What a seed writes, by SKU and location code (ids differ between runs), then undone."""
+    try:
+        with transaction.atomic():
+            seed()
+            balances = {
+                (sku, code): (quantity, warning_level)
+                for sku, code, quantity, warning_level in Balance.objects.values_list(
+                    "item__sku", "location__code", "quantity", "warning_level"
+                )
+            }
+            adjustments = [
+                # A stocktake's number is its id, which a rolled-back sequence does not reuse.
+                (kind, source, re.sub(r"Stocktake #\d+", "Stocktake", reason))
+                for kind, source, reason in Adjustment.objects.order_by("id").values_list(
+                    "kind", "source", "reason"
+                )
+            ]
+            raise _RollBack
+    except _RollBack:
+        return balances, adjustments
+
+
+def test_the_history_is_the_same_on_every_run():
+    first = _seeded_state()
+    assert not Item.objects.exists()
+
+    assert _seeded_state() == first
 
 
 def test_barcodes_are_valid_unique_ean13():
@@ -94,12 +182,15 @@ def test_second_run_changes_nothing_but_the_passwords():
     first = seed()
     before = counts()
     quantities = dict(Balance.objects.values_list("id", "quantity"))
+    created = dict(Location.objects.values_list("id", "created_at"))
 
     second = seed()
 
     assert counts() == before
     assert dict(Balance.objects.values_list("id", "quantity")) == quantities
+    assert dict(Location.objects.values_list("id", "created_at")) == created
     assert printed_passwords(first)["manager"] != printed_passwords(second)["manager"]
     assert authenticate(username="staff", password=printed_passwords(second)["staff"])
     assert "0 new adjustments" in second
+    assert "low-stock alerts" not in second
     assert find_ledger_discrepancies() == []

@@ -1,14 +1,17 @@
-"""`manage.py seed_demo`: locations, ~300 items, stock with some history, and two demo users.
+"""`manage.py seed_demo`: locations, ~300 items, 75 days of stock history, and two demo users.
 
-Idempotent: locations, items and users are found by code, SKU and username; stock history is
-written only while the demo items have no ledger yet. Every quantity goes through
-`apply_adjustment`, so the ledger explains every balance (`manage.py verify_ledger` agrees).
-Only the two passwords change on a second run: they are new and printed every time.
+Idempotent: locations, items, users and the demo's API clients are found by code, SKU, username
+and name; the stock history (`inventory/management/demo_history.py`) is written only while the
+demo items have no ledger yet. Every change goes through the write path (`apply_adjustment`,
+`update_settings`, the stocktake functions), so the ledger explains every balance
+(`manage.py verify_ledger` agrees). The history's past days are written under a simulated clock
+(`demo_calendar.SimulatedClock`), the command's own; the low-stock alerts they open are not
+emailed. Only the two passwords change on a second run: they are new and printed every time.
 """
 
-import random
 import secrets
 from collections.abc import Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,16 +19,18 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser, Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
-from inventory.models import Adjustment, AdjustmentLine, Balance, Item
+from inventory.api.auth import issue_token
+from inventory.management.demo_calendar import HISTORY_DAYS, history_clock
+from inventory.management.demo_history import HistoryWritten, write_history
+from inventory.management.demo_writer import Cast
+from inventory.models import AdjustmentLine, ApiClient, Item, LowStockAlert
 from inventory.roles import INVENTORY_MANAGERS, STORE_STAFF
-from inventory.services import LineInput, apply_adjustment
 from locations.models import DEFAULT_LOCATION_ID, Location
 
 LOGIN_URL = "http://127.0.0.1:8000/admin/"
-Kind = Adjustment.Kind
-Source = Adjustment.Source
-Stock = dict[tuple[int, int], int]  # (item_id, location_id) -> on-hand, as the demo wrote it
+ALERTS_URL = "http://127.0.0.1:8000/admin/inventory/lowstockalert/?state=open"
 
 PORTLAND = {"city": "Portland", "state": "OR", "country_code": "US"}
 LOCATIONS = [
@@ -83,8 +88,10 @@ ACCESSORIES = [
     ("SUNGL", "Polarised sunglasses"),
     ("GIFTBOX", "Gift box"),
 ]
-# What the airport kiosk carries: travel-sized things.
-KIOSK_PREFIXES = ("TEE-", "SOCK-", "BOTTLE", "CAP", "UMBR", "SUNGL", "BEANIE")
+# Partner systems whose orders make the demo's sales (their tokens are never shown: create
+# your own client with `manage.py create_api_client` to try the API).
+POINT_OF_SALE = "Point of sale (demo)"
+ONLINE_STORE = "Online store (demo)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,25 +103,49 @@ class DemoUser:
 
 class Command(BaseCommand):
     help = (
-        "Load demo data: locations, ~300 items with stock and history, and the users 'manager'"
-        " and 'staff' with fresh passwords. Safe to run again."
+        f"Load demo data: locations, ~300 items with {HISTORY_DAYS} days of stock history, and"
+        " the users 'manager' and 'staff' with fresh passwords. Safe to run again."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
         with transaction.atomic():
-            locations, new_locations = ensure_locations()
-            items, new_items = ensure_items()
-            manager, users = ensure_users(locations["DT"])
-            adjustments = 0
-            if not AdjustmentLine.objects.filter(item__in=items).exists():
-                adjustments = create_history(items, locations, manager)
+            clock = None if demo_history_present() else history_clock()
+            # New demo rows are dated at the start of the history they are part of.
+            with clock.running() if clock else nullcontext():
+                locations, new_locations = ensure_locations()
+                items, new_items = ensure_items()
+                clients = ensure_api_clients()
+            manager, staff, users = ensure_users(locations["DT"])
+            written = None
+            if clock is not None:
+                written = write_history(
+                    clock=clock,
+                    items=items,
+                    locations=locations,
+                    default_location=Location.objects.filter(
+                        pk=DEFAULT_LOCATION_ID, enabled=True
+                    ).first(),
+                    cast=Cast(manager=manager, staff=staff, **clients),
+                )
+        history = (
+            _describe(written) if written else "0 new adjustments (stock history already present)."
+        )
         self.stdout.write(
             f"Demo data: {len(LOCATIONS)} demo locations ({new_locations} new),"
-            f" {len(items)} items ({new_items} new),"
-            f" {adjustments} new adjustments"
-            + ("." if adjustments else " (stock history already present).")
+            f" {len(items)} items ({new_items} new), {history}"
         )
+        if written:
+            self._print_alerts()
         self._print_logins(users)
+
+    def _print_alerts(self) -> None:
+        open_alerts = LowStockAlert.objects.filter(closed_at__isnull=True).count()
+        self.stdout.write(f"{open_alerts} low-stock alerts are open: {ALERTS_URL}")
+        self.stdout.write(
+            "  They opened as the demo's past was written, so they were not emailed. A change you\n"
+            "  make now that takes stock below its warning level is (to this console while\n"
+            "  DJANGO_DEBUG is on)."
+        )
 
     def _print_logins(self, users: list[DemoUser]) -> None:
         self.stdout.write("")
@@ -124,6 +155,12 @@ class Command(BaseCommand):
                 f"  username: {user.username:<8} password: {user.password}  ({user.note})"
             )
         self.stdout.write("Passwords are generated anew on every run of seed_demo.")
+
+
+def demo_history_present() -> bool:
+    """Whether any demo item has a ledger: then the history is not written again."""
+    skus = [spec["sku"] for spec in item_specs()]
+    return AdjustmentLine.objects.filter(item__sku__in=skus).exists()
 
 
 def ensure_locations() -> tuple[dict[str, Location], int]:
@@ -186,17 +223,40 @@ def ean13(first_twelve: str) -> str:
     return first_twelve + str((10 - total % 10) % 10)
 
 
-def ensure_users(store: Location) -> tuple[AbstractUser, list[DemoUser]]:
+def ensure_users(store: Location) -> tuple[AbstractUser, AbstractUser, list[DemoUser]]:
     """The manager and the store staff user, each with a new random password."""
     manager, manager_password = _user_with_password("manager", INVENTORY_MANAGERS)
     staff, staff_password = _user_with_password("staff", STORE_STAFF)
     store.staff.add(staff)
     return (
         manager,
+        staff,
         [
             DemoUser("manager", manager_password, f"{INVENTORY_MANAGERS}: every location"),
             DemoUser("staff", staff_password, f"{STORE_STAFF}: {store.label}"),
         ],
+    )
+
+
+def ensure_api_clients() -> dict[str, ApiClient]:
+    """The partner systems the demo's sales come from, found by name. Their tokens are dropped
+    unseen (only a hash is kept), so nobody can use them."""
+    clients = {}
+    for role, name in (("point_of_sale", POINT_OF_SALE), ("online_store", ONLINE_STORE)):
+        client = ApiClient.objects.filter(name=name).first()
+        if client is None:
+            client = ApiClient(name=name, scopes=[ApiClient.Scope.INVENTORY.value])
+            issue_token(client)
+            client.save()
+        clients[role] = client
+    return clients
+
+
+def _describe(written: HistoryWritten) -> str:
+    first, last = (timezone.localdate(moment) for moment in (written.first, written.last))
+    return (
+        f"{written.adjustments} new adjustments over the last {HISTORY_DAYS} days"
+        f" ({first:%-d %b} to {last:%-d %b %Y})."
     )
 
 
@@ -211,116 +271,3 @@ def _user_with_password(username: str, group: str) -> tuple[AbstractUser, str]:
     user.save()
     user.groups.add(Group.objects.get(name=group))
     return user, password
-
-
-def create_history(items: list[Item], locations: dict[str, Location], manager: AbstractUser) -> int:
-    """Opening stock everywhere, then a little life: sales, a transfer, a write-off and a count
-    correction. Returns the number of adjustments made. Quantities are reproducible."""
-    rng = random.Random(2024)
-    stock: Stock = {}
-    adjustments = _opening_stock(items, locations, rng, stock)
-    adjustments += _sales(locations, rng, stock)
-    adjustments += _replenishment(items, locations, manager, stock)
-    adjustments += _corrections(locations, manager, rng, stock)
-    _balance_settings(items, locations)
-    return adjustments
-
-
-def _opening_stock(
-    items: list[Item], locations: dict[str, Location], rng: random.Random, stock: Stock
-) -> int:
-    """One absolute adjustment per location: the whole catalog in one set-based batch."""
-    ranges = {"WH": (20, 120), "DT": (0, 25), "AP": (0, 10)}
-    targets = [(code, location, ranges[code]) for code, location in locations.items()]
-    default = Location.objects.filter(pk=DEFAULT_LOCATION_ID, enabled=True).first()
-    if default is not None:
-        targets.append(("DEFAULT", default, (0, 15)))
-    for code, location, (low, high) in targets:
-        carried = [item for item in items if code != "AP" or item.sku.startswith(KIOSK_PREFIXES)]
-        lines = [
-            LineInput(location_id=location.pk, item_id=item.pk, quantity=rng.randint(low, high))
-            for item in carried
-        ]
-        _apply(Kind.ABSOLUTE, lines, "Opening stock", Source.SYSTEM, None, stock)
-    return len(targets)
-
-
-def _sales(locations: dict[str, Location], rng: random.Random, stock: Stock) -> int:
-    """A few storefront orders, as a partner system would post them through the API."""
-    count = 0
-    for order_number, code in enumerate(["DT", "DT", "AP", "DT", "AP", "DT"], start=10_041):
-        location = locations[code]
-        sellable = sorted(
-            key for key, on_hand in stock.items() if key[1] == location.pk and on_hand >= 3
-        )
-        lines = [
-            LineInput(location_id=location.pk, item_id=item_id, quantity=-rng.randint(1, 2))
-            for item_id, _ in rng.sample(sellable, k=min(3, len(sellable)))
-        ]
-        if lines:
-            _apply(Kind.RELATIVE, lines, f"Sale, order #{order_number}", Source.API, None, stock)
-            count += 1
-    return count
-
-
-def _replenishment(
-    items: list[Item], locations: dict[str, Location], manager: AbstractUser, stock: Stock
-) -> int:
-    """The manager moves stock from the warehouse to the downtown store's lowest shelves."""
-    warehouse, store = locations["WH"], locations["DT"]
-    lowest = sorted(items, key=lambda item: (stock.get((item.pk, store.pk), 0), item.pk))[:20]
-    lines = [
-        LineInput(location_id=warehouse.pk, to_location_id=store.pk, item_id=item.pk, quantity=10)
-        for item in lowest
-    ]
-    _apply(Kind.TRANSFER, lines, "Weekly replenishment", Source.ADMIN, manager, stock)
-    return 1
-
-
-def _corrections(
-    locations: dict[str, Location], manager: AbstractUser, rng: random.Random, stock: Stock
-) -> int:
-    """A damaged-goods write-off at the warehouse and a shelf count correction downtown."""
-    warehouse, store = locations["WH"], locations["DT"]
-    damaged = sorted(key for key in stock if key[1] == warehouse.pk)[:2]
-    write_off = [
-        LineInput(location_id=warehouse.pk, item_id=item_id, quantity=-1) for item_id, _ in damaged
-    ]
-    _apply(Kind.RELATIVE, write_off, "Damaged in storage", Source.ADMIN, manager, stock)
-    counted = sorted(key for key in stock if key[1] == store.pk)[-3:]
-    recount = [
-        LineInput(location_id=store.pk, item_id=item_id, quantity=rng.randint(0, 12))
-        for item_id, _ in counted
-    ]
-    _apply(Kind.ABSOLUTE, recount, "Shelf count correction", Source.ADMIN, manager, stock)
-    return 2
-
-
-def _apply(
-    kind: Kind,
-    lines: list[LineInput],
-    reason: str,
-    source: Source,
-    actor: AbstractUser | None,
-    stock: Stock,
-) -> None:
-    """Write through the service, and follow along in `stock` to pick sensible later lines."""
-    adjustment = apply_adjustment(kind=kind, lines=lines, reason=reason, source=source, actor=actor)
-    for line in adjustment.lines.all():
-        stock[(line.item_id, line.location_id)] = line.quantity_after
-
-
-def _balance_settings(items: list[Item], locations: dict[str, Location]) -> None:
-    """Per-location settings (not quantities, so plain updates are fine): warning levels, safety
-    stock on the best sellers downtown, and bin locations in the warehouse."""
-    store, kiosk, warehouse = locations["DT"], locations["AP"], locations["WH"]
-    Balance.objects.filter(location=store).update(warning_level=5)
-    Balance.objects.filter(location=store, item__sku__startswith="TEE-").update(safety_stock=2)
-    Balance.objects.filter(location=kiosk).update(warning_level=2)
-    bins = list(Balance.objects.filter(location=warehouse, item__in=items).order_by("item__sku"))
-    for position, balance in enumerate(bins):
-        aisle, shelf = divmod(position, 24)
-        balance.bin_picking_number = (
-            f"{chr(ord('A') + aisle % 26)}-{shelf // 4 + 1:02d}-{shelf % 4 + 1}"
-        )
-    Balance.objects.bulk_update(bins, ["bin_picking_number"])
