@@ -24,7 +24,9 @@ IDENTITY_LOOKUPS = (  # (LineInput field, item column, SQL type)
 )
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass sets each field through object.__setattr__, which made
+# building a 2000-line batch's inputs three times slower (2.3 against 0.8 ms).
+@dataclass(slots=True)
 class LineInput:
     """One line of a batch. Name the item by `sku`, `variant_id`, `product_id` (BigCommerce's
     identities) or `item_id` (ours); when a line gives several, they must name the same item.
