@@ -23,23 +23,7 @@ from inventory.dashboard import balance_history, item_history
 from inventory.models import Adjustment, AdjustmentLine, Balance, Item
 from inventory.selectors import adjustments_visible_to, balances_visible_to, history_visible_to
 from inventory.services import update_balance_settings
-from locations.admin import HiddenIsNotFoundMixin
-from locations.selectors import locations_visible_to
-
-
-class VisibleLocationFilter(admin.SimpleListFilter):
-    """Offers only the locations the user may see (a staff member's own stores)."""
-
-    title = "location"
-    parameter_name = "location"
-
-    def lookups(self, request, model_admin):
-        return [
-            (str(location.pk), str(location)) for location in locations_visible_to(request.user)
-        ]
-
-    def queryset(self, request, queryset):
-        return queryset.filter(location_id=self.value()) if self.value() else queryset
+from locations.admin import HiddenIsNotFoundMixin, VisibleLocationFilter
 
 
 class StockLevelFilter(admin.SimpleListFilter):

@@ -11,7 +11,7 @@ from django.utils.html import format_html
 
 from inventory.models import LowStockAlert
 from inventory.selectors import blind_count_locations
-from locations.admin import HiddenIsNotFoundMixin
+from locations.admin import HiddenIsNotFoundMixin, VisibleLocationFilter
 from locations.selectors import User, locations_visible_to, sees_all_locations
 
 Kind = LowStockAlert.Kind
@@ -58,19 +58,8 @@ class AlertStateFilter(admin.SimpleListFilter):
         return queryset
 
 
-class AlertLocationFilter(admin.SimpleListFilter):
-    """Offers only the locations the user may see."""
-
-    title = "location"
-    parameter_name = "location"
-
-    def lookups(self, request, model_admin):
-        return [
-            (str(location.pk), str(location)) for location in locations_visible_to(request.user)
-        ]
-
-    def queryset(self, request, queryset):
-        return queryset.filter(balance__location_id=self.value()) if self.value() else queryset
+class AlertLocationFilter(VisibleLocationFilter):
+    location_field = "balance__location_id"
 
 
 @admin.register(LowStockAlert)

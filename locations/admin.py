@@ -8,6 +8,25 @@ from locations.services import EDITABLE_FIELDS
 from locations.signals import locations_changed
 
 
+class VisibleLocationFilter(admin.SimpleListFilter):
+    """Offers only the locations the user may see (a staff member's own stores). Filters
+    `location_field`, for lists whose rows reach their location through a relation."""
+
+    title = "location"
+    parameter_name = "location"
+    location_field = "location_id"
+
+    def lookups(self, request, model_admin):
+        return [
+            (str(location.pk), str(location)) for location in locations_visible_to(request.user)
+        ]
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        return queryset.filter(**{self.location_field: self.value()})
+
+
 class HiddenIsNotFoundMixin:
     """An object outside the user's locations does not exist for them: 404, not the admin's
     usual redirect with "perhaps it was deleted?" (which would confirm that it exists)."""

@@ -419,6 +419,18 @@ def test_store_staff_see_only_their_locations_alerts(client, item):
     assert "Low-stock alerts: 1 open" in client.get(reverse("admin:index")).content.decode()
 
 
+def test_the_alert_list_filters_by_location(client, item):
+    here, there = LocationFactory(), LocationFactory()
+    for location in (here, there):
+        set_stock(item, location, 1)
+        relative(item, location, -1)
+    client.force_login(manager())
+
+    listing = client.get(reverse("admin:inventory_lowstockalert_changelist"), {"location": here.pk})
+
+    assert [alert.balance.location_id for alert in listing.context["cl"].result_list] == [here.pk]
+
+
 def test_alerts_are_hidden_during_a_blind_count(client, item, location):
     set_stock(item, location, 1)
     relative(item, location, -1)
