@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 
 from inventory.api.auth import issue_token
 from inventory.models import ApiClient
-from locations.models import Location
+from locations.models import DEFAULT_LOCATION_ID, Location
 
 MakeApiClient = Callable[..., tuple[ApiClient, str]]
 MakeApi = Callable[[str | None], APIClient]
@@ -50,3 +50,27 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def bearer(api_client_factory):
+    """`bearer(scopes, locations)` → an APIClient sending `Authorization: Bearer <token>`, as
+    Ecwid and Zettle clients do; `.api_client` is its ApiClient."""
+
+    def make(scopes=("store_inventory",), locations=None) -> APIClient:
+        client, token = api_client_factory(list(scopes), locations)
+        session = APIClient()
+        session.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+        session.api_client = client
+        return session
+
+    return make
+
+
+@pytest.fixture
+def default_location(db) -> Location:
+    # A transactional test flushes the database, the migration's location 1 with it.
+    location, _ = Location.objects.get_or_create(
+        pk=DEFAULT_LOCATION_ID, defaults={"code": "DEFAULT", "label": "Default location"}
+    )
+    return location

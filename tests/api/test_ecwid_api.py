@@ -30,32 +30,8 @@ def assert_ecwid_error(response, status: int) -> dict:
 
 
 @pytest.fixture
-def bearer(api_client_factory):
-    """`bearer(scopes, locations)` → an APIClient sending `Authorization: Bearer <token>`."""
-    from rest_framework.test import APIClient
-
-    def make(scopes=("store_inventory",), locations=None):
-        client, token = api_client_factory(list(scopes), locations)
-        session = APIClient()
-        session.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
-        session.api_client = client
-        return session
-
-    return make
-
-
-@pytest.fixture
 def writer(bearer):
     return bearer()
-
-
-@pytest.fixture
-def default_location(db):
-    # A transactional test flushes the database, the migration's location 1 with it.
-    location, _ = Location.objects.get_or_create(
-        pk=DEFAULT_LOCATION_ID, defaults={"code": "DEFAULT", "label": "Default location"}
-    )
-    return location
 
 
 @pytest.fixture

@@ -5,11 +5,10 @@ balances and refused in Zettle's shapes."""
 import uuid
 
 import pytest
-from rest_framework.test import APIClient
 
 from inventory.api.zettle_ids import product_uuid, virtual_location_uuid
 from inventory.models import Adjustment, AdjustmentLine, Balance, IdempotencyRecord
-from locations.models import DEFAULT_LOCATION_ID, Location
+from locations.models import Location
 from tests.factories import ItemFactory, LocationFactory, set_stock
 
 INVENTORY = "/api/zettle/organizations/self/inventory"
@@ -32,29 +31,13 @@ def assert_zettle_error(response, status: int) -> dict:
 
 
 @pytest.fixture
-def bearer(api_client_factory):
-    def make(scopes=("store_inventory",), locations=None):
-        client, token = api_client_factory(list(scopes), locations)
-        session = APIClient()
-        session.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
-        session.api_client = client
-        return session
-
-    return make
-
-
-@pytest.fixture
 def writer(bearer):
     return bearer()
 
 
 @pytest.fixture
-def store(db):
-    # A transactional test flushes the database, the migration's location 1 with it.
-    location, _ = Location.objects.get_or_create(
-        pk=DEFAULT_LOCATION_ID, defaults={"code": "DEFAULT", "label": "Default location"}
-    )
-    return location
+def store(default_location):
+    return default_location
 
 
 @pytest.fixture
