@@ -21,6 +21,7 @@ class ErrorCode(StrEnum):
     QUANTITY_OUT_OF_RANGE = "quantity_out_of_range"
     INSUFFICIENT_STOCK = "insufficient_stock"
     STALE_QUANTITY = "stale_quantity"
+    IDENTITY_CHANGED = "identity_changed"
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
     IDEMPOTENCY_KEY_IN_FLIGHT = "idempotency_key_in_flight"
 
@@ -54,8 +55,9 @@ class AdjustmentRejected(InventoryError):
 
 
 class StaleBalances(AdjustmentRejected):
-    """Every failing line's `expected_quantity` no longer matches on-hand (someone else wrote
-    first). Retrying with fresh numbers is safe."""
+    """A concurrent write got there first: every failing line's `expected_quantity` no longer
+    matches on-hand, or its item changed while the batch was applied. Nothing was written;
+    retrying (with fresh numbers) is safe."""
 
 
 class IdempotencyKeyReused(InventoryError):

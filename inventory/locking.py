@@ -1,17 +1,21 @@
-"""The only place that locks balances. Every writer goes through `lock_balances`, which takes all
-of a batch's row locks in one statement in (item_id, location_id) order: two batches touching
-overlapping balances then queue behind each other instead of deadlocking."""
+"""The only place that locks balances. Every writer goes through `lock_named_balances`, which
+takes all of a batch's row locks in one statement in (item_id, location_id) order: two batches
+touching overlapping balances then queue behind each other instead of deadlocking."""
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection
-from django.utils import timezone
 
-from inventory.models import Balance
-from inventory.sql import db_datetime, rows_source, table
+from inventory.models import Balance, Item
+from inventory.sql import prepared, rows_source, table
+from locations.models import Location
 
 BalanceKey = tuple[int, int]  # (item_id, location_id)
+# A balance as a batch's line names it: (sku, variant_id, product_id, item_id, location_id).
+BalanceName = tuple[str | None, int | None, int | None, int | None, int]
+NAME_TYPES = ["text", "bigint", "bigint", "bigint", "bigint"]
 
 
 @dataclass(slots=True)
@@ -22,50 +26,85 @@ class LockedBalance:
     warning_level: int
 
 
-def lock_balances(keys: Iterable[BalanceKey]) -> dict[BalanceKey, LockedBalance]:
-    """Create the missing balance rows (quantity 0, BigCommerce's default settings), then lock every row for the rest of the
-    transaction and return their current values. Must run inside `transaction.atomic()`.
+def lock_named_balances(
+    names: Sequence[BalanceName], *, lookup: str
+) -> tuple[list[tuple[Any, ...]], dict[BalanceKey, LockedBalance]]:
+    """Create the missing balance rows (quantity 0, BigCommerce's default settings) of every
+    balance `names` can mean, then lock them all for the rest of the transaction; returns the
+    rows of `lookup` and the locked balances' current values, by key. Must run inside
+    `transaction.atomic()`.
+
+    `lookup` is a query over `line`, the names as rows (column1 sku … column5 location_id): the
+    planner's, which reads the items and locations the batch names. It is sent in the same
+    round trip as the insert and the lock, between them, so a one-line write pays one trip to
+    the database for its identities and its locks together. A name can mean the item of its
+    sku, of its variant_id (an item not tracked by product), of its product_id (an item
+    tracked by product) or of its item_id: the same rules the planner resolves names by, so
+    every balance an accepted line changes is locked here. (A name whose item changed between
+    the lookup and the lock, a rename racing the batch, leaves its balance unlocked: the caller
+    must check.)
 
     On PostgreSQL rows are locked `FOR NO KEY UPDATE`: it blocks other writers of the balance but
     not inserts of rows that reference it. SQLite has no row locks; there the IMMEDIATE
     transaction already holds the database write lock.
     """
-    sorted_keys = sorted(set(keys))
-    source, params = rows_source(sorted_keys)
+    source, params = rows_source(names, types=NAME_TYPES)
+    line = f"WITH line AS ({source})"
     balance_table = table(Balance)
     # Rows are inserted in key order too: a concurrent insert of the same new key waits on ours,
     # and waiting in one global order cannot form a cycle. NOT EXISTS skips the keys that have
     # a row (nearly all of them) before the costlier speculative insert; ON CONFLICT still
     # settles the race with a concurrent insert of the same key.
     insert_missing = (
-        f"INSERT INTO {balance_table} (item_id, location_id, quantity, safety_stock,"
-        " warning_level, is_in_stock, bin_picking_number, updated_at)"
-        f" SELECT v.column1, v.column2, 0, 0, 0, %s, '', %s FROM ({source}) AS v"
+        f"{line}, {_named()} INSERT INTO {balance_table} (item_id, location_id, quantity,"
+        " safety_stock, warning_level, is_in_stock, bin_picking_number, updated_at)"
+        " SELECT n.item_id, n.location_id, 0, 0, 0, TRUE, '', CURRENT_TIMESTAMP FROM named AS n"
+        f" JOIN {table(Location)} AS l ON l.id = n.location_id"
         f" WHERE NOT EXISTS (SELECT 1 FROM {balance_table} AS b"
-        " WHERE b.item_id = v.column1 AND b.location_id = v.column2)"
-        " ORDER BY v.column1, v.column2"
+        " WHERE b.item_id = n.item_id AND b.location_id = n.location_id)"
+        " ORDER BY n.item_id, n.location_id"
         " ON CONFLICT (item_id, location_id) DO NOTHING"
     )
-    insert_params = [True, db_datetime(timezone.now()), *params]
     lock_clause = " FOR NO KEY UPDATE OF b" if connection.vendor == "postgresql" else ""
     lock = (
-        "SELECT b.id, b.item_id, b.location_id, b.quantity, b.safety_stock, b.warning_level"
-        f" FROM {balance_table} AS b JOIN ({source}) AS v"
-        " ON b.item_id = v.column1 AND b.location_id = v.column2"
+        f"{line}, {_named()} SELECT b.id, b.item_id, b.location_id, b.quantity,"
+        f" b.safety_stock, b.warning_level FROM {balance_table} AS b JOIN named AS n"
+        " ON b.item_id = n.item_id AND b.location_id = n.location_id"
         f" ORDER BY b.item_id, b.location_id{lock_clause}"
     )
+    statements = [insert_missing, f"{line} {lookup}", lock]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # Both statements in one round trip (Django binds parameters client-side, so
-            # psycopg sends them as one simple query). Each still takes its own snapshot, so
-            # the lock sees the rows a concurrent transaction inserted and committed while our
-            # insert waited for it.
-            cursor.execute(f"{insert_missing}; {lock}", insert_params + params)
+            # All three in one round trip (Django binds parameters client-side, so psycopg
+            # sends them as one simple query). Each still takes its own snapshot, so the lock
+            # sees the rows a concurrent transaction inserted and committed while our insert
+            # waited for it.
+            cursor.execute("; ".join(map(prepared, statements)), params * 3)
+            cursor.nextset()
+            found = cursor.fetchall()
             cursor.nextset()
         else:
-            cursor.execute(insert_missing, insert_params)
+            cursor.execute(insert_missing, params)
+            cursor.execute(f"{line} {lookup}", params)
+            found = cursor.fetchall()
             cursor.execute(lock, params)
-        return {
+        locked = {
             (item_id, location_id): LockedBalance(balance_id, *values)
             for balance_id, item_id, location_id, *values in cursor.fetchall()
         }
+    return found, locked
+
+
+def _named() -> str:
+    """`named`: the (item_id, location_id) of every balance a `line` can mean."""
+    item = table(Item)
+    return (
+        "named AS ("
+        f"SELECT i.id AS item_id, line.column5 AS location_id FROM line JOIN {item} AS i"
+        " ON i.sku = line.column1"
+        f" UNION SELECT i.id, line.column5 FROM line JOIN {item} AS i"
+        f" ON i.variant_id = line.column2 AND i.tracking <> '{Item.Tracking.PRODUCT}'"
+        f" UNION SELECT i.id, line.column5 FROM line JOIN {item} AS i"
+        f" ON i.product_id = line.column3 AND i.tracking = '{Item.Tracking.PRODUCT}'"
+        f" UNION SELECT i.id, line.column5 FROM line JOIN {item} AS i ON i.id = line.column4)"
+    )

@@ -6,22 +6,14 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import NamedTuple
 
-from django.db import connection
-
-from inventory.errors import AdjustmentRejected, ErrorCode, LineError
-from inventory.locking import BalanceKey
+from inventory.errors import AdjustmentRejected, ErrorCode, LineError, StaleBalances
+from inventory.locking import BalanceKey, BalanceName, LockedBalance, lock_named_balances
 from inventory.models import MAX_BATCH_LINES, MAX_QUANTITY, Adjustment, Item
-from inventory.sql import in_values, table
+from inventory.sql import table
 from locations.models import Location
 
 Kind = Adjustment.Kind
 IDENTITY_FIELDS = ("sku", "variant_id", "product_id", "item_id")
-IDENTITY_LOOKUPS = (  # (LineInput field, item column, SQL type)
-    ("sku", "sku", "text"),
-    ("variant_id", "variant_id", "bigint"),
-    ("product_id", "product_id", "bigint"),
-    ("item_id", "id", "bigint"),
-)
 
 
 # Not frozen: a frozen dataclass sets each field through object.__setattr__, which made
@@ -84,12 +76,31 @@ class Effect(NamedTuple):  # a tuple: built once per line, up to thousands per b
     identity_field: str = "sku"  # the field the caller named the item by, for error paths
 
 
-def plan_effects(
+def plan_and_lock(
     kind: Kind, lines: Sequence[LineInput], *, max_lines: int | None = MAX_BATCH_LINES
-) -> tuple[list[Effect], list[LineError]]:
-    """Check the batch's shape and resolve every identity, in two queries whatever its size.
-    Returns the effects of the well-formed lines and the errors of the others."""
-    errors: list[LineError] = []
+) -> tuple[list[Effect], list[LineError], dict[BalanceKey, LockedBalance]]:
+    """Check the batch's shape, resolve every identity and lock every balance the batch can
+    change, in one round trip whatever its size. Returns the effects of the well-formed lines,
+    the errors of the others, and the locked balances.
+
+    Raises `StaleBalances` when a line's item changed between the lookup and the lock (a rename
+    racing the batch), its balance then unlocked: nothing is written, and a retry is safe."""
+    _check_size(lines, max_lines)
+    names: list[BalanceName] = []
+    for line in lines:
+        names.append((line.sku, line.variant_id, line.product_id, line.item_id, line.location_id))
+        if line.to_location_id is not None:
+            names.append(
+                (line.sku, line.variant_id, line.product_id, line.item_id, line.to_location_id)
+            )
+    rows, locked = lock_named_balances(names, lookup=_lookup_query())
+    effects, errors = _plan(kind, lines, rows)
+    if unlocked := [effect for effect in effects if effect.key not in locked]:
+        raise StaleBalances([_identity_changed(effect) for effect in unlocked])
+    return effects, errors, locked
+
+
+def _check_size(lines: Sequence[LineInput], max_lines: int | None) -> None:
     if not lines:
         raise AdjustmentRejected(
             [LineError(None, "items", ErrorCode.EMPTY_BATCH, "The batch has no lines.")]
@@ -105,7 +116,25 @@ def plan_effects(
                 )
             ]
         )
-    found_items, found_locations = _lookup(lines)
+
+
+def _identity_changed(effect: Effect) -> LineError:
+    return LineError(
+        effect.index,
+        effect.identity_field,
+        ErrorCode.IDENTITY_CHANGED,
+        f"{effect.label} at location {effect.key[1]}: the item changed while the batch was"
+        " applied; nothing was changed, please retry.",
+    )
+
+
+def _plan(
+    kind: Kind, lines: Sequence[LineInput], rows: list[tuple]
+) -> tuple[list[Effect], list[LineError]]:
+    """Each line's effects, from the lookup's rows."""
+    errors: list[LineError] = []
+    found_items = [ItemRef(*row[1:6]) for row in rows if row[0] == "item"]
+    found_locations = [(row[1], bool(row[6]), bool(row[7])) for row in rows if row[0] == "location"]
     items = _ItemIndex(found_items)
     locations = _LocationIndex(found_locations)
     effects: list[Effect] = []
@@ -216,32 +245,22 @@ class ItemRef(NamedTuple):
     tracking: str
 
 
-def _lookup(lines: Sequence[LineInput]) -> tuple[list[ItemRef], list[tuple[int, bool, bool]]]:
-    """Every item and every location a batch names, in ONE query: a UNION of the two row
-    shapes, each set of values as one JSON parameter (sql.in_values). One round trip and
-    no ORM query building: for the many one-line requests, building two ORM queries cost more
-    than the database work itself."""
-    item_filters, params = [], []
-    for name, column, sql_type in IDENTITY_LOOKUPS:
-        values = {getattr(line, name) for line in lines} - {None}
-        if values:
-            condition, condition_params = in_values(column, sorted(values), sql_type)
-            item_filters.append(condition)
-            params += condition_params
-    location_ids = {line.location_id for line in lines} | {line.to_location_id for line in lines}
-    locations, location_params = in_values("id", sorted(location_ids - {None}), "bigint")
-    query = (
-        "SELECT 'item', id, sku, variant_id, product_id, tracking, NULL, NULL"
-        f" FROM {table(Item)} WHERE {' OR '.join(item_filters) or 'false'}"
+def _lookup_query() -> str:
+    """Every item and every location a batch's `line`s name (see `lock_named_balances`): a
+    UNION of the two row shapes. An item is found by any identity, whatever its tracking, so
+    that naming it by the wrong one gets its own error. Each identity is a join of its own,
+    which probes that column's index: an OR of them would scan the item table."""
+    item = table(Item)
+    no_flag = "CAST(NULL AS BOOLEAN)"  # typed: the items' UNION settles its columns' types
+    columns = f"'item', i.id, i.sku, i.variant_id, i.product_id, i.tracking, {no_flag}, {no_flag}"
+    return (
+        f"SELECT {columns} FROM line JOIN {item} AS i ON i.sku = line.column1"
+        f" UNION SELECT {columns} FROM line JOIN {item} AS i ON i.variant_id = line.column2"
+        f" UNION SELECT {columns} FROM line JOIN {item} AS i ON i.product_id = line.column3"
+        f" UNION SELECT {columns} FROM line JOIN {item} AS i ON i.id = line.column4"
         " UNION ALL SELECT 'location', id, NULL, NULL, NULL, NULL, enabled, allow_negative_stock"
-        f" FROM {table(Location)} WHERE {locations}"
+        f" FROM {table(Location)} WHERE id IN (SELECT column5 FROM line)"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(query, params + location_params)
-        rows = cursor.fetchall()
-    items = [ItemRef(*row[1:6]) for row in rows if row[0] == "item"]
-    found = [(row[1], bool(row[6]), bool(row[7])) for row in rows if row[0] == "location"]
-    return items, found
 
 
 class _ItemIndex:

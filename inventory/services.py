@@ -13,7 +13,7 @@ from django.utils import timezone
 from inventory import events, idempotency
 from inventory.errors import AdjustmentRejected, ErrorCode, LineError, StaleBalances
 from inventory.events import StockChange
-from inventory.locking import BalanceKey, LockedBalance, lock_balances
+from inventory.locking import BalanceKey, LockedBalance
 from inventory.models import (
     MAX_BATCH_LINES,
     MAX_QUANTITY,
@@ -22,8 +22,8 @@ from inventory.models import (
     ApiClient,
     Balance,
 )
-from inventory.planning import Effect, LineInput, Op, plan_effects
-from inventory.sql import db_datetime, rows_source, table
+from inventory.planning import Effect, LineInput, Op, plan_and_lock
+from inventory.sql import db_datetime, prepared, rows_source, table
 from inventory.webhooks.outbox import Statement
 
 __all__ = ["LineInput", "apply_adjustment", "request_fingerprint"]
@@ -72,10 +72,9 @@ def apply_adjustment(
             previous = idempotency.claim(scope=scope, key=idempotency_key, fingerprint=fingerprint)
             if previous is not None:
                 return _replayed(previous.adjustment)
-        effects, errors = plan_effects(kind, lines, max_lines=max_lines)
         # Lines that failed planning are left out, but the rest are still checked against the
         # locked balances, so one refusal reports every failing line.
-        locked = lock_balances(effect.key for effect in effects) if effects else {}
+        effects, errors, locked = plan_and_lock(kind, lines, max_lines=max_lines)
         changes, rule_errors, stale = _check_rules(effects, locked)
         _refuse_if_any(errors + rule_errors, stale)
         adjustment = Adjustment(
@@ -228,7 +227,7 @@ def _record(
         f" ledger AS (INSERT INTO {table(AdjustmentLine)} (adjustment_id, item_id,"
         " location_id, quantity_before, quantity_after, delta, created_at)"
         " SELECT new_adjustment.id, change.column2, change.column3, change.column4,"
-        " change.column5, change.column5 - change.column4, %s"
+        " change.column5, change.column5 - change.column4, %s::timestamptz"
         " FROM change CROSS JOIN new_adjustment)"
         " SELECT id FROM new_adjustment"
     )
@@ -246,7 +245,7 @@ def _record(
     ]
     with connection.cursor() as cursor:
         cursor.execute(
-            "; ".join([record, *(sql for sql, _ in also)]),
+            "; ".join(prepared(sql) for sql in [record, *(sql for sql, _ in also)]),
             record_params + [param for _, statement_params in also for param in statement_params],
         )
         adjustment.pk = cursor.fetchone()[0]  # the first statement's result
@@ -352,10 +351,9 @@ def update_settings(
             previous = idempotency.claim(scope=scope, key=idempotency_key, fingerprint=fingerprint)
             if previous is not None:
                 return _replayed(previous.adjustment)
-        effects, errors = plan_effects(Kind.ABSOLUTE, [line.as_line() for line in lines])
+        effects, errors, locked = plan_and_lock(Kind.ABSOLUTE, [line.as_line() for line in lines])
         if errors:
             raise AdjustmentRejected(errors)
-        locked = lock_balances(effect.key for effect in effects)
         changes = [(effect, lines[effect.index].changes()) for effect in effects]
         before = _current_settings([locked[effect.key].id for effect in effects])
         adjustment = Adjustment.objects.create(

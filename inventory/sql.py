@@ -8,7 +8,10 @@ while one JSON string is escaped in one go.) The rows come out as a subquery wit
 column1, column2, … of the given types.
 """
 
+import functools
+import hashlib
 import json
+import weakref
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -37,8 +40,8 @@ def rows_source(
             f"(e.value->>{n})::{sql_type} AS column{n + 1}" for n, sql_type in enumerate(types)
         )
         return (
-            f"SELECT {columns} FROM json_array_elements(%s::json) AS e(value) LIMIT {len(rows)}",
-            [document],
+            f"SELECT {columns} FROM json_array_elements(%s::json) AS e(value) LIMIT %s",
+            [document, len(rows)],
         )
     columns = ", ".join(
         f"json_extract(value, '$[{n}]') AS column{n + 1}" for n in range(len(types))
@@ -78,9 +81,60 @@ def values_source(values: Sequence[Any], sql_type: str) -> RawSQL:
     return RawSQL(*values_subquery(values, sql_type))
 
 
+def typed_param(sql_type: str) -> str:
+    """A placeholder whose type PostgreSQL cannot infer where it stands (a SELECT list) when the
+    statement is prepared; SQLite takes the plain placeholder."""
+    return f"%s::{sql_type}" if connection.vendor == "postgresql" else "%s"
+
+
 def table(model: Any) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
 def db_datetime(value: datetime) -> Any:
     return connection.ops.adapt_datetimefield_value(value)
+
+
+# The statements prepared on each open PostgreSQL connection, by the connection.
+_prepared_on: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
+
+
+def prepared(statement: str) -> str:
+    """`statement` as the SQL to execute with the same parameters: on PostgreSQL an `EXECUTE`
+    of that statement, prepared once per connection; elsewhere the statement itself.
+
+    For the many one-line writes, parsing and planning the write path's CTEs over JSON cost
+    PostgreSQL more CPU than running them (1.6 against 0.9 ms per write, measured). A prepared
+    statement is parsed once and, after a few runs, planned once: PostgreSQL then keeps a
+    generic plan, which over a JSON document of unknown length probes indexes, the plan that
+    scales with the batch, not with the tables.
+
+    The text must not vary with the data (pass sizes as parameters, as `rows_source` does), or
+    each variant would be prepared and kept on the connection. Prepared statements belong to
+    the session, not the transaction: a rollback keeps them, so they are tracked per connection.
+    """
+    if connection.vendor != "postgresql":
+        return statement
+    name, body, arity = _prepared_form(statement)
+    connection.ensure_connection()
+    session = connection.connection
+    names = _prepared_on.setdefault(session, set())
+    if name not in names:
+        # On the raw connection: a once-per-connection setup step, like Django's own session
+        # settings, not a query of the request (so query counts stay the same however warm
+        # the connection is).
+        session.execute(f"PREPARE {name} AS {body}")
+        names.add(name)
+    return f"EXECUTE {name}({', '.join(['%s'] * arity)})" if arity else f"EXECUTE {name}"
+
+
+@functools.lru_cache(maxsize=64)
+def _prepared_form(statement: str) -> tuple[str, str, int]:
+    """The statement's name (from a hash of its text, so two texts never share a name), its
+    body with $1…$n placeholders, and n."""
+    if "%%" in statement:
+        raise ValueError("a prepared statement cannot contain a literal %")
+    pieces = statement.split("%s")
+    body = pieces[0] + "".join(f"${n}{piece}" for n, piece in enumerate(pieces[1:], 1))
+    name = "stockroom_" + hashlib.blake2s(statement.encode(), digest_size=8).hexdigest()
+    return name, body, len(pieces) - 1

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from inventory.models import Item, WebhookEndpoint, WebhookEvent
 from inventory.models.webhooks import TEST_SCOPE
-from inventory.sql import db_datetime, rows_source, table
+from inventory.sql import db_datetime, rows_source, table, typed_param
 
 # (scope, item_id, location_id) and (scope, location_id)
 ItemEvent = tuple[str, int, int]
@@ -74,10 +74,11 @@ def _insert(source: str, data_sql: str, params: list, created_at: datetime) -> S
     """`source` yields rows `v` whose column1 is the scope; each becomes an event, with
     `data_sql` as its data, for every active endpoint subscribed to that scope."""
     now = db_datetime(created_at)
+    moment = typed_param("timestamptz")
     return (
         f"INSERT INTO {table(WebhookEvent)} (event_id, endpoint_id, scope, data,"
         " created_at, next_attempt_at, attempts)"
-        f" SELECT {_new_uuid()}, e.id, v.column1, {data_sql}, %s, %s, 0"
+        f" SELECT {_new_uuid()}, e.id, v.column1, {data_sql}, {moment}, {moment}, 0"
         f" FROM {table(WebhookEndpoint)} AS e JOIN ({source}) AS v"
         f" ON {_subscribed('e.events', 'v.column1')} WHERE e.active",
         [now, now, *params],

@@ -18,6 +18,7 @@ from inventory.models import Adjustment, AdjustmentLine, Balance
 from inventory.services import LineInput, apply_adjustment
 from tests.concurrency import run_together
 from tests.factories import ItemFactory, LocationFactory, UserFactory
+from tests.prepared import statement_texts
 
 pytestmark = pytest.mark.postgres
 
@@ -148,17 +149,21 @@ def test_balances_are_locked_in_key_order_before_they_are_written():
     with CaptureQueriesContext(connection) as context:
         relative(lines)
 
-    sql = [query["sql"] for query in context.captured_queries]
-    locks = [i for i, text in enumerate(sql) if "FOR NO KEY UPDATE" in text]
+    sql = [statement_texts(query["sql"]) for query in context.captured_queries]
+    locks = [i for i, texts in enumerate(sql) if any("FOR NO KEY UPDATE" in t for t in texts)]
     # On PostgreSQL the balance UPDATE is one CTE of the statement that records the batch.
-    writes = [i for i, text in enumerate(sql) if 'UPDATE "inventory_balance"' in text]
+    writes = [
+        i for i, texts in enumerate(sql) if any('UPDATE "inventory_balance"' in t for t in texts)
+    ]
     assert len(locks) == 1
     assert len(writes) == 1
-    assert sql[locks[0]].endswith("ORDER BY b.item_id, b.location_id FOR NO KEY UPDATE OF b")
     assert locks[0] < writes[0]
-    # Missing rows are inserted (in key order) by the first of the two statements sent in
-    # the lock's round trip, so the lock sees them.
-    insert, lock = sql[locks[0]].split("; ")
-    assert insert.startswith('INSERT INTO "inventory_balance"')
-    assert "ORDER BY v.column1, v.column2 ON CONFLICT (item_id, location_id) DO NOTHING" in insert
-    assert lock.startswith("SELECT b.id")
+    # One round trip: missing rows are inserted (in key order) by its first statement, so the
+    # lock, its last, sees them; the planner's lookup goes between them.
+    insert, lookup, lock = sql[locks[0]]
+    assert 'INSERT INTO "inventory_balance"' in insert
+    assert "ORDER BY n.item_id, n.location_id ON CONFLICT (item_id, location_id) DO NOTHING" in (
+        insert
+    )
+    assert "SELECT 'item'" in lookup
+    assert lock.endswith("ORDER BY b.item_id, b.location_id FOR NO KEY UPDATE OF b")

@@ -7,6 +7,7 @@ from uuid import UUID
 import pytest
 from django.utils import timezone
 
+from inventory import planning
 from inventory.errors import (
     AdjustmentRejected,
     ErrorCode,
@@ -382,6 +383,25 @@ def test_line_naming_two_different_items_is_refused(item, location):
 
     assert errors_of(error) == [(0, "sku", ErrorCode.AMBIGUOUS_IDENTITY)]
     assert "name different items" in error.message
+
+
+def test_a_line_whose_item_changed_before_the_lock_is_refused_as_stale(item, location, monkeypatch):
+    """A rename racing the batch, between the lookup and the lock of its one round trip,
+    leaves the line's balance unlocked (simulated here): nothing is written, and the refusal
+    is a conflict that is safe to retry."""
+    stock(item, location, 5)
+    lock = planning.lock_named_balances
+
+    def lock_without_the_balance(names, *, lookup):
+        found, _ = lock(names, lookup=lookup)
+        return found, {}
+
+    monkeypatch.setattr(planning, "lock_named_balances", lock_without_the_balance)
+
+    error = refused(Kind.RELATIVE, line(item, location, -1), expected=StaleBalances)
+
+    assert errors_of(error) == [(0, "sku", ErrorCode.IDENTITY_CHANGED)]
+    assert on_hand(item, location) == 5
 
 
 # --- batches -----------------------------------------------------------------------------------
