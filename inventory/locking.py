@@ -9,7 +9,7 @@ from typing import Any
 from django.db import connection
 
 from inventory.models import Balance, Item
-from inventory.sql import prepared, rows_source, table
+from inventory.sql import on_postgresql, prepared, rows_source, table
 from locations.models import Location
 
 BalanceKey = tuple[int, int]  # (item_id, location_id)
@@ -65,7 +65,7 @@ def lock_named_balances(
         " ORDER BY n.item_id, n.location_id"
         " ON CONFLICT (item_id, location_id) DO NOTHING"
     )
-    lock_clause = " FOR NO KEY UPDATE OF b" if connection.vendor == "postgresql" else ""
+    lock_clause = " FOR NO KEY UPDATE OF b" if on_postgresql() else ""
     lock = (
         f"{line}, {_named()} SELECT b.id, b.item_id, b.location_id, b.quantity,"
         f" b.safety_stock, b.warning_level FROM {balance_table} AS b JOIN named AS n"
@@ -74,7 +74,7 @@ def lock_named_balances(
     )
     statements = [insert_missing, f"{line} {lookup}", lock]
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+        if on_postgresql():
             # All three in one round trip (Django binds parameters client-side, so psycopg
             # sends them as one simple query). Each still takes its own snapshot, so the lock
             # sees the rows a concurrent transaction inserted and committed while our insert
@@ -102,9 +102,9 @@ def _named() -> str:
         "named AS ("
         f"SELECT i.id AS item_id, line.column5 AS location_id FROM line JOIN {item} AS i"
         " ON i.sku = line.column1"
-        f" UNION SELECT i.id, line.column5 FROM line JOIN {item} AS i"
+        f" UNION ALL SELECT i.id, line.column5 FROM line JOIN {item} AS i"
         f" ON i.variant_id = line.column2 AND i.tracking <> '{Item.Tracking.PRODUCT}'"
-        f" UNION SELECT i.id, line.column5 FROM line JOIN {item} AS i"
+        f" UNION ALL SELECT i.id, line.column5 FROM line JOIN {item} AS i"
         f" ON i.product_id = line.column3 AND i.tracking = '{Item.Tracking.PRODUCT}'"
-        f" UNION SELECT i.id, line.column5 FROM line JOIN {item} AS i ON i.id = line.column4)"
+        f" UNION ALL SELECT i.id, line.column5 FROM line JOIN {item} AS i ON i.id = line.column4)"
     )

@@ -255,9 +255,9 @@ def _lookup_query() -> str:
     columns = f"'item', i.id, i.sku, i.variant_id, i.product_id, i.tracking, {no_flag}, {no_flag}"
     return (
         f"SELECT {columns} FROM line JOIN {item} AS i ON i.sku = line.column1"
-        f" UNION SELECT {columns} FROM line JOIN {item} AS i ON i.variant_id = line.column2"
-        f" UNION SELECT {columns} FROM line JOIN {item} AS i ON i.product_id = line.column3"
-        f" UNION SELECT {columns} FROM line JOIN {item} AS i ON i.id = line.column4"
+        f" UNION ALL SELECT {columns} FROM line JOIN {item} AS i ON i.variant_id = line.column2"
+        f" UNION ALL SELECT {columns} FROM line JOIN {item} AS i ON i.product_id = line.column3"
+        f" UNION ALL SELECT {columns} FROM line JOIN {item} AS i ON i.id = line.column4"
         " UNION ALL SELECT 'location', id, NULL, NULL, NULL, NULL, enabled, allow_negative_stock"
         f" FROM {table(Location)} WHERE id IN (SELECT column5 FROM line)"
     )

@@ -23,7 +23,7 @@ from inventory.models import (
     Balance,
 )
 from inventory.planning import Effect, LineInput, Op, plan_and_lock
-from inventory.sql import db_datetime, prepared, rows_source, table
+from inventory.sql import db_datetime, on_postgresql, prepared, rows_source, table
 from inventory.webhooks.outbox import Statement
 
 __all__ = ["LineInput", "apply_adjustment", "request_fingerprint"]
@@ -205,7 +205,7 @@ def _record(
     batch; fewer round trips matter most to the many one-line requests, where each statement's
     trip and parse outweigh its work."""
     changes = sorted(changes, key=_balance_key)
-    if connection.vendor != "postgresql":
+    if not on_postgresql():
         adjustment.save(force_insert=True)
         _write_balances(adjustment, changes)
         _write_ledger(adjustment, changes)
@@ -220,14 +220,15 @@ def _record(
     record = (
         f"WITH new_adjustment AS (INSERT INTO {table(Adjustment)} (transaction_id, kind,"
         " reason, source, actor_id, api_client_id, created_at)"
-        " VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING id),"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING id, created_at),"
         f" change AS ({source}),"
         f" balance AS (UPDATE {table(Balance)} AS b SET quantity = change.column5,"
-        " updated_at = %s FROM change WHERE b.id = change.column1),"
+        " updated_at = new_adjustment.created_at FROM change CROSS JOIN new_adjustment"
+        " WHERE b.id = change.column1),"
         f" ledger AS (INSERT INTO {table(AdjustmentLine)} (adjustment_id, item_id,"
         " location_id, quantity_before, quantity_after, delta, created_at)"
         " SELECT new_adjustment.id, change.column2, change.column3, change.column4,"
-        " change.column5, change.column5 - change.column4, %s::timestamptz"
+        " change.column5, change.column5 - change.column4, new_adjustment.created_at"
         " FROM change CROSS JOIN new_adjustment)"
         " SELECT id FROM new_adjustment"
     )
@@ -240,8 +241,6 @@ def _record(
         adjustment.api_client_id,
         now,
         *params,
-        now,
-        now,
     ]
     with connection.cursor() as cursor:
         cursor.execute(

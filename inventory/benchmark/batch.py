@@ -1,13 +1,15 @@
 """Batch: a 2000-line absolute adjustment through the whole HTTP stack (real server, real token)
 against the physical floor (floor.py): the same work as ONE set-based statement over psycopg."""
 
+from collections.abc import Callable
+
 import psycopg
 
 from inventory.benchmark import floor
 from inventory.benchmark.context import Context
 from inventory.benchmark.http import ApiCaller
 from inventory.benchmark.report import Row
-from inventory.benchmark.timing import median_ms
+from inventory.benchmark.timing import paired_medians_ms
 from inventory.models import Item
 from locations.models import Location
 
@@ -21,15 +23,20 @@ def run(context: Context) -> list[Row]:
     api = ApiCaller(context.base_url, context.token)
     rows = []
     for size in SIZES:
-        floor = _floor_ms(context, [item.pk for item in items[:size]], location.pk)
-        value = _http_ms(context, api, [item.sku for item in items[:size]], location.pk)
+        floor.create_balances(context.dsn(), [item.pk for item in items[:size]], location.pk, 0)
+        with psycopg.connect(context.dsn()) as connection:
+            floor_ms, value = paired_medians_ms(
+                _floor_work(connection, [item.pk for item in items[:size]], location.pk),
+                _http_work(api, [item.sku for item in items[:size]], location.pk),
+                repeat=context.repeat,
+            )
         rows.append(
             Row(
                 "batch",
                 f"absolute adjustment, {size} line{'s' if size > 1 else ''}, HTTP median",
                 value,
                 "ms",
-                floor=floor,
+                floor=floor_ms,
                 floor_measure="one SQL statement + commit",
                 target="<= 3" if size == max(SIZES) else "",
             )
@@ -50,7 +57,7 @@ def _items(count: int) -> list[Item]:
     return list(Item.objects.filter(sku__startswith=SKU_PREFIX).order_by("sku"))
 
 
-def _http_ms(context: Context, api: ApiCaller, skus: list[str], location_id: int) -> float:
+def _http_work(api: ApiCaller, skus: list[str], location_id: int) -> Callable[[], None]:
     runs = iter(range(10**9))
 
     def adjust() -> None:
@@ -63,24 +70,24 @@ def _http_ms(context: Context, api: ApiCaller, skus: list[str], location_id: int
         }
         api.expect(200, "PUT", "/api/v3/inventory/adjustments/absolute", body)
 
-    return median_ms(adjust, repeat=context.repeat)
+    return adjust
 
 
-def _floor_ms(context: Context, item_ids: list[int], location_id: int) -> float:
-    floor.create_balances(context.dsn(), item_ids, location_id, 0)
+def _floor_work(
+    connection: psycopg.Connection, item_ids: list[int], location_id: int
+) -> Callable[[], None]:
     runs = iter(range(10**9))
-    with psycopg.connect(context.dsn()) as connection:
 
-        def apply() -> None:
-            quantity = next(runs) % 50 + 1
-            connection.execute(
-                floor.SET_BATCH,
-                {
-                    "items": item_ids,
-                    "locations": [location_id] * len(item_ids),
-                    "quantities": [quantity] * len(item_ids),
-                },
-            )
-            connection.commit()
+    def apply() -> None:
+        quantity = next(runs) % 50 + 1
+        connection.execute(
+            floor.SET_BATCH,
+            {
+                "items": item_ids,
+                "locations": [location_id] * len(item_ids),
+                "quantities": [quantity] * len(item_ids),
+            },
+        )
+        connection.commit()
 
-        return median_ms(apply, repeat=context.repeat)
+    return apply

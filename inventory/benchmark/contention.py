@@ -13,7 +13,7 @@ import psycopg
 
 from inventory.benchmark import floor
 from inventory.benchmark.context import Context
-from inventory.benchmark.load import ClientResult, run_client
+from inventory.benchmark.load import ClientResult, run_client, schedule
 from inventory.benchmark.report import Row
 from inventory.models import Adjustment, Balance, Item
 from inventory.services import LineInput, apply_adjustment
@@ -25,11 +25,10 @@ START_QUANTITY = 1_000_000  # far from zero: no decrement is refused for lack of
 
 
 def run(context: Context) -> list[Row]:
-    seconds = 2.0 if context.quick else 8.0
+    seconds = 2.0 if context.quick else 8.0  # of each kind of request
     items = _hot_items()
     skus = [item.sku for item in items]
-    ping = _http_rate(context, skus, adjust=False, seconds=seconds)
-    adjust = _http_rate(context, skus, adjust=True, seconds=seconds)
+    ping, adjust = _http_rates(context, skus, seconds=seconds, windows=4 if context.quick else 8)
     lost = _lost_updates(items, adjust)
     database = _database_rate(context, [item.pk for item in items], seconds=seconds)
     errors = _errors(ping) | _errors(adjust)
@@ -77,10 +76,12 @@ def _hot_items() -> list[Item]:
     return items
 
 
-def _http_rate(context: Context, skus: list[str], *, adjust: bool, seconds: float):
+def _http_rates(context: Context, skus: list[str], *, seconds: float, windows: int):
     """Every client in its own process (so the load generator is not one GIL-bound process),
-    all starting at once after a second for the processes to spawn."""
-    start_at = time.time() + 1.5
+    all following one schedule of alternating windows of pings and adjustments (load.schedule),
+    after a second and a half for the processes to spawn. Returns the clients' ping results and
+    their adjustment results."""
+    plan = schedule(time.time() + 1.5, 2 * seconds, windows)
     with ProcessPoolExecutor(CLIENTS, mp_context=multiprocessing.get_context("spawn")) as pool:
         futures = [
             pool.submit(
@@ -89,14 +90,13 @@ def _http_rate(context: Context, skus: list[str], *, adjust: bool, seconds: floa
                 token=context.token,
                 skus=skus,
                 location_id=LOCATION_ID,
-                adjust=adjust,
-                start_at=start_at,
-                stop_at=start_at + seconds,
+                windows=plan,
                 seed=n,
             )
             for n in range(CLIENTS)
         ]
-        return [future.result() for future in futures]
+        results = [future.result() for future in futures]
+    return [pings for pings, _ in results], [adjustments for _, adjustments in results]
 
 
 def _rate(results: list[ClientResult], seconds: float) -> float:

@@ -7,6 +7,8 @@ import random
 import time
 from dataclasses import dataclass, field
 
+Window = tuple[float, float, bool]  # (start, stop, adjust): a stretch of one kind of request
+
 
 @dataclass
 class ClientResult:
@@ -15,43 +17,55 @@ class ClientResult:
     accepted_deltas: dict[str, int] = field(default_factory=dict)  # sku → sum of 2xx deltas
 
 
+def schedule(start_at: float, seconds: float, windows: int) -> list[Window]:
+    """`windows` stretches of `seconds / windows`, pings and adjustments in the order A B B A
+    A B B A …: a machine that speeds up or slows down during the run (a shared VM does) then
+    weighs on both kinds alike, which one long stretch of each would not."""
+    length = seconds / windows
+    return [
+        (start_at + n * length, start_at + (n + 1) * length, n % 4 in (1, 2))
+        for n in range(windows)
+    ]
+
+
 def run_client(
     *,
     base_url: str,
     token: str,
     skus: list[str],
     location_id: int,
-    adjust: bool,
-    start_at: float,
-    stop_at: float,
+    windows: list[Window],
     seed: int,
-) -> ClientResult:
-    """Until `stop_at`, send one request after the other on a keep-alive connection: a ping, or
-    a one-line relative adjustment of a random hot item by ±1 (its delta is counted only when
-    the server accepted it, for the lost-update check)."""
+) -> tuple[ClientResult, ClientResult]:
+    """Through each window, send one request after the other on a keep-alive connection: pings,
+    or one-line relative adjustments of a random hot item by ±1 (a delta is counted only when
+    the server accepted it, for the lost-update check). Returns the pings' and the
+    adjustments' results."""
     rng = random.Random(seed)
     host, port = base_url.removeprefix("http://").split(":")
     connection = http.client.HTTPConnection(host, int(port), timeout=60)
     headers = {"X-Auth-Token": token, "Content-Type": "application/json"}
-    result = ClientResult()
-    time.sleep(max(0.0, start_at - time.time()))
-    while time.time() < stop_at:
-        if adjust:
-            sku, delta = rng.choice(skus), rng.choice((-1, 1))
-            body = {"items": [{"location_id": location_id, "sku": sku, "quantity": delta}]}
-            connection.request(
-                "POST", "/api/v3/inventory/adjustments/relative", json.dumps(body), headers
-            )
-        else:
-            connection.request("GET", "/api/v3/ping", headers=headers)
-        response = connection.getresponse()
-        response.read()
-        if response.status >= 300:
-            result.errors[response.status] = result.errors.get(response.status, 0) + 1
-        elif adjust:
-            result.accepted_deltas[sku] = result.accepted_deltas.get(sku, 0) + delta
-        result.completed += 1
-        if response.getheader("Connection", "").lower() == "close":
-            connection.close()
+    pings, adjustments = ClientResult(), ClientResult()
+    for start, stop, adjust in windows:
+        result = adjustments if adjust else pings
+        time.sleep(max(0.0, start - time.time()))
+        while time.time() < stop:
+            if adjust:
+                sku, delta = rng.choice(skus), rng.choice((-1, 1))
+                body = {"items": [{"location_id": location_id, "sku": sku, "quantity": delta}]}
+                connection.request(
+                    "POST", "/api/v3/inventory/adjustments/relative", json.dumps(body), headers
+                )
+            else:
+                connection.request("GET", "/api/v3/ping", headers=headers)
+            response = connection.getresponse()
+            response.read()
+            if response.status >= 300:
+                result.errors[response.status] = result.errors.get(response.status, 0) + 1
+            elif adjust:
+                result.accepted_deltas[sku] = result.accepted_deltas.get(sku, 0) + delta
+            result.completed += 1
+            if response.getheader("Connection", "").lower() == "close":
+                connection.close()
     connection.close()
-    return result
+    return pings, adjustments

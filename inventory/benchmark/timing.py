@@ -5,12 +5,17 @@ import time
 from collections.abc import Callable
 
 
-def median_ms(work: Callable[[], object], *, repeat: int, warmup: int = 2) -> float:
+def paired_medians_ms(*works: Callable[[], object], repeat: int, warmup: int = 2) -> list[float]:
+    """The median of each of `works`, run in turn within every repetition (a, b, a, b, …): a
+    machine that speeds up or slows down during the run (a shared VM does) then weighs on each
+    alike, which one block of runs after the other would not."""
     for _ in range(warmup):
-        work()
-    samples = []
+        for work in works:
+            work()
+    samples: list[list[float]] = [[] for _ in works]
     for _ in range(repeat):
-        started = time.perf_counter()
-        work()
-        samples.append((time.perf_counter() - started) * 1000)
-    return statistics.median(samples)
+        for work, times in zip(works, samples, strict=True):
+            started = time.perf_counter()
+            work()
+            times.append((time.perf_counter() - started) * 1000)
+    return [statistics.median(times) for times in samples]

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from inventory.models import Item, WebhookEndpoint, WebhookEvent
 from inventory.models.webhooks import TEST_SCOPE
-from inventory.sql import db_datetime, rows_source, table, typed_param
+from inventory.sql import db_datetime, on_postgresql, rows_source, table, typed_param
 
 # (scope, item_id, location_id) and (scope, location_id)
 ItemEvent = tuple[str, int, int]
@@ -91,7 +91,7 @@ def _execute(statement: Statement) -> None:
 
 
 def _new_uuid() -> str:
-    if connection.vendor == "postgresql":
+    if on_postgresql():
         return "gen_random_uuid()"
     # SQLite has no UUID function; Django keeps UUIDs there as 32 hex digits. A version 4 UUID:
     # random bits, with the version nibble 4 and the variant nibble one of 8, 9, a, b.
@@ -105,13 +105,13 @@ def _new_uuid() -> str:
 def _json_object(fields: dict[str, str]) -> str:
     """A JSON object built by the database from SQL expressions (keys are trusted literals)."""
     pairs = ", ".join(f"'{key}', {expression}" for key, expression in fields.items())
-    if connection.vendor == "postgresql":
+    if on_postgresql():
         return f"jsonb_build_object({pairs})"
     return f"json_object({pairs})"
 
 
 def _subscribed(events_column: str, scope: str) -> str:
     """The endpoint's list of scopes contains `scope`."""
-    if connection.vendor == "postgresql":
+    if on_postgresql():
         return f"{events_column} @> jsonb_build_array({scope})"
     return f"EXISTS (SELECT 1 FROM json_each({events_column}) WHERE json_each.value = {scope})"
