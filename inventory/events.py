@@ -40,9 +40,9 @@ def statements_with_write(
     *, adjustment: Adjustment, changes: Sequence[StockChange]
 ) -> list[outbox.Statement]:
     """What every write records besides its ledger: a stock_changed event per moved balance for
-    each subscribed endpoint. Returned, not run: the write path sends it in the same round trip
-    as its own statement (on PostgreSQL), so an event costs a one-line write no extra trip to the
-    database, which is what most writes are."""
+    each subscribed endpoint. Returned, not run: the write path makes it part of its own
+    statement (on PostgreSQL), so an event costs a one-line write no extra statement nor trip to
+    the database, which is what most writes are."""
     moved = [(STOCK_CHANGED, c.item_id, c.location_id) for c in changes if c.before != c.after]
     statement = outbox.item_events_statement(moved, created_at=adjustment.created_at)
     return [statement] if statement else []

@@ -16,6 +16,15 @@ BalanceKey = tuple[int, int]  # (item_id, location_id)
 # A balance as a batch's line names it: (sku, variant_id, product_id, item_id, location_id).
 BalanceName = tuple[str | None, int | None, int | None, int | None, int]
 NAME_TYPES = ["text", "bigint", "bigint", "bigint", "bigint"]
+# What a name can mean, by the identity it gives: a join condition of `line` with items `i`.
+# The planner's rules (planning._ItemIndex): a variant_id names an item not tracked by product,
+# a product_id an item tracked by product.
+MEANS = {
+    "sku": "i.sku = line.column1",
+    "variant_id": f"i.variant_id = line.column2 AND i.tracking <> '{Item.Tracking.PRODUCT}'",
+    "product_id": f"i.product_id = line.column3 AND i.tracking = '{Item.Tracking.PRODUCT}'",
+    "item_id": "i.id = line.column4",
+}
 
 
 @dataclass(slots=True)
@@ -27,7 +36,7 @@ class LockedBalance:
 
 
 def lock_named_balances(
-    names: Sequence[BalanceName], *, lookup: str
+    names: Sequence[BalanceName], *, identities: Sequence[str], lookup: str
 ) -> tuple[list[tuple[Any, ...]], dict[BalanceKey, LockedBalance]]:
     """Create the missing balance rows (quantity 0, BigCommerce's default settings) of every
     balance `names` can mean, then lock them all for the rest of the transaction; returns the
@@ -35,29 +44,30 @@ def lock_named_balances(
     `transaction.atomic()`.
 
     `lookup` is a query over `line`, the names as rows (column1 sku … column5 location_id): the
-    planner's, which reads the items and locations the batch names. It is sent in the same
-    round trip as the insert and the lock, between them, so a one-line write pays one trip to
-    the database for its identities and its locks together. A name can mean the item of its
+    planner's, which reads the items and locations the batch names. It runs with the insert,
+    before the lock, in the same round trip, so a one-line write pays one trip to the database
+    for its identities and its locks together. A name can mean the item of its
     sku, of its variant_id (an item not tracked by product), of its product_id (an item
     tracked by product) or of its item_id: the same rules the planner resolves names by, so
     every balance an accepted line changes is locked here. (A name whose item changed between
     the lookup and the lock, a rename racing the batch, leaves its balance unlocked: the caller
-    must check.)
+    must check.) Only the `identities` the batch gives are joined: most batches name every item
+    one way, and a join that can match nothing still costs its statement an index to open.
 
     On PostgreSQL rows are locked `FOR NO KEY UPDATE`: it blocks other writers of the balance but
     not inserts of rows that reference it. SQLite has no row locks; there the IMMEDIATE
     transaction already holds the database write lock.
     """
     source, params = rows_source(names, types=NAME_TYPES)
-    line = f"WITH line AS ({source})"
+    named = f"WITH line AS ({source}), {_named(identities)}"
     balance_table = table(Balance)
     # Rows are inserted in key order too: a concurrent insert of the same new key waits on ours,
     # and waiting in one global order cannot form a cycle. NOT EXISTS skips the keys that have
     # a row (nearly all of them) before the costlier speculative insert; ON CONFLICT still
     # settles the race with a concurrent insert of the same key.
     insert_missing = (
-        f"{line}, {_named()} INSERT INTO {balance_table} (item_id, location_id, quantity,"
-        " safety_stock, warning_level, is_in_stock, bin_picking_number, updated_at)"
+        f"INSERT INTO {balance_table} (item_id, location_id, quantity, safety_stock,"
+        " warning_level, is_in_stock, bin_picking_number, updated_at)"
         " SELECT n.item_id, n.location_id, 0, 0, 0, TRUE, '', CURRENT_TIMESTAMP FROM named AS n"
         f" JOIN {table(Location)} AS l ON l.id = n.location_id"
         f" WHERE NOT EXISTS (SELECT 1 FROM {balance_table} AS b"
@@ -67,25 +77,25 @@ def lock_named_balances(
     )
     lock_clause = " FOR NO KEY UPDATE OF b" if on_postgresql() else ""
     lock = (
-        f"{line}, {_named()} SELECT b.id, b.item_id, b.location_id, b.quantity,"
-        f" b.safety_stock, b.warning_level FROM {balance_table} AS b JOIN named AS n"
+        f"{named} SELECT b.id, b.item_id, b.location_id, b.quantity, b.safety_stock,"
+        f" b.warning_level FROM {balance_table} AS b JOIN named AS n"
         " ON b.item_id = n.item_id AND b.location_id = n.location_id"
         f" ORDER BY b.item_id, b.location_id{lock_clause}"
     )
-    statements = [insert_missing, f"{line} {lookup}", lock]
     with connection.cursor() as cursor:
         if on_postgresql():
-            # All three in one round trip (Django binds parameters client-side, so psycopg
-            # sends them as one simple query). Each still takes its own snapshot, so the lock
+            # Two statements in one round trip (Django binds parameters client-side, so
+            # psycopg sends them as one simple query): the insert, a data-modifying CTE of the
+            # lookup's statement, then the lock. The lock takes a snapshot of its own, so it
             # sees the rows a concurrent transaction inserted and committed while our insert
             # waited for it.
-            cursor.execute("; ".join(map(prepared, statements)), params * 3)
-            cursor.nextset()
+            insert_and_lookup = f"{named}, missing AS ({insert_missing}) {lookup}"
+            cursor.execute(f"{prepared(insert_and_lookup)}; {prepared(lock)}", params * 2)
             found = cursor.fetchall()
             cursor.nextset()
-        else:
-            cursor.execute(insert_missing, params)
-            cursor.execute(f"{line} {lookup}", params)
+        else:  # no data-modifying CTEs: a statement each
+            cursor.execute(f"{named} {insert_missing}", params)
+            cursor.execute(f"WITH line AS ({source}) {lookup}", params)
             found = cursor.fetchall()
             cursor.execute(lock, params)
         locked = {
@@ -95,16 +105,16 @@ def lock_named_balances(
     return found, locked
 
 
-def _named() -> str:
-    """`named`: the (item_id, location_id) of every balance a `line` can mean."""
-    item = table(Item)
-    return (
-        "named AS ("
-        f"SELECT i.id AS item_id, line.column5 AS location_id FROM line JOIN {item} AS i"
-        " ON i.sku = line.column1"
-        f" UNION ALL SELECT i.id, line.column5 FROM line JOIN {item} AS i"
-        f" ON i.variant_id = line.column2 AND i.tracking <> '{Item.Tracking.PRODUCT}'"
-        f" UNION ALL SELECT i.id, line.column5 FROM line JOIN {item} AS i"
-        f" ON i.product_id = line.column3 AND i.tracking = '{Item.Tracking.PRODUCT}'"
-        f" UNION ALL SELECT i.id, line.column5 FROM line JOIN {item} AS i ON i.id = line.column4)"
-    )
+def _named(identities: Sequence[str]) -> str:
+    """`named`: the (item_id, location_id) of every balance a `line` can mean by `identities`."""
+    joins = [
+        f"SELECT i.id AS item_id, line.column5 AS location_id FROM line"
+        f" JOIN {table(Item)} AS i ON {MEANS[identity]}"
+        for identity in identities
+    ]
+    return f"named AS ({' UNION ALL '.join(joins) or NAMES_NOTHING})"
+
+
+NAMES_NOTHING = (
+    "SELECT CAST(NULL AS BIGINT) AS item_id, CAST(NULL AS BIGINT) AS location_id WHERE FALSE"
+)

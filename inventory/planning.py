@@ -93,7 +93,15 @@ def plan_and_lock(
             names.append(
                 (line.sku, line.variant_id, line.product_id, line.item_id, line.to_location_id)
             )
-    rows, locked = lock_named_balances(names, lookup=_lookup_query())
+    columns = list(zip(*names, strict=True))  # every name's sku, variant_id, … location_id
+    identities = tuple(
+        field
+        for field, values in zip(IDENTITY_FIELDS, columns, strict=False)
+        if values.count(None) < len(values)
+    )
+    rows, locked = lock_named_balances(
+        names, identities=identities, lookup=_lookup_query(identities)
+    )
     effects, errors = _plan(kind, lines, rows)
     if unlocked := [effect for effect in effects if effect.key not in locked]:
         raise StaleBalances([_identity_changed(effect) for effect in unlocked])
@@ -245,22 +253,32 @@ class ItemRef(NamedTuple):
     tracking: str
 
 
-def _lookup_query() -> str:
-    """Every item and every location a batch's `line`s name (see `lock_named_balances`): a
-    UNION of the two row shapes. An item is found by any identity, whatever its tracking, so
-    that naming it by the wrong one gets its own error. Each identity is a join of its own,
-    which probes that column's index: an OR of them would scan the item table."""
-    item = table(Item)
-    no_flag = "CAST(NULL AS BOOLEAN)"  # typed: the items' UNION settles its columns' types
+def _lookup_query(identities: Sequence[str]) -> str:
+    """Every item and every location a batch's `line`s name (see `lock_named_balances`) by the
+    `identities` it gives: a UNION of the two row shapes. An item is found by an identity
+    whatever its tracking, so that naming it by the wrong one gets its own error. Each identity
+    is a join of its own, which probes that column's index: an OR of them would scan the item
+    table."""
+    no_flag = "CAST(NULL AS BOOLEAN)"  # typed: the first SELECT settles the columns' types
     columns = f"'item', i.id, i.sku, i.variant_id, i.product_id, i.tracking, {no_flag}, {no_flag}"
+    items = [
+        f"SELECT {columns} FROM line JOIN {table(Item)} AS i ON {FINDS[identity]}"
+        for identity in identities
+    ] or [f"SELECT {columns} FROM {table(Item)} AS i WHERE FALSE"]
     return (
-        f"SELECT {columns} FROM line JOIN {item} AS i ON i.sku = line.column1"
-        f" UNION ALL SELECT {columns} FROM line JOIN {item} AS i ON i.variant_id = line.column2"
-        f" UNION ALL SELECT {columns} FROM line JOIN {item} AS i ON i.product_id = line.column3"
-        f" UNION ALL SELECT {columns} FROM line JOIN {item} AS i ON i.id = line.column4"
-        " UNION ALL SELECT 'location', id, NULL, NULL, NULL, NULL, enabled, allow_negative_stock"
+        " UNION ALL ".join(items)
+        + " UNION ALL SELECT 'location', id, NULL, NULL, NULL, NULL, enabled, allow_negative_stock"
         f" FROM {table(Location)} WHERE id IN (SELECT column5 FROM line)"
     )
+
+
+# The items a line's identity finds, whatever their tracking (locking.MEANS narrows it).
+FINDS = {
+    "sku": "i.sku = line.column1",
+    "variant_id": "i.variant_id = line.column2",
+    "product_id": "i.product_id = line.column3",
+    "item_id": "i.id = line.column4",
+}
 
 
 class _ItemIndex:

@@ -198,12 +198,11 @@ def _record(
     adjustment: Adjustment, changes: list[StockChange], *, also: Sequence[Statement] = ()
 ) -> None:
     """Insert `adjustment`, then write every balance and every ledger line, then run `also`
-    (what the write records besides: outbox events). On PostgreSQL that is ONE round trip: the
-    adjustment, balances and ledger in one statement (data-modifying CTEs), `also` sent with it
-    (Django binds parameters client-side, so psycopg sends them as one simple query). SQLite
-    has no such CTEs and takes a statement each. Either way the count does not grow with the
-    batch; fewer round trips matter most to the many one-line requests, where each statement's
-    trip and parse outweigh its work."""
+    (what the write records besides: outbox events, each an INSERT). On PostgreSQL that is ONE
+    statement, prepared: the adjustment, balances, ledger and `also`, each a data-modifying
+    CTE. SQLite has no such CTEs and takes a statement each. Either way the count does not grow
+    with the batch; fewer statements matter most to the many one-line requests, where each
+    one's round trip and executor setup outweigh its work."""
     changes = sorted(changes, key=_balance_key)
     if not on_postgresql():
         adjustment.save(force_insert=True)
@@ -230,7 +229,8 @@ def _record(
         " SELECT new_adjustment.id, change.column2, change.column3, change.column4,"
         " change.column5, change.column5 - change.column4, new_adjustment.created_at"
         " FROM change CROSS JOIN new_adjustment)"
-        " SELECT id FROM new_adjustment"
+        + "".join(f", also_{n} AS ({sql})" for n, (sql, _) in enumerate(also))
+        + " SELECT id FROM new_adjustment"
     )
     record_params = [
         adjustment.transaction_id,
@@ -244,10 +244,10 @@ def _record(
     ]
     with connection.cursor() as cursor:
         cursor.execute(
-            "; ".join(prepared(sql) for sql in [record, *(sql for sql, _ in also)]),
+            prepared(record),
             record_params + [param for _, statement_params in also for param in statement_params],
         )
-        adjustment.pk = cursor.fetchone()[0]  # the first statement's result
+        adjustment.pk = cursor.fetchone()[0]
     adjustment._state.adding = False
     adjustment._state.db = connection.alias
 

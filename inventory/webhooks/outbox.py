@@ -32,7 +32,7 @@ def enqueue_item_events(events: Sequence[ItemEvent], *, created_at: datetime) ->
 
 def item_events_statement(events: Sequence[ItemEvent], *, created_at: datetime) -> Statement | None:
     """`enqueue_item_events` as a statement to run later (None when there are no events), for
-    a caller that sends it in the same round trip as its own."""
+    a caller that makes it part of its own (an INSERT, it can be a data-modifying CTE)."""
     if not events:
         return None
     source, params = rows_source(events, types=["text", "bigint", "bigint"])

@@ -158,12 +158,12 @@ def test_balances_are_locked_in_key_order_before_they_are_written():
     assert len(locks) == 1
     assert len(writes) == 1
     assert locks[0] < writes[0]
-    # One round trip: missing rows are inserted (in key order) by its first statement, so the
-    # lock, its last, sees them; the planner's lookup goes between them.
-    insert, lookup, lock = sql[locks[0]]
-    assert 'INSERT INTO "inventory_balance"' in insert
+    # One round trip: missing rows are inserted (in key order) by its first statement, which
+    # also runs the planner's lookup, so the lock, its second statement, sees them.
+    insert_and_lookup, lock = sql[locks[0]]
+    assert 'INSERT INTO "inventory_balance"' in insert_and_lookup
     assert "ORDER BY n.item_id, n.location_id ON CONFLICT (item_id, location_id) DO NOTHING" in (
-        insert
+        insert_and_lookup
     )
-    assert "SELECT 'item'" in lookup
+    assert "SELECT 'item'" in insert_and_lookup
     assert lock.endswith("ORDER BY b.item_id, b.location_id FOR NO KEY UPDATE OF b")

@@ -392,8 +392,8 @@ def test_a_line_whose_item_changed_before_the_lock_is_refused_as_stale(item, loc
     stock(item, location, 5)
     lock = planning.lock_named_balances
 
-    def lock_without_the_balance(names, *, lookup):
-        found, _ = lock(names, lookup=lookup)
+    def lock_without_the_balance(*args, **kwargs):
+        found, _ = lock(*args, **kwargs)
         return found, {}
 
     monkeypatch.setattr(planning, "lock_named_balances", lock_without_the_balance)
