@@ -70,10 +70,15 @@ class Effect(NamedTuple):  # a tuple: built once per line, up to thousands per b
     key: BalanceKey
     op: Op
     amount: int
-    label: str  # how the caller named the item, for error messages
+    identity_field: str  # how the caller named the item, for error paths and messages
+    identity_value: str | int
     expected_quantity: int | None = None
     may_go_negative: bool = False
-    identity_field: str = "sku"  # the field the caller named the item by, for error paths
+
+    @property
+    def label(self) -> str:
+        """The item as the caller named it, for messages (built only when one is needed)."""
+        return f"{self.identity_field} {self.identity_value}"
 
 
 def plan_and_lock(
@@ -146,35 +151,37 @@ def _plan(
     items = _ItemIndex(found_items)
     locations = _LocationIndex(found_locations)
     effects: list[Effect] = []
-    for index, line in enumerate(lines):
-        given = line.identities()  # once per line: this loop runs up to 2000 times per batch
-        line_errors = _shape_errors(kind, index, line)
+    op = Op.SET if kind in (Kind.ABSOLUTE, Kind.STOCKTAKE) else Op.ADD
+    transfer = kind == Kind.TRANSFER
+    sign = -1 if transfer else 1  # a transfer takes its quantity from the source
+    for index, line in enumerate(lines):  # up to 2000 times per batch: kept lean
+        given = line.identities()
         item, item_error = items.resolve(index, given)
-        line_errors += [item_error] if item_error else []
+        line_errors = _shape_errors(kind, index, line)
+        if item_error:
+            line_errors.append(item_error)
         line_errors += locations.errors(index, line, kind)
         if line_errors:
             errors += line_errors
             continue
         assert item is not None
         field, value = given[0]
-        label = f"{field} {value}"
-        source_effect = Effect(
-            index,
-            (item.pk, line.location_id),
-            Op.SET if kind in (Kind.ABSOLUTE, Kind.STOCKTAKE) else Op.ADD,
-            -line.quantity if kind == Kind.TRANSFER else line.quantity,
-            label,
-            line.expected_quantity,
-            locations.allows_negative(line.location_id),
-            identity_field=field,
+        effects.append(
+            Effect(
+                index,
+                (item.pk, line.location_id),
+                op,
+                sign * line.quantity,
+                field,
+                value,
+                line.expected_quantity,
+                locations.allows_negative(line.location_id),
+            )
         )
-        effects.append(source_effect)
-        if kind == Kind.TRANSFER:
+        if transfer:
             assert line.to_location_id is not None
             destination = (item.pk, line.to_location_id)
-            effects.append(
-                Effect(index, destination, Op.ADD, line.quantity, label, identity_field=field)
-            )
+            effects.append(Effect(index, destination, Op.ADD, line.quantity, field, value))
     errors += _duplicate_errors(effects)
     return effects, errors
 

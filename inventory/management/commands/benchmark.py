@@ -26,8 +26,8 @@ SECTIONS = {
 }
 # As production runs it (README): two workers per core, two threads each. A thread back from a
 # database wait queues for its worker's GIL behind the others, and a write waits on the
-# database four times per request: with 2 workers × 4 threads, writes lost more to that queue
-# than pings did (measured on 2 cores, the same run: 4 × 2 served the most of both).
+# database four times per request: with 2 workers x 4 threads, writes lost more to that queue
+# than pings did (measured on 2 cores, the same run: 4 x 2 served the most of both).
 SERVER_WORKERS = 4
 SERVER_THREADS = 2
 
