@@ -54,8 +54,7 @@ def test_a_rollback_keeps_the_statement_and_a_new_connection_prepares_it_again()
     assert run(prepared("SELECT %s::bigint * 2"), 4) == 8  # a new session, prepared anew
 
 
+@pytest.mark.postgres
 def test_a_literal_percent_is_refused():
-    if connection.vendor != "postgresql":
-        pytest.skip("statements are prepared on PostgreSQL only")
     with pytest.raises(ValueError, match="literal %"):
         prepared("SELECT 5 %% 3")
