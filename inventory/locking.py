@@ -46,10 +46,10 @@ def lock_named_balances(
     `lookup` is a query over `line`, the names as rows (column1 sku … column5 location_id): the
     planner's, which reads the items and locations the batch names. It runs with the insert,
     before the lock, in the same round trip, so a one-line write pays one trip to the database
-    for its identities and its locks together. A name can mean the item of its
-    sku, of its variant_id (an item not tracked by product), of its product_id (an item
-    tracked by product) or of its item_id: the same rules the planner resolves names by, so
-    every balance an accepted line changes is locked here. (A name whose item changed between
+    for its identities and its locks together. A name can mean the item of its sku, of its
+    variant_id (an item not tracked by product), of its product_id (an item tracked by
+    product) or of its item_id: the same rules the planner resolves names by, so every balance
+    an accepted line changes is locked here. (A name whose item changed between
     the lookup and the lock, a rename racing the batch, leaves its balance unlocked: the caller
     must check.) Only the `identities` the batch gives are joined: most batches name every item
     one way, and a join that can match nothing still costs its statement an index to open.
