@@ -191,6 +191,9 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": ["inventory.api.throttling.ApiClientRateThrottle"],
+    # BigCommerce has no `format` parameter and ignores query parameters it does not know; DRF
+    # would pick a renderer by it and answer 404 to `?format=anything-else`.
+    "URL_FORMAT_OVERRIDE": None,
 }
 # Per API client, a fixed window like BigCommerce's (450 requests per 30 s on its standard plans).
 API_RATE_LIMIT_REQUESTS = int(os.environ.get("API_RATE_LIMIT_REQUESTS", "450"))

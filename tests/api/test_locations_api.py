@@ -130,6 +130,13 @@ def test_get_filters(reader):
     assert ids("type_id:in=PHYSICAL&is_active=true") == [DEFAULT_LOCATION_ID]
 
 
+def test_an_unknown_format_parameter_is_ignored_like_any_unknown_parameter(reader):
+    # Found by fuzzing: DRF read `format` as a renderer name and answered 404.
+    assert [location["id"] for location in get_locations(reader, "format=null")["data"]] == [
+        DEFAULT_LOCATION_ID
+    ]
+
+
 def test_get_paginates_with_links(reader):
     LocationFactory.create_batch(4)
 
