@@ -3,14 +3,14 @@ chain of ledger lines in the database, set-based, so it stays fast on millions o
 
 The invariant (DESIGN.md §3): per (item, location), ordered by line id, the first line starts at 0,
 each line starts where the previous one ended, `delta = after - before`, and the last line ends at
-the balance's quantity. A balance without ledger lines must be 0; ledger lines need a balance row.
+the balance's quantity. A balance without ledger lines must be 0; ledger lines need a balance row and their adjustment.
 """
 
 from dataclasses import dataclass
 
 from django.db import connection
 
-from inventory.models import AdjustmentLine, Balance, Item
+from inventory.models import Adjustment, AdjustmentLine, Balance, Item
 from inventory.sql import table
 from locations.models import Location
 
@@ -32,7 +32,7 @@ class Discrepancy:
 # Window functions and the WINDOW clause work on SQLite >= 3.28 and PostgreSQL.
 _QUERY = """
 WITH chain AS (
-    SELECT id, item_id, location_id, quantity_before, quantity_after, delta,
+    SELECT id, item_id, location_id, adjustment_id, quantity_before, quantity_after, delta,
            LAG(quantity_after) OVER w AS previous_after,
            LEAD(id) OVER w AS next_id
     FROM {line}
@@ -40,23 +40,27 @@ WITH chain AS (
 ),
 found AS (
     SELECT c.item_id, c.location_id, c.id AS line_id, c.quantity_before, c.quantity_after,
-           c.delta, c.previous_after, c.next_id, b.id AS balance_id, b.quantity
+           c.delta, c.previous_after, c.next_id, b.id AS balance_id, b.quantity,
+           a.id IS NULL AS adjustment_missing
     FROM chain AS c
     LEFT JOIN {balance} AS b
         ON c.next_id IS NULL AND b.item_id = c.item_id AND b.location_id = c.location_id
+    LEFT JOIN {adjustment} AS a ON a.id = c.adjustment_id
     WHERE (c.previous_after IS NULL AND c.quantity_before <> 0)
        OR (c.previous_after IS NOT NULL AND c.quantity_before <> c.previous_after)
        OR c.delta <> c.quantity_after - c.quantity_before
        OR (c.next_id IS NULL AND (b.id IS NULL OR b.quantity <> c.quantity_after))
+       OR a.id IS NULL
     UNION ALL
-    SELECT b.item_id, b.location_id, NULL, NULL, NULL, NULL, NULL, NULL, b.id, b.quantity
+    SELECT b.item_id, b.location_id, NULL, NULL, NULL, NULL, NULL, NULL, b.id, b.quantity, NULL
     FROM {balance} AS b
     WHERE b.quantity <> 0 AND NOT EXISTS (
         SELECT 1 FROM {line} AS l WHERE l.item_id = b.item_id AND l.location_id = b.location_id
     )
 )
 SELECT f.item_id, f.location_id, i.sku, loc.code, f.line_id, f.quantity_before,
-       f.quantity_after, f.delta, f.previous_after, f.next_id, f.balance_id, f.quantity
+       f.quantity_after, f.delta, f.previous_after, f.next_id, f.balance_id, f.quantity,
+       f.adjustment_missing
 FROM found AS f
 JOIN {item} AS i ON i.id = f.item_id
 JOIN {location} AS loc ON loc.id = f.location_id
@@ -69,6 +73,7 @@ def find_ledger_discrepancies() -> list[Discrepancy]:
     broken rule, ordered by SKU, location code and ledger line. Empty when the ledger is sound."""
     query = _QUERY.format(
         line=table(AdjustmentLine),
+        adjustment=table(Adjustment),
         balance=table(Balance),
         item=table(Item),
         location=table(Location),
@@ -103,6 +108,7 @@ def _problems(
     next_id: int | None,
     balance_id: int | None,
     quantity: int | None,
+    adjustment_missing: bool | None,
 ) -> list[str]:
     """Name every rule one found row breaks (a row may break several)."""
     if line_id is None:
@@ -121,6 +127,8 @@ def _problems(
         )
     if delta != after - before:
         problems.append(f"ledger line {line_id} has delta {delta} but goes {before} -> {after}")
+    if adjustment_missing:
+        problems.append(f"ledger line {line_id} belongs to no adjustment")
     if next_id is None:
         problems += _last_line_problems(line_id, after, balance_id, quantity)
     return problems

@@ -120,6 +120,26 @@ def test_a_chain_must_start_at_zero_and_have_a_balance(item, location):
     ]
 
 
+def test_a_line_without_its_adjustment_is_reported(item, location):
+    # The database does not check this key (it would cost every write a lock per line at
+    # commit), so the ledger check does.
+    set_stock(item, location, 5)
+    now = timezone.now()
+    stray = AdjustmentLine.objects.create(
+        adjustment_id=10**9,
+        item=item,
+        location=location,
+        quantity_before=5,
+        quantity_after=5,
+        delta=0,
+        created_at=now,
+    )
+
+    problems = [found.problem for found in find_ledger_discrepancies()]
+
+    assert problems == [f"ledger line {stray.pk} belongs to no adjustment"]
+
+
 def test_balance_with_quantity_but_no_ledger_is_reported(item, location):
     Balance.objects.create(item=item, location=location, quantity=4)
 
