@@ -71,11 +71,12 @@ class RaisedAlert:
     escalated: bool
 
 
-def record_stock_transitions(
-    *, adjustment: Adjustment, changes: Sequence["StockChange"], notify: bool
-) -> list[RaisedAlert]:
-    """Open, escalate and close the alerts of the balances whose level these quantity changes
-    moved. Runs inside the write transaction; the email goes after commit, if `notify`."""
+Transitions = tuple[list[BalanceState], list[BalanceState]]  # (raising, closing)
+
+
+def stock_transitions(changes: Sequence["StockChange"]) -> Transitions:
+    """The balances whose level these quantity changes move: those to raise an alert for (or
+    escalate it), and those whose alert to close. Both empty for most writes."""
     raising, closing = [], []
     for change in changes:
         before = stock_level(change.before, change.warning_level)
@@ -90,6 +91,15 @@ def record_stock_transitions(
             change.warning_level,
         )
         (closing if after == Level.OK else raising).append(state)
+    return raising, closing
+
+
+def record_stock_transitions(
+    *, adjustment: Adjustment, transitions: Transitions, notify: bool
+) -> list[RaisedAlert]:
+    """Open, escalate and close the alerts of `stock_transitions`. Runs inside the write
+    transaction; the email goes after commit, if `notify`."""
+    raising, closing = transitions
     return _apply(adjustment, raising=raising, closing=closing, notify=notify)
 
 

@@ -48,19 +48,25 @@ def statements_with_write(
     return [statement] if statement else []
 
 
+def stock_transitions(changes: Sequence[StockChange]) -> alerts.Transitions:
+    """The alert transitions `stock_changed` will record for these changes; known before the
+    write is recorded, so the write path knows whether anything follows its record."""
+    return alerts.stock_transitions([change for change in changes if change.before != change.after])
+
+
 def stock_changed(
-    *, adjustment: Adjustment, changes: Sequence[StockChange], notify_low_stock: bool = True
+    *, adjustment: Adjustment, transitions: alerts.Transitions, notify_low_stock: bool = True
 ) -> None:
     """Called once per applied adjustment (never for a replay), inside its transaction, after
-    `statements_with_write` ran: opens and closes low-stock alerts, with their
-    low_stock_reached / out_of_stock_reached events. `notify_low_stock=False` still opens
+    `statements_with_write` ran: opens and closes low-stock alerts (`stock_transitions`), with
+    their low_stock_reached / out_of_stock_reached events. `notify_low_stock=False` still opens
     alerts (and sends their webhooks) but emails nobody. Costs no statement when no balance
     crosses its warning level or zero."""
-    moved = [change for change in changes if change.before != change.after]
-    if not moved:
+    raising, closing = transitions
+    if not raising and not closing:
         return
     raised = alerts.record_stock_transitions(
-        adjustment=adjustment, changes=moved, notify=notify_low_stock
+        adjustment=adjustment, transitions=transitions, notify=notify_low_stock
     )
     outbox.enqueue_item_events(_reached(raised), created_at=adjustment.created_at)
 

@@ -85,13 +85,17 @@ def apply_adjustment(
             api_client=api_client,
             created_at=timezone.now(),
         )
+        transitions = events.stock_transitions(changes)
+        # The record's round trip commits too when nothing is written after it (see `_record`):
+        # whatever is (alerts, the idempotency record) must be counted here.
         _record(
             adjustment,
             changes,
             also=events.statements_with_write(adjustment=adjustment, changes=changes),
+            commit=not idempotency_key and not any(transitions) and _outermost_transaction(),
         )
         events.stock_changed(
-            adjustment=adjustment, changes=changes, notify_low_stock=notify_low_stock
+            adjustment=adjustment, transitions=transitions, notify_low_stock=notify_low_stock
         )
         if idempotency_key:
             idempotency.remember(
@@ -194,15 +198,30 @@ def _by_line(error: LineError) -> int:
     return -1 if error.index is None else error.index
 
 
+def _outermost_transaction() -> bool:
+    """Whether the atomic block we are in is the outermost one: its end commits."""
+    return len(connection.atomic_blocks) == 1
+
+
 def _record(
-    adjustment: Adjustment, changes: list[StockChange], *, also: Sequence[Statement] = ()
+    adjustment: Adjustment,
+    changes: list[StockChange],
+    *,
+    also: Sequence[Statement] = (),
+    commit: bool = False,
 ) -> None:
     """Insert `adjustment`, then write every balance and every ledger line, then run `also`
     (what the write records besides: outbox events, each an INSERT). On PostgreSQL that is ONE
     statement, prepared: the adjustment, balances, ledger and `also`, each a data-modifying
     CTE. SQLite has no such CTEs and takes a statement each. Either way the count does not grow
     with the batch; fewer statements matter most to the many one-line requests, where each
-    one's round trip and executor setup outweigh its work."""
+    one's round trip and executor setup outweigh its work.
+
+    `commit`: nothing is written after this statement and the transaction is the outermost one,
+    so on PostgreSQL the statement's round trip carries the COMMIT too. The atomic block's own
+    commit then finds the transaction closed and only runs the on_commit callbacks (psycopg
+    sends nothing for a commit outside a transaction). One round trip fewer, and the row locks
+    are released one round trip sooner, for the one-line write that most requests are."""
     changes = sorted(changes, key=_balance_key)
     if not on_postgresql():
         adjustment.save(force_insert=True)
@@ -244,7 +263,7 @@ def _record(
     ]
     with connection.cursor() as cursor:
         cursor.execute(
-            prepared(record),
+            prepared(record) + ("; COMMIT" if commit else ""),
             record_params + [param for _, statement_params in also for param in statement_params],
         )
         adjustment.pk = cursor.fetchone()[0]

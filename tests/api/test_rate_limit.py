@@ -168,12 +168,14 @@ def _redis_running() -> bool:
 @pytest.mark.skipif(not _redis_running(), reason="needs Redis on 127.0.0.1:6379")
 def test_concurrent_requests_lose_no_count_in_redis():
     # Counters expire with their window; the random id keeps runs apart, so nothing is flushed.
+    # The window is long so that the test does not straddle two of them (windows start on the
+    # clock: with 5 s, a slow run sometimes counted 1, 2, … again in the next window).
     import secrets
 
     redis = cache_from_url("redis://127.0.0.1:6379/0")
     with override_settings(
         CACHES={"default": {**redis, "KEY_PREFIX": "stockroom-test"}},
-        API_RATE_LIMIT_WINDOW_SECONDS=5,
+        API_RATE_LIMIT_WINDOW_SECONDS=3600,
     ):
         client = ApiClient(pk=secrets.randbelow(10**12) + 10**12)
         seen = _count_concurrently(client=client, threads=8, each=25)
