@@ -15,6 +15,7 @@ from inventory.benchmark.ledger_fill import (
     ensure_locations,
     fill_ledger,
 )
+from inventory.benchmark.scratch import checkpoint
 from inventory.models import Adjustment, AdjustmentLine, Item
 from inventory.services import LineInput, apply_adjustment
 
@@ -101,3 +102,33 @@ def test_stocktake_section_runs():
     assert row.value > 0
     assert row.floor > 0
     assert find_ledger_discrepancies() == []
+
+
+def requested_checkpoints() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")  # else a transaction reads one snapshot
+        cursor.execute("SELECT checkpoints_req FROM pg_stat_bgwriter")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db
+def test_each_section_starts_after_a_checkpoint():
+    before = requested_checkpoints()
+
+    assert checkpoint() is True
+
+    assert requested_checkpoints() > before
+
+
+@pytest.mark.django_db
+def test_a_user_who_may_not_checkpoint_only_goes_without():
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE ROLE stockroom_no_checkpoint")
+        cursor.execute("SET ROLE stockroom_no_checkpoint")
+    try:
+        assert checkpoint() is False
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET ROLE")
+    # The refusal left the transaction usable.
+    assert Item.objects.count() >= 0

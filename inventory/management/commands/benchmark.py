@@ -12,7 +12,7 @@ from django.db import connection
 
 from inventory.benchmark.context import Context, create_credentials, postgres_version
 from inventory.benchmark.report import as_json, as_table
-from inventory.benchmark.scratch import scratch_database
+from inventory.benchmark.scratch import checkpoint, scratch_database
 from inventory.benchmark.server import serve
 
 # Each module has `run(context) -> list[Row]`; they run in this order. History first: its
@@ -86,6 +86,8 @@ class Command(BaseCommand):
                 )
                 for name in sections:
                     self.stderr.write(f"benchmark: {name}…")
+                    if not checkpoint():
+                        self.stderr.write("  (no CHECKPOINT: the user may not; figures may vary)")
                     rows += importlib.import_module(SECTIONS[name]).run(context)
         render = as_json if options["json"] else as_table
         self.stdout.write(render(rows, postgres=version))
