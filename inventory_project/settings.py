@@ -194,6 +194,8 @@ REST_FRAMEWORK = {
     # BigCommerce has no `format` parameter and ignores query parameters it does not know; DRF
     # would pick a renderer by it and answer 404 to `?format=anything-else`.
     "URL_FORMAT_OVERRIDE": None,
+    # Nor does it answer 406 to an Accept header it cannot satisfy: it answers JSON.
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "inventory.api.negotiation.JsonUnlessAcceptable",
 }
 # Per API client, a fixed window like BigCommerce's (450 requests per 30 s on its standard plans).
 API_RATE_LIMIT_REQUESTS = int(os.environ.get("API_RATE_LIMIT_REQUESTS", "450"))
