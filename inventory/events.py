@@ -51,7 +51,7 @@ def statements_with_write(
 def stock_transitions(changes: Sequence[StockChange]) -> alerts.Transitions:
     """The alert transitions `stock_changed` will record for these changes; known before the
     write is recorded, so the write path knows whether anything follows its record."""
-    return alerts.stock_transitions([change for change in changes if change.before != change.after])
+    return alerts.stock_transitions(changes)
 
 
 def stock_changed(
