@@ -3,7 +3,8 @@ chain of ledger lines in the database, set-based, so it stays fast on millions o
 
 The invariant (DESIGN.md §3): per (item, location), ordered by line id, the first line starts at 0,
 each line starts where the previous one ended, `delta = after - before`, and the last line ends at
-the balance's quantity. A balance without ledger lines must be 0; ledger lines need a balance row and their adjustment.
+the balance's quantity. A balance without ledger lines must be 0; ledger lines need a balance row
+and their adjustment.
 """
 
 from dataclasses import dataclass
