@@ -50,6 +50,15 @@ def stock_level(quantity: int, warning_level: int) -> Level:
     return Level.OK
 
 
+def stock_level_sql(quantity: str, warning_level: str) -> str:
+    """`stock_level` as an SQL expression of two columns, for the single-statement write."""
+    return (
+        f"CASE WHEN {quantity} <= 0 THEN {Level.OUT.value}"
+        f" WHEN {warning_level} > 0 AND {quantity} < {warning_level} THEN {Level.LOW.value}"
+        f" ELSE {Level.OK.value} END"
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class BalanceState:
     """A balance as the alert rules see it."""

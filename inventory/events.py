@@ -11,6 +11,7 @@ adds at most two (alerts opened or escalated, alerts closed). Never one per line
 """
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import NamedTuple
 
 from django.utils import timezone
@@ -46,6 +47,16 @@ def statements_with_write(
     moved = [(STOCK_CHANGED, c.item_id, c.location_id) for c in changes if c.before != c.after]
     statement = outbox.item_events_statement(moved, created_at=adjustment.created_at)
     return [statement] if statement else []
+
+
+def statements_with_write_of(*, moved: str, created_at: datetime) -> list[outbox.Statement]:
+    """`statements_with_write` for a write whose changes are rows of a query: `moved` yields
+    the item_id and location_id of each balance the write moves (the single statement's)."""
+    events = (
+        f"SELECT '{STOCK_CHANGED}' AS column1, m.item_id AS column2, m.location_id AS column3"
+        f" FROM ({moved}) AS m"
+    )
+    return [outbox.item_events_from(events, created_at=created_at)]
 
 
 def stock_transitions(changes: Sequence[StockChange]) -> alerts.Transitions:

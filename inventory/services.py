@@ -10,7 +10,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
 from django.utils import timezone
 
-from inventory import events, idempotency
+from inventory import events, idempotency, single_statement
 from inventory.errors import AdjustmentRejected, ErrorCode, LineError, StaleBalances
 from inventory.events import StockChange
 from inventory.locking import BalanceKey, LockedBalance
@@ -51,7 +51,9 @@ def apply_adjustment(
     In one transaction: resolve every identity (constant number of queries), lock all touched
     balances in key order, check every rule against the locked values, then write balances and
     ledger lines with one statement each. Any failing line raises `AdjustmentRejected` (or
-    `StaleBalances`) listing every failing line; nothing is written.
+    `StaleBalances`) listing every failing line; nothing is written. On PostgreSQL a batch
+    without an idempotency key is first offered to `single_statement`, which applies the
+    batches these steps plainly accept in one statement, and leaves the others to them.
 
     With `idempotency_key`, a repeat of the same request (same kind, reason and lines) returns
     the original Adjustment with `replayed = True` and applies nothing; a different request under
@@ -63,6 +65,18 @@ def apply_adjustment(
     """
     if kind not in (Kind.ABSOLUTE, Kind.RELATIVE, Kind.TRANSFER, Kind.STOCKTAKE):
         raise ValueError(f"apply_adjustment does not apply {kind!r} adjustments")
+    if not idempotency_key and (max_lines is None or len(lines) <= max_lines):
+        adjustment = single_statement.apply(
+            kind=kind,
+            lines=lines,
+            reason=reason,
+            source=source,
+            actor=actor,
+            api_client=api_client,
+        )
+        if adjustment is not None:
+            adjustment.replayed = False
+            return adjustment
     scope = idempotency_scope(actor=actor, api_client=api_client)
     if idempotency_key and not fingerprint:
         fingerprint = request_fingerprint(kind=kind, lines=lines, reason=reason)

@@ -1,6 +1,7 @@
 import pytest
 from django.db import connection
 
+from inventory import single_statement
 from tests.factories import ItemFactory, LocationFactory
 
 
@@ -11,6 +12,13 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture
+def full_path(monkeypatch):
+    """Every write takes the full path of `services.apply_adjustment`, for tests of its own
+    statements: `single_statement` would apply the plain batches in one."""
+    monkeypatch.setattr(single_statement, "apply", lambda **_: None)
 
 
 @pytest.fixture

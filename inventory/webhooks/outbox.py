@@ -36,6 +36,14 @@ def item_events_statement(events: Sequence[ItemEvent], *, created_at: datetime) 
     if not events:
         return None
     source, params = rows_source(events, types=["text", "bigint", "bigint"])
+    sql, insert_params = item_events_from(source, created_at=created_at)
+    return sql, insert_params + params
+
+
+def item_events_from(source: str, *, created_at: datetime) -> Statement:
+    """`item_events_statement` for the events a query yields, as rows of column1 scope,
+    column2 item_id and column3 location_id; the query's own parameters come after the
+    statement's."""
     # The item is looked up per event row produced, through its primary key: with nobody
     # subscribed that lookup never runs (a join would have the planner, which cannot count the
     # JSON's rows, hash the whole item table on every write).
@@ -43,10 +51,7 @@ def item_events_statement(events: Sequence[ItemEvent], *, created_at: datetime) 
         {"variant_id": "i.variant_id", "product_id": "i.product_id", "location_id": "v.column3"}
     )
     return _insert(
-        source,
-        f"(SELECT {data} FROM {table(Item)} AS i WHERE i.id = v.column2)",
-        params,
-        created_at,
+        source, f"(SELECT {data} FROM {table(Item)} AS i WHERE i.id = v.column2)", [], created_at
     )
 
 

@@ -609,12 +609,13 @@ def test_queries_do_not_grow_with_the_number_of_changes(
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    with CaptureQueriesContext(connection) as one:
-        assert writer.put(INVENTORY, mixed(items[:1]), format="json").status_code == 200
-    with django_assert_max_num_queries(len(one.captured_queries)):
-        response = writer.put(INVENTORY, mixed(items[1:]), format="json")
+    # Three changes, one of each kind: a single plain change may take one statement fewer.
+    with CaptureQueriesContext(connection) as few:
+        assert writer.put(INVENTORY, mixed(items[:3]), format="json").status_code == 200
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = writer.put(INVENTORY, mixed(items[3:]), format="json")
     assert response.status_code == 200, response.content
-    assert len(response.json()["variants"]) == 49
+    assert len(response.json()["variants"]) == 47
 
 
 # --- UUIDs in /api/v3 -------------------------------------------------------------------------

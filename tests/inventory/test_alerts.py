@@ -346,7 +346,7 @@ def count_queries(kind, location, items, quantity):
     return len(context.captured_queries)
 
 
-def test_alert_statements_do_not_grow_with_the_batch(location):
+def test_alert_statements_do_not_grow_with_the_batch(location, full_path):
     """Crossing the line costs the same for 1 and 300 balances: opening, escalating, closing."""
     items = bulk_items(301)
     set_up = [LineInput(location_id=location.pk, item_id=i.pk, quantity=10) for i in items]

@@ -14,7 +14,12 @@ from inventory.services import LineInput, apply_adjustment
 from tests.factories import ItemFactory, LocationFactory
 from tests.prepared import statement_texts
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    # The full path's record; plain one-line writes take `single_statement` instead.
+    pytest.mark.usefixtures("full_path"),
+]
 
 ADJUSTMENT_INSERT = f'INSERT INTO "{Adjustment._meta.db_table}" '
 

@@ -139,7 +139,7 @@ def test_same_idempotency_key_while_the_first_request_runs_is_in_flight():
 
 
 @pytest.mark.django_db
-def test_balances_are_locked_in_key_order_before_they_are_written():
+def test_balances_are_locked_in_key_order_before_they_are_written(full_path):
     location = LocationFactory()
     items = [ItemFactory() for _ in range(5)]
     lines = [

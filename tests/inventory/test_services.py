@@ -385,7 +385,9 @@ def test_line_naming_two_different_items_is_refused(item, location):
     assert "name different items" in error.message
 
 
-def test_a_line_whose_item_changed_before_the_lock_is_refused_as_stale(item, location, monkeypatch):
+def test_a_line_whose_item_changed_before_the_lock_is_refused_as_stale(
+    item, location, monkeypatch, full_path
+):
     """A rename racing the batch, between the lookup and the lock of its one round trip,
     leaves the line's balance unlocked (simulated here): nothing is written, and the refusal
     is a conflict that is safe to retry."""
