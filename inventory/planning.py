@@ -63,6 +63,11 @@ class Op(Enum):
     ADD = "add"
 
 
+def operation(kind: Kind) -> Op:
+    """Absolute and stocktake lines set on-hand; relative and transfer lines add to it."""
+    return Op.SET if kind in (Kind.ABSOLUTE, Kind.STOCKTAKE) else Op.ADD
+
+
 class Effect(NamedTuple):  # a tuple: built once per line, up to thousands per batch
     """What one line does to one balance. A transfer line has two effects."""
 
@@ -151,7 +156,7 @@ def _plan(
     items = _ItemIndex(found_items)
     locations = _LocationIndex(found_locations)
     effects: list[Effect] = []
-    op = Op.SET if kind in (Kind.ABSOLUTE, Kind.STOCKTAKE) else Op.ADD
+    op = operation(kind)
     transfer = kind == Kind.TRANSFER
     sign = -1 if transfer else 1  # a transfer takes its quantity from the source
     for index, line in enumerate(lines):  # up to 2000 times per batch: kept lean

@@ -27,12 +27,12 @@ from inventory import events
 from inventory.alerts import stock_level_sql
 from inventory.locking import MEANS, NAME_TYPES
 from inventory.models import MAX_QUANTITY, Adjustment, AdjustmentLine, ApiClient, Balance, Item
-from inventory.planning import LineInput
+from inventory.planning import LineInput, Op, operation
 from inventory.sql import db_datetime, on_postgresql, prepared, rows_source, table
 from locations.models import Location
 
 Kind = Adjustment.Kind
-KINDS = (Kind.ABSOLUTE, Kind.RELATIVE)
+KINDS = (Kind.ABSOLUTE, Kind.STOCKTAKE, Kind.RELATIVE)  # not transfers: two balances a line
 
 
 def apply(
@@ -125,7 +125,7 @@ def _statement(kind: Kind, identity: str, source: str, outbox: str) -> str:
     then sees its change). Every CTE that writes depends on `verdict`, an aggregate over all
     lines, so nothing is written unless every line passes; and nothing is written before every
     lock is held."""
-    after = "amount" if kind == Kind.ABSOLUTE else "quantity + amount"
+    after = "amount" if operation(kind) is Op.SET else "quantity + amount"
     return (
         f"WITH line AS ({source}),"
         " locked AS (SELECT b.id, b.item_id, b.location_id, b.quantity, b.safety_stock,"
@@ -169,7 +169,7 @@ def _accepted(kind: Kind) -> str:
         f"{stock_level_sql('before', 'warning_level')}"
         f" = {stock_level_sql('after', 'warning_level')}",
     ]
-    if kind == Kind.ABSOLUTE:
+    if operation(kind) is Op.SET:
         rules.append("amount >= 0")
     else:  # a decrease may not take on-hand below the safety stock, nor below zero
         rules.append("(amount >= 0 OR allow_negative_stock OR after >= greatest(safety_stock, 0))")

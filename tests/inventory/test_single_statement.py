@@ -310,7 +310,7 @@ def test_the_single_statement_and_the_full_path_agree():
     # Mostly tracked the way the batch names them (product_id names product-tracked items).
     mistracked=st.lists(st.sampled_from([False] * 9 + [True]), min_size=3, max_size=3),
     negative_allowed=st.booleans(),
-    kind=st.sampled_from([Kind.ABSOLUTE, Kind.RELATIVE]),
+    kind=st.sampled_from([Kind.ABSOLUTE, Kind.STOCKTAKE, Kind.RELATIVE]),
     identity=st.sampled_from(IDENTITIES),
     lines=batch_lines,
 )
@@ -376,7 +376,7 @@ def _line(kind, items, locations, identity, *, item, location, quantity, expecte
         value = "NO-SUCH-SKU" if identity == "sku" else 987_654_321
         balance = None
     on_hand = balance.quantity if balance else 0
-    if kind == Kind.ABSOLUTE and -MAX_QUANTITY < quantity < -1:
+    if kind != Kind.RELATIVE and -MAX_QUANTITY < quantity < -1:
         quantity = -quantity  # on-hand is set to a positive number, and now and then to -1
     return LineInput(
         location_id=locations[location].pk,

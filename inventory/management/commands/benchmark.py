@@ -4,6 +4,7 @@ PostgreSQL only. Creates a scratch database, starts a real server on it, measure
 against a floor taken in the same run, prints a table (or JSON), and drops the database."""
 
 import importlib
+import os
 import sys
 from typing import Any
 
@@ -24,11 +25,11 @@ SECTIONS = {
     "stocktake": "inventory.benchmark.stocktake",
     "export": "inventory.benchmark.export",
 }
-# As production runs it (README): two workers per core, two threads each. A thread back from a
-# database wait queues for its worker's GIL behind the others, and a write waits on the
-# database four times per request: with 2 workers x 4 threads, writes lost more to that queue
-# than pings did (measured on 2 cores, the same run: 4 x 2 served the most of both).
-SERVER_WORKERS = 4
+# As production runs it (README): one worker per core, two threads each. On 2 cores that served
+# the most pings and the most writes, against 4 x 2, 3 x 2, 6 x 2, 2 x 4 and 4 x 1 (each
+# extra process adds context switches; each extra thread, a queue for its worker's GIL behind
+# threads back from the database).
+SERVER_WORKERS = os.cpu_count() or 2
 SERVER_THREADS = 2
 
 
