@@ -57,21 +57,7 @@ def apply(
         api_client=api_client,
         created_at=timezone.now(),
     )
-    source_sql, line_params = rows_source(
-        [
-            (
-                line.sku,
-                line.variant_id,
-                line.product_id,
-                line.item_id,
-                line.location_id,
-                line.quantity,
-                line.expected_quantity,
-            )
-            for line in lines
-        ],
-        types=[*NAME_TYPES, "bigint", "bigint"],
-    )
+    source_sql, line_params = _lines_source(lines)
     created_at = db_datetime(adjustment.created_at)
     outbox_sql, outbox_params = events.statements_with_write_of(
         # After the adjustment's insert, not beside it: an insert that depends on nothing
@@ -105,7 +91,7 @@ def apply(
 def _shared_identity(kind: Kind, lines: Sequence[LineInput]) -> str | None:
     """The one identity field every line names its item by; None when the batch is not one
     for this statement (not PostgreSQL, another kind, an empty batch, a line naming its item
-    several ways or none: the full path explains those)."""
+    several ways or none, a quantity out of range: the full path explains those)."""
     if not on_postgresql() or kind not in KINDS or not lines:
         return None
     given = lines[0].identities()
@@ -116,7 +102,29 @@ def _shared_identity(kind: Kind, lines: Sequence[LineInput]) -> str | None:
         identities = line.identities()
         if len(identities) != 1 or identities[0][0] != field:
             return None
+        if abs(line.quantity) > MAX_QUANTITY or abs(line.expected_quantity or 0) > MAX_QUANTITY:
+            return None  # the largest would not even fit the statement's bigint columns
     return field
+
+
+def _lines_source(lines: Sequence[LineInput]) -> tuple[str, list]:
+    """The lines as rows `line`: the balance's name as `locking` reads it (column1 sku …
+    column5 location_id), then column6 the quantity and column7 the expected quantity."""
+    return rows_source(
+        [
+            (
+                line.sku,
+                line.variant_id,
+                line.product_id,
+                line.item_id,
+                line.location_id,
+                line.quantity,
+                line.expected_quantity,
+            )
+            for line in lines
+        ],
+        types=[*NAME_TYPES, "bigint", "bigint"],
+    )
 
 
 def _statement(kind: Kind, identity: str, source: str, outbox: str) -> str:
@@ -160,10 +168,10 @@ def _statement(kind: Kind, identity: str, source: str, outbox: str) -> str:
 def _accepted(kind: Kind) -> str:
     """A line the full path would apply, as this statement applies it: the rules of
     `planning._shape_errors`, `services._check_rules` and `services._takes_too_much`, on an
-    enabled location, moving no balance across an alert level (`alerts.stock_level`)."""
+    enabled location, moving no balance across an alert level (`alerts.stock_level`). The
+    quantities themselves are in range (`_shared_identity`)."""
     rules = [
         "enabled",
-        f"abs(amount) <= {MAX_QUANTITY}",
         f"abs(after) <= {MAX_QUANTITY}",
         "(expected IS NULL OR expected = before)",
         f"{stock_level_sql('before', 'warning_level')}"

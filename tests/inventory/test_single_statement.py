@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from inventory import single_statement
-from inventory.errors import InventoryError
+from inventory.errors import AdjustmentRejected, ErrorCode, InventoryError
 from inventory.models import (
     MAX_QUANTITY,
     Adjustment,
@@ -40,8 +40,9 @@ def write(kind, lines, **options) -> Adjustment:
     return apply_adjustment(kind=kind, lines=lines, source=Adjustment.Source.API, **options)
 
 
-def line(item, location, quantity, **fields) -> LineInput:
-    return LineInput(location_id=location.pk, sku=item.sku, quantity=quantity, **fields)
+def line(item, location, quantity=None, **fields) -> LineInput:
+    fields.setdefault("quantity", quantity)
+    return LineInput(location_id=location.pk, sku=item.sku, **fields)
 
 
 def quantity_seen_by_another_connection(item, location) -> int | None:
@@ -251,6 +252,21 @@ def test_a_location_that_allows_negative_stock_may_go_further_below_zero():
 
     assert len(queries) == 1
     assert Balance.objects.get().quantity == -3
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("field", ["quantity", "expected_quantity"])
+def test_a_number_too_large_for_the_database_is_refused_not_crashed(field):
+    """Callers other than the API (forms, imports) may pass any int: the full path refuses it."""
+    item, location = ItemFactory(), LocationFactory()
+    write(Kind.ABSOLUTE, [line(item, location, 5)])
+    fields = {"quantity": 1, field: 10**20}
+
+    with pytest.raises(AdjustmentRejected) as refused:
+        write(Kind.RELATIVE, [line(item, location, **fields)])
+
+    assert [error.code for error in refused.value.errors] == [ErrorCode.QUANTITY_OUT_OF_RANGE]
+    assert Balance.objects.get().quantity == 5
 
 
 # --- both paths agree --------------------------------------------------------------------
