@@ -2,6 +2,9 @@
 ledger replays cleanly against the balances), including when it grows a ledger that already has
 lines; and the history and stocktake sections run end to end in quick mode."""
 
+import gc
+import weakref
+
 import pytest
 from django.db import connection
 
@@ -16,6 +19,7 @@ from inventory.benchmark.ledger_fill import (
     fill_ledger,
 )
 from inventory.benchmark.scratch import checkpoint
+from inventory.benchmark.timing import settled_heap
 from inventory.models import Adjustment, AdjustmentLine, Item
 from inventory.services import LineInput, apply_adjustment
 
@@ -132,3 +136,23 @@ def test_a_user_who_may_not_checkpoint_only_goes_without():
             cursor.execute("RESET ROLE")
     # The refusal left the transaction usable.
     assert Item.objects.count() >= 0
+
+
+def test_a_settled_heap_is_collected_and_frozen_until_the_block_ends():
+    frozen_before = gc.get_freeze_count()
+    garbage = [[]]
+    garbage[0].append(garbage)  # a cycle only the collector frees
+    probe = weakref.ref(Cycle(garbage))
+    del garbage
+
+    with settled_heap():
+        assert probe() is None  # collected before freezing
+        assert gc.get_freeze_count() > frozen_before
+
+    assert gc.get_freeze_count() == frozen_before
+
+
+class Cycle:
+    def __init__(self, payload):
+        self.payload = payload
+        self.me = self
