@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from inventory.models import Adjustment, Balance, IdempotencyRecord, LowStockAlert
 from inventory.services import LineInput, apply_adjustment
+from tests.concurrency import quantity_seen_by_another_connection
 from tests.factories import ItemFactory, LocationFactory
 from tests.prepared import statement_texts
 
@@ -31,23 +32,6 @@ def add(item, location, quantity: int, **options) -> Adjustment:
         lines=[LineInput(location_id=location.pk, item_id=item.pk, quantity=quantity)],
         **options,
     )
-
-
-def quantity_seen_by_another_connection(item, location) -> int | None:
-    settings = connection.settings_dict
-    with psycopg.connect(
-        dbname=settings["NAME"],
-        user=settings["USER"],
-        password=settings["PASSWORD"],
-        host=settings["HOST"],
-        port=settings["PORT"] or None,
-    ) as other:
-        row = other.execute(
-            f"SELECT quantity FROM {Balance._meta.db_table}"
-            " WHERE item_id = %s AND location_id = %s",
-            [item.pk, location.pk],
-        ).fetchone()
-    return row[0] if row else None
 
 
 def record_statements(queries: CaptureQueriesContext) -> list[str]:

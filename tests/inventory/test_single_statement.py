@@ -7,7 +7,6 @@ back afterwards, and compares everything a write leaves behind."""
 import json
 from collections import Counter
 
-import psycopg
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
@@ -28,6 +27,7 @@ from inventory.models import (
     WebhookScope,
 )
 from inventory.services import LineInput, apply_adjustment
+from tests.concurrency import quantity_seen_by_another_connection
 from tests.factories import ItemFactory, LocationFactory
 
 pytestmark = [pytest.mark.postgres]
@@ -43,23 +43,6 @@ def write(kind, lines, **options) -> Adjustment:
 def line(item, location, quantity=None, **fields) -> LineInput:
     fields.setdefault("quantity", quantity)
     return LineInput(location_id=location.pk, sku=item.sku, **fields)
-
-
-def quantity_seen_by_another_connection(item, location) -> int | None:
-    settings_dict = connection.settings_dict
-    with psycopg.connect(
-        dbname=settings_dict["NAME"],
-        user=settings_dict["USER"],
-        password=settings_dict["PASSWORD"],
-        host=settings_dict["HOST"],
-        port=settings_dict["PORT"] or None,
-    ) as other:
-        row = other.execute(
-            f"SELECT quantity FROM {Balance._meta.db_table}"
-            " WHERE item_id = %s AND location_id = %s",
-            [item.pk, location.pk],
-        ).fetchone()
-    return row[0] if row else None
 
 
 @pytest.mark.django_db(transaction=True)
