@@ -235,7 +235,8 @@ def _record(
     so on PostgreSQL the statement's round trip carries the COMMIT too. The atomic block's own
     commit then finds the transaction closed and only runs the on_commit callbacks (psycopg
     sends nothing for a commit outside a transaction). One round trip fewer, and the row locks
-    are released one round trip sooner, for the one-line write that most requests are."""
+    are released one round trip sooner, for the writes `single_statement` leaves to this path
+    (a balance's first write, an alert level crossed)."""
     changes = sorted(changes, key=_balance_key)
     if not on_postgresql():
         adjustment.save(force_insert=True)

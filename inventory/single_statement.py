@@ -6,7 +6,9 @@ Why: most writes are a line or two (a sale, a receipt), and for them the trips t
 cost more than the work. The full path (`services.apply_adjustment`) makes three: BEGIN; the
 identities and the locks; the record, with the rules checked in Python between the last two.
 Outside a transaction this statement is a transaction of its own: no BEGIN, no COMMIT, and the
-row locks are held for one statement only.
+row locks are held for one statement only. Measured: a one-line write went from 2.24 to 1.54 ms of
+CPU (Python and PostgreSQL, in-process; a ping costs 0.97), a 2000-line batch through HTTP from
+75 to 35 ms.
 
 It applies only what the full path would apply, and the same way: balances locked in
 (item_id, location_id) order, quantities from the locked rows. It writes nothing, and returns
