@@ -65,18 +65,18 @@ def apply_adjustment(
     """
     if kind not in (Kind.ABSOLUTE, Kind.RELATIVE, Kind.TRANSFER, Kind.STOCKTAKE):
         raise ValueError(f"apply_adjustment does not apply {kind!r} adjustments")
-    if not idempotency_key and (max_lines is None or len(lines) <= max_lines):
-        adjustment = single_statement.apply(
-            kind=kind,
-            lines=lines,
-            reason=reason,
-            source=source,
-            actor=actor,
-            api_client=api_client,
-        )
-        if adjustment is not None:
-            adjustment.replayed = False
-            return adjustment
+    adjustment = Adjustment(
+        kind=kind,
+        reason=reason,
+        source=source,
+        actor=actor,
+        api_client=api_client,
+        created_at=timezone.now(),
+    )
+    within_limit = max_lines is None or len(lines) <= max_lines
+    if not idempotency_key and within_limit and single_statement.apply(adjustment, lines):
+        adjustment.replayed = False
+        return adjustment
     scope = idempotency_scope(actor=actor, api_client=api_client)
     if idempotency_key and not fingerprint:
         fingerprint = request_fingerprint(kind=kind, lines=lines, reason=reason)
@@ -91,14 +91,7 @@ def apply_adjustment(
         effects, errors, locked = plan_and_lock(kind, lines, max_lines=max_lines)
         changes, rule_errors, stale = _check_rules(effects, locked)
         _refuse_if_any(errors + rule_errors, stale)
-        adjustment = Adjustment(
-            kind=kind,
-            reason=reason,
-            source=source,
-            actor=actor,
-            api_client=api_client,
-            created_at=timezone.now(),
-        )
+        adjustment.created_at = timezone.now()  # once the locks are held, as the write is made
         transitions = events.stock_transitions(changes)
         # The record's round trip commits too when nothing is written after it (see `_record`):
         # whatever is (alerts, the idempotency record) must be counted here.
@@ -249,10 +242,9 @@ def _record(
     source, params = rows_source(
         [change[:5] for change in changes]  # balance_id, item_id, location_id, before, after
     )
-    now = db_datetime(adjustment.created_at)
     record = (
-        f"WITH new_adjustment AS (INSERT INTO {table(Adjustment)} (transaction_id, kind,"
-        " reason, source, actor_id, api_client_id, created_at)"
+        f"WITH new_adjustment AS (INSERT INTO {table(Adjustment)}"
+        f" ({Adjustment.INSERTED_COLUMNS})"
         " VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING id, created_at),"
         f" change AS ({source}),"
         f" balance AS (UPDATE {table(Balance)} AS b SET quantity = change.column5,"
@@ -266,24 +258,13 @@ def _record(
         + "".join(f", also_{n} AS ({sql})" for n, (sql, _) in enumerate(also))
         + " SELECT id FROM new_adjustment"
     )
-    record_params = [
-        adjustment.transaction_id,
-        adjustment.kind,
-        adjustment.reason,
-        adjustment.source,
-        adjustment.actor_id,
-        adjustment.api_client_id,
-        now,
-        *params,
-    ]
+    record_params = [*adjustment.inserted_values(), *params]
     with connection.cursor() as cursor:
         cursor.execute(
             prepared(record) + ("; COMMIT" if commit else ""),
             record_params + [param for _, statement_params in also for param in statement_params],
         )
-        adjustment.pk = cursor.fetchone()[0]
-    adjustment._state.adding = False
-    adjustment._state.db = connection.alias
+        adjustment.mark_inserted(cursor.fetchone()[0], connection.alias)
 
 
 def _balance_key(change: StockChange) -> tuple[int, int]:

@@ -21,46 +21,28 @@ tests/inventory/test_single_statement.py holds both paths to the same results.
 
 from collections.abc import Sequence
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
-from django.utils import timezone
 
 from inventory import events
 from inventory.alerts import stock_level_sql
 from inventory.locking import MEANS, NAME_TYPES
-from inventory.models import MAX_QUANTITY, Adjustment, AdjustmentLine, ApiClient, Balance, Item
+from inventory.models import MAX_QUANTITY, Adjustment, AdjustmentLine, Balance, Item
 from inventory.planning import LineInput, Op, operation
-from inventory.sql import db_datetime, on_postgresql, prepared, rows_source, table
+from inventory.sql import on_postgresql, prepared, rows_source, table
 from locations.models import Location
 
 Kind = Adjustment.Kind
 KINDS = (Kind.ABSOLUTE, Kind.STOCKTAKE, Kind.RELATIVE)  # not transfers: two balances a line
 
 
-def apply(
-    *,
-    kind: Kind,
-    lines: Sequence[LineInput],
-    reason: str,
-    source: Adjustment.Source,
-    actor: AbstractBaseUser | None,
-    api_client: ApiClient | None,
-) -> Adjustment | None:
-    """Apply the batch in one statement and return its Adjustment; None when the batch is not
-    one this statement takes (see the module's docstring), and then nothing was written."""
-    identity = _shared_identity(kind, lines)
+def apply(adjustment: Adjustment, lines: Sequence[LineInput]) -> bool:
+    """Apply the batch in one statement, inserting `adjustment` (unsaved) as its record; False
+    when the batch is not one this statement takes (see the module's docstring), and then
+    nothing was written."""
+    identity = _shared_identity(adjustment.kind, lines)
     if identity is None:
-        return None
-    adjustment = Adjustment(
-        kind=kind,
-        reason=reason,
-        source=source,
-        actor=actor,
-        api_client=api_client,
-        created_at=timezone.now(),
-    )
+        return False
     source_sql, line_params = _lines_source(lines)
-    created_at = db_datetime(adjustment.created_at)
     outbox_sql, outbox_params = events.statements_with_write_of(
         # After the adjustment's insert, not beside it: an insert that depends on nothing
         # would run even when the verdict refuses the batch.
@@ -68,26 +50,16 @@ def apply(
         " WHERE change.before <> change.after",
         created_at=adjustment.created_at,
     )[0]
-    params = [
-        *line_params,
-        adjustment.transaction_id,
-        adjustment.kind,
-        adjustment.reason,
-        adjustment.source,
-        adjustment.actor_id,
-        adjustment.api_client_id,
-        created_at,
-        *outbox_params,
-    ]
+    statement = _statement(adjustment.kind, identity, source_sql, outbox_sql)
     with connection.cursor() as cursor:
-        cursor.execute(prepared(_statement(kind, identity, source_sql, outbox_sql)), params)
+        cursor.execute(
+            prepared(statement), [*line_params, *adjustment.inserted_values(), *outbox_params]
+        )
         row = cursor.fetchone()
     if row is None:
-        return None
-    adjustment.pk = row[0]
-    adjustment._state.adding = False
-    adjustment._state.db = connection.alias
-    return adjustment
+        return False
+    adjustment.mark_inserted(row[0], connection.alias)
+    return True
 
 
 def _shared_identity(kind: Kind, lines: Sequence[LineInput]) -> str | None:
@@ -150,8 +122,7 @@ def _statement(kind: Kind, identity: str, source: str, outbox: str) -> str:
         " verdict AS (SELECT count(*) = (SELECT count(*) FROM line)"
         " AND count(DISTINCT balance_id) = count(*)"
         f" AND coalesce(bool_and({_accepted(kind)}), FALSE) AS accepted FROM change),"
-        f" new_adjustment AS (INSERT INTO {table(Adjustment)} (transaction_id, kind, reason,"
-        " source, actor_id, api_client_id, created_at)"
+        f" new_adjustment AS (INSERT INTO {table(Adjustment)} ({Adjustment.INSERTED_COLUMNS})"
         " SELECT %s::uuid, %s::text, %s::text, %s::text, %s::bigint, %s::bigint,"
         " %s::timestamptz FROM verdict WHERE accepted RETURNING id, created_at),"
         f" balance AS (UPDATE {table(Balance)} AS b SET quantity = change.after,"

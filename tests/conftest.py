@@ -18,7 +18,7 @@ def pytest_collection_modifyitems(config, items):
 def full_path(monkeypatch):
     """Every write takes the full path of `services.apply_adjustment`, for tests of its own
     statements: `single_statement` would apply the plain batches in one."""
-    monkeypatch.setattr(single_statement, "apply", lambda **_: None)
+    monkeypatch.setattr(single_statement, "apply", lambda *_: False)
 
 
 @pytest.fixture

@@ -144,6 +144,26 @@ class Adjustment(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.transaction_id}"
 
+    # What the write path's statements insert, in order: `inserted_values` gives the values.
+    INSERTED_COLUMNS = "transaction_id, kind, reason, source, actor_id, api_client_id, created_at"
+
+    def inserted_values(self) -> list:
+        return [
+            self.transaction_id,
+            self.kind,
+            self.reason,
+            self.source,
+            self.actor_id,
+            self.api_client_id,
+            self.created_at,
+        ]
+
+    def mark_inserted(self, pk: int, using: str) -> None:
+        """This instance is now the row a raw statement inserted (as save() would leave it)."""
+        self.pk = pk
+        self._state.adding = False
+        self._state.db = using
+
     @property
     def made_by(self) -> str:
         """Who made the change: a user, an API client, or the system."""

@@ -10,6 +10,7 @@ from collections import Counter
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -38,6 +39,10 @@ IDENTITIES = ("sku", "variant_id", "product_id", "item_id")
 
 def write(kind, lines, **options) -> Adjustment:
     return apply_adjustment(kind=kind, lines=lines, source=Adjustment.Source.API, **options)
+
+
+def unsaved(kind) -> Adjustment:
+    return Adjustment(kind=kind, source=Adjustment.Source.API, created_at=timezone.now())
 
 
 def line(item, location, quantity=None, **fields) -> LineInput:
@@ -86,16 +91,11 @@ def test_a_batch_it_refuses_leaves_nothing_behind():
         WebhookEvent.objects.filter(endpoint=endpoint).count(),
     )
 
-    refused = single_statement.apply(
-        kind=Kind.RELATIVE,
-        lines=[line(items[0], location, 2), line(items[1], location, -6)],
-        reason="",
-        source=Adjustment.Source.API,
-        actor=None,
-        api_client=None,
+    applied = single_statement.apply(
+        unsaved(Kind.RELATIVE), [line(items[0], location, 2), line(items[1], location, -6)]
     )
 
-    assert refused is None
+    assert applied is False
     assert list(Balance.objects.order_by("item_id").values_list("quantity", flat=True)) == [5, 5]
     after = (
         Adjustment.objects.count(),
@@ -135,10 +135,10 @@ def test_it_leaves_to_the_full_path_what_it_cannot_do_alone():
     offered = []
     original = single_statement.apply
 
-    def spy(**arguments):
-        adjustment = original(**arguments)
-        offered.append(adjustment is not None)
-        return adjustment
+    def spy(adjustment, lines):
+        applied = original(adjustment, lines)
+        offered.append(applied)
+        return applied
 
     single_statement.apply = spy
     try:
@@ -210,16 +210,11 @@ def test_it_writes_nothing_when_a_rule_would_refuse_or_needs_the_full_path(case)
     }
     before = list(Balance.objects.values_list("id", "quantity"))
 
-    adjustment = single_statement.apply(
-        kind=kind,
-        lines=[LineInput(location_id=location.pk, **{"sku": item.sku, **fields})],
-        reason="",
-        source=Adjustment.Source.API,
-        actor=None,
-        api_client=None,
+    applied = single_statement.apply(
+        unsaved(kind), [LineInput(location_id=location.pk, **{"sku": item.sku, **fields})]
     )
 
-    assert adjustment is None
+    assert applied is False
     assert list(Balance.objects.values_list("id", "quantity")) == before
     assert not Adjustment.objects.exists()
 
@@ -341,15 +336,15 @@ def both_paths_agree(balances, mistracked, negative_allowed, kind, identity, lin
         original = single_statement.apply
         taken = []
 
-        def spy(**arguments):
-            adjustment = original(**arguments)
-            taken.append(adjustment is not None)
-            return adjustment
+        def spy(adjustment, lines):
+            applied = original(adjustment, lines)
+            taken.append(applied)
+            return applied
 
         single_statement.apply = spy
         try:
             offered_first = _outcome(kind, batch)
-            single_statement.apply = lambda **_: None
+            single_statement.apply = lambda *_: False
             full_path_only = _outcome(kind, batch)
         finally:
             single_statement.apply = original
