@@ -419,7 +419,7 @@ class HistoryAdmin(ItemColumnsMixin, HiddenIsNotFoundMixin, ReadOnlyAdmin):
     @admin.display(description="transaction")
     def transaction(self, line: AdjustmentLine) -> str:
         url = reverse("admin:inventory_adjustment_change", args=[line.adjustment_id])
-        return format_html('<a href="{}">{}</a>', url, str(line.adjustment.transaction_id)[:8])
+        return format_html('<a href="{}">{}</a>', url, line.adjustment.short_id)
 
 
 def _search_history(queryset: QuerySet, term: str, *, prefix: str) -> QuerySet:

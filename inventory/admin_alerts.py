@@ -171,7 +171,7 @@ def _adjustment_link(adjustment) -> str:
         '<a href="{}">{} · {}</a>',
         url,
         adjustment.get_kind_display(),
-        str(adjustment.transaction_id)[:8],
+        adjustment.short_id,
     )
 
 

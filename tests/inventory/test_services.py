@@ -686,6 +686,40 @@ def test_adjustment_records_who_what_why_and_when(item, location):
     assert stored.api_client is None
 
 
+def test_transaction_ids_are_time_ordered_version_7_uuids(item, location, monkeypatch):
+    """Each new id sorts after the ones before it (so the unique index takes it on its newest
+    page), from one millisecond to the next, and the single statement and the full path both
+    store the model's id."""
+    stock(item, location, 5)
+    clock = iter(range(1_700_000_000_000_000_000, 1_800_000_000_000_000_000, 1_000_000))
+    monkeypatch.setattr("inventory.models.stock.time_ns", lambda: next(clock))
+
+    made = [
+        apply(Kind.RELATIVE, line(item, location, 1)),  # the single statement, on PostgreSQL
+        apply(Kind.RELATIVE, line(item, location, -1), idempotency_key="k"),  # the full path
+        apply(Kind.ABSOLUTE, line(item, location, 9)),
+    ]
+
+    stored = list(Adjustment.objects.filter(pk__in=[a.pk for a in made]).order_by("pk"))
+    assert [a.transaction_id for a in stored] == [a.transaction_id for a in made]
+    assert all(a.transaction_id.version == 7 for a in stored)
+    ids = [a.transaction_id for a in stored]
+    assert ids == sorted(ids)
+    assert len(set(ids)) == 3
+    assert ids[0].int >> 80 == 1_700_000_000_000  # the clock's milliseconds lead the id
+
+
+def test_the_short_id_shown_in_lists_is_the_random_end_of_the_id(item, location):
+    """Adjustments made within a minute share their ids' leading (time) digits, so lists show
+    the last ones."""
+    stock(item, location, 5)
+
+    first, second = (apply(Kind.RELATIVE, line(item, location, 1)) for _ in range(2))
+
+    assert first.short_id == first.transaction_id.hex[-8:]
+    assert first.short_id != second.short_id
+
+
 def test_ledger_lines_carry_the_adjustments_created_at(item, location, other_location):
     stock(item, location, 5)
 
