@@ -6,6 +6,7 @@ back afterwards, and compares everything a write leaves behind."""
 
 import json
 from collections import Counter
+from contextlib import contextmanager
 
 import pytest
 from django.db import connection, transaction
@@ -128,12 +129,12 @@ def test_it_records_an_event_per_moved_balance_for_subscribers():
     )
 
 
-@pytest.mark.django_db
-def test_it_leaves_to_the_full_path_what_it_cannot_do_alone():
-    """A missing balance, an alert level crossed, an idempotency key: the full path's."""
-    item, location = ItemFactory(), LocationFactory()
-    offered = []
+@contextmanager
+def offers_recorded():
+    """Within the block, what each offer to the single statement returned (True: it applied
+    the batch), in order; `single_statement.apply` is itself again afterwards."""
     original = single_statement.apply
+    offered = []
 
     def spy(adjustment, lines):
         applied = original(adjustment, lines)
@@ -142,12 +143,21 @@ def test_it_leaves_to_the_full_path_what_it_cannot_do_alone():
 
     single_statement.apply = spy
     try:
+        yield offered
+    finally:
+        single_statement.apply = original
+
+
+@pytest.mark.django_db
+def test_it_leaves_to_the_full_path_what_it_cannot_do_alone():
+    """A missing balance, an alert level crossed, an idempotency key: the full path's."""
+    item, location = ItemFactory(), LocationFactory()
+
+    with offers_recorded() as offered:
         write(Kind.RELATIVE, [line(item, location, 5)])  # no balance yet
         write(Kind.RELATIVE, [line(item, location, 1)])  # plain
         write(Kind.RELATIVE, [line(item, location, -6)])  # out of stock: opens an alert
         write(Kind.RELATIVE, [line(item, location, 1)], idempotency_key="k1")
-    finally:
-        single_statement.apply = original
 
     assert offered == [False, True, False]  # the keyed write is not offered
     assert Balance.objects.get(item=item, location=location).quantity == 1
@@ -333,21 +343,10 @@ def both_paths_agree(balances, mistracked, negative_allowed, kind, identity, lin
         )
         batch = [_line(kind, items, locations, identity, **fields) for fields in lines]
 
-        original = single_statement.apply
-        taken = []
-
-        def spy(adjustment, lines):
-            applied = original(adjustment, lines)
-            taken.append(applied)
-            return applied
-
-        single_statement.apply = spy
-        try:
+        with offers_recorded() as taken:
             offered_first = _outcome(kind, batch)
             single_statement.apply = lambda *_: False
             full_path_only = _outcome(kind, batch)
-        finally:
-            single_statement.apply = original
 
         assert offered_first == full_path_only
         if offered_first[0] == "refused":
