@@ -19,11 +19,18 @@ from django.utils.html import format_html
 from django.utils.http import urlencode
 
 from inventory import admin_dashboard, views
+from inventory.admin_notices import HiddenStockNoticeMixin
 from inventory.dashboard import balance_history, item_history
-from inventory.models import Adjustment, AdjustmentLine, Balance, Item
-from inventory.selectors import adjustments_visible_to, balances_visible_to, history_visible_to
+from inventory.models import Adjustment, AdjustmentLine, Balance, Item, Stocktake
+from inventory.selectors import (
+    adjustments_visible_to,
+    balances_visible_to,
+    blind_counts_hiding_items,
+    history_visible_to,
+)
 from inventory.services import update_balance_settings
 from locations.admin import HiddenIsNotFoundMixin, VisibleLocationFilter
+from locations.selectors import locations_visible_to
 
 
 class StockLevelFilter(admin.SimpleListFilter):
@@ -112,7 +119,7 @@ class ItemAdmin(admin.ModelAdmin):
 
 
 @admin.register(Balance)
-class BalanceAdmin(HiddenIsNotFoundMixin, admin.ModelAdmin):
+class BalanceAdmin(HiddenStockNoticeMixin, HiddenIsNotFoundMixin, admin.ModelAdmin):
     list_display = [
         "sku",
         "item_name",
@@ -147,6 +154,28 @@ class BalanceAdmin(HiddenIsNotFoundMixin, admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # balances appear when stock is first adjusted
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """A balance a blind count hides: back to the list, saying why, rather than a 404."""
+        hidden = self._hidden_balance(request, object_id)
+        if hidden is not None:
+            messages.info(request, hidden.hidden_stock_notice)
+            return HttpResponseRedirect(reverse("admin:inventory_balance_changelist"))
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    @staticmethod
+    def _hidden_balance(request: HttpRequest, object_id: str) -> Stocktake | None:
+        """The open blind count that hides this balance from the user, if any."""
+        if not str(object_id).isdigit():
+            return None
+        visible = Balance.objects.filter(location__in=locations_visible_to(request.user))
+        balance = visible.filter(pk=int(object_id)).values("item_id", "location_id").first()
+        if balance is None:
+            return None
+        hidden = blind_counts_hiding_items(
+            request.user, location_id=balance["location_id"], item_ids=[balance["item_id"]]
+        )
+        return hidden.get(balance["item_id"])
 
     def has_delete_permission(self, request: HttpRequest, obj: Balance | None = None) -> bool:
         return False
@@ -328,7 +357,7 @@ class AdjustmentAdmin(HiddenIsNotFoundMixin, ReadOnlyAdmin):
 
 
 @admin.register(AdjustmentLine)
-class HistoryAdmin(ItemColumnsMixin, HiddenIsNotFoundMixin, ReadOnlyAdmin):
+class HistoryAdmin(HiddenStockNoticeMixin, ItemColumnsMixin, HiddenIsNotFoundMixin, ReadOnlyAdmin):
     """Every change to every balance: who, when, why, before and after."""
 
     list_display = [

@@ -9,8 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from inventory.admin_notices import HiddenStockNoticeMixin
 from inventory.models import LowStockAlert
-from inventory.selectors import blind_count_locations
+from inventory.selectors import hidden_by_blind_counts
 from locations.admin import HiddenIsNotFoundMixin, VisibleLocationFilter
 from locations.selectors import User, locations_visible_to, sees_all_locations
 
@@ -18,11 +19,11 @@ Kind = LowStockAlert.Kind
 
 
 def alerts_visible_to(user: User) -> QuerySet[LowStockAlert]:
-    """Alerts at the locations whose stock `user` may see (not during a blind count there:
-    an alert gives on-hand away)."""
+    """Alerts at the locations whose stock `user` may see (not of an item a blind count is
+    counting: an alert gives on-hand away)."""
     alerts = LowStockAlert.objects.select_related(
         "balance__item", "balance__location", "opened_by", "closed_by"
-    ).exclude(balance__location__in=blind_count_locations(user))
+    ).exclude(hidden_by_blind_counts(user, prefix="balance__"))
     if sees_all_locations(user):
         return alerts
     return alerts.filter(balance__location__in=locations_visible_to(user))
@@ -63,7 +64,7 @@ class AlertLocationFilter(VisibleLocationFilter):
 
 
 @admin.register(LowStockAlert)
-class LowStockAlertAdmin(HiddenIsNotFoundMixin, admin.ModelAdmin):
+class LowStockAlertAdmin(HiddenStockNoticeMixin, HiddenIsNotFoundMixin, admin.ModelAdmin):
     list_display = [
         "alert",
         "sku",

@@ -21,7 +21,11 @@ from django.utils import timezone
 
 from inventory.charts import Band, Marker, StockSeries
 from inventory.models import Adjustment, AdjustmentLine, Balance, Item, Stocktake, StocktakeLine
-from inventory.selectors import balances_visible_to, blind_count_locations, history_visible_to
+from inventory.selectors import (
+    balances_visible_to,
+    blind_counts_hiding_stock,
+    history_visible_to,
+)
 from inventory.sql import db_datetime, in_values, table
 from locations.models import Location
 from locations.selectors import locations_visible_to
@@ -306,7 +310,7 @@ class LocationSummary:
     location: Location
     below_warning: int
     out_of_stock: int
-    stock_hidden: bool
+    hidden_by: list[Stocktake]  # open blind counts whose items this user may not see
 
 
 @dataclass(frozen=True, slots=True)
@@ -324,7 +328,7 @@ class Activity:
 @dataclass(frozen=True, slots=True)
 class LocationDashboard:
     location: Location
-    stock_hidden: bool  # a blind count is under way and this user may not see on-hand
+    hidden_by: list[Stocktake]  # open blind counts whose items this user may not see
     below_warning: list[Balance]
     below_warning_count: int
     out_of_stock: list[Balance]
@@ -346,16 +350,17 @@ def dashboard_locations(user: AbstractBaseUser) -> list[LocationSummary]:
             out=Count("pk", filter=OUT_OF_STOCK),
         )
     }
-    hidden = blind_count_locations(user)
-    locations = locations_visible_to(user).annotate(hidden=Q(pk__in=hidden))
+    hidden_by: dict[int, list[Stocktake]] = {}
+    for stocktake in blind_counts_hiding_stock(user).order_by("pk"):
+        hidden_by.setdefault(stocktake.location_id, []).append(stocktake)
     return [
         LocationSummary(
             location=location,
             below_warning=counts.get(location.pk, {}).get("below", 0),
             out_of_stock=counts.get(location.pk, {}).get("out", 0),
-            stock_hidden=location.hidden,
+            hidden_by=hidden_by.get(location.pk, []),
         )
-        for location in locations.order_by("label")
+        for location in locations_visible_to(user).order_by("label")
     ]
 
 
@@ -374,7 +379,7 @@ def location_dashboard(
     out = balances.filter(OUT_OF_STOCK).order_by("quantity", "-updated_at", "item__sku")
     return LocationDashboard(
         location=location,
-        stock_hidden=blind_count_locations(user).filter(location=location).exists(),
+        hidden_by=list(blind_counts_hiding_stock(user).filter(location=location).order_by("pk")),
         below_warning=list(below[:LISTED_PER_SECTION]),
         below_warning_count=counts["below"],
         out_of_stock=list(out[:LISTED_PER_SECTION]),

@@ -3,37 +3,69 @@ narrowed to the locations they are assigned to (managers see all)."""
 
 from collections.abc import Iterable
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from inventory.models import Adjustment, AdjustmentLine, Balance, Stocktake
+from inventory.models import Adjustment, AdjustmentLine, Balance, Stocktake, StocktakeLine
 from locations.selectors import User, locations_visible_to, sees_all_locations
 
+OPEN = (Stocktake.Status.COUNTING, Stocktake.Status.SUBMITTED)
 
-def blind_count_locations(user: User) -> QuerySet:
-    """Locations with a blind count under way, whose on-hand `user` may not see meanwhile: on-hand
-    is what the counters are not to be told. Those who may approve counts still see it."""
-    if user.has_perm("inventory.approve_stocktake"):
-        return Stocktake.objects.none().values("location")
-    open_blind = Stocktake.objects.filter(
-        blind=True, status__in=[Stocktake.Status.COUNTING, Stocktake.Status.SUBMITTED]
+
+def sees_blind_counts(user: User) -> bool:
+    """Those who may approve counts see on-hand during a blind count; its counters may not."""
+    return user.has_perm("inventory.approve_stocktake")
+
+
+def blind_counts_hiding_stock(user: User) -> QuerySet[Stocktake]:
+    """Open blind counts whose items' on-hand `user` may not see meanwhile: on-hand is what the
+    counters are not to be told."""
+    if sees_blind_counts(user):
+        return Stocktake.objects.none()
+    return Stocktake.objects.filter(blind=True, status__in=OPEN).select_related("location")
+
+
+def hidden_by_blind_counts(user: User, prefix: str = "") -> Q:
+    """The rows whose (item, location) an open blind count covers, for `user`: a filter to
+    exclude. A whole-location count covers every item there; a count of chosen items only
+    those. `prefix` leads from the filtered model to the fields `item` and `location`."""
+    if sees_blind_counts(user):
+        return Q(pk__in=[])  # excludes nothing
+    hiding = blind_counts_hiding_stock(user)
+    whole = hiding.filter(full=True).values("location")
+    listed = StocktakeLine.objects.filter(
+        stocktake__in=hiding.filter(full=False),
+        stocktake__location=OuterRef(f"{prefix}location"),
+        item=OuterRef(f"{prefix}item"),
     )
-    return open_blind.values("location")
+    return Q(**{f"{prefix}location__in": whole}) | Q(Exists(listed))
+
+
+def blind_counts_hiding_items(
+    user: User, *, location_id: int, item_ids: Iterable[int]
+) -> dict[int, Stocktake]:
+    """Which of these items an open blind count at the location hides from `user`, and which
+    count: two queries at most."""
+    item_ids = list(item_ids)
+    hiding = blind_counts_hiding_stock(user).filter(location=location_id).order_by("pk")
+    whole = hiding.filter(full=True).first()
+    if whole is not None:
+        return dict.fromkeys(item_ids, whole)
+    lines = StocktakeLine.objects.filter(stocktake__in=hiding, item__in=item_ids)
+    return {line.item_id: line.stocktake for line in lines.select_related("stocktake__location")}
 
 
 def balances_visible_to(user: User) -> QuerySet[Balance]:
     balances = Balance.objects.select_related("item", "location")
-    if sees_all_locations(user):
-        return balances.exclude(location__in=blind_count_locations(user))
-    return balances.filter(location__in=locations_visible_to(user)).exclude(
-        location__in=blind_count_locations(user)
-    )
+    if not sees_all_locations(user):
+        balances = balances.filter(location__in=locations_visible_to(user))
+    return balances.exclude(hidden_by_blind_counts(user))
 
 
 def history_visible_to(user: User) -> QuerySet[AdjustmentLine]:
     """Ledger lines, newest first."""
     lines = AdjustmentLine.objects.select_related(
         "adjustment__actor", "adjustment__api_client", "item", "location"
-    ).exclude(location__in=blind_count_locations(user))
+    ).exclude(hidden_by_blind_counts(user))
     if sees_all_locations(user):
         return lines
     return lines.filter(location__in=locations_visible_to(user))
@@ -43,7 +75,7 @@ def adjustments_visible_to(user: User) -> QuerySet[Adjustment]:
     """Adjustments that touched at least one location the user may see. EXISTS rather than a
     join, so an adjustment with many lines is listed once without a DISTINCT over the ledger."""
     adjustments = Adjustment.objects.select_related("actor", "api_client")
-    if sees_all_locations(user) and not blind_count_locations(user).exists():
+    if sees_all_locations(user) and not blind_counts_hiding_stock(user).exists():
         return adjustments
     visible_lines = history_visible_to(user).filter(adjustment=OuterRef("pk"))
     return adjustments.filter(Exists(visible_lines))

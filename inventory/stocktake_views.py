@@ -158,6 +158,10 @@ def _once_or_say_why(
         return None
 
 
+def _may_cancel(request: HttpRequest, stocktake: Stocktake) -> bool:
+    return request.user.has_perm(COUNT) and stocktakes.may_cancel(stocktake, request.user)
+
+
 def _token_or_reload(request: HttpRequest) -> uuid.UUID | None:
     form = TokenForm(request.POST)
     if form.is_valid():
@@ -267,6 +271,7 @@ def count(request: HttpRequest, stocktake: Stocktake) -> HttpResponse:
         submit_form=TokenForm(),
         last=last,
         can_count=request.user.has_perm(COUNT),
+        can_cancel=_may_cancel(request, stocktake),
         **_counting_context(stocktake),
     )
 
@@ -397,6 +402,10 @@ def submit(request: HttpRequest, stocktake: Stocktake) -> HttpResponse:
     result, replayed = outcome
     if replayed:
         messages.info(request, "This count was already submitted; it was not submitted twice.")
+    elif stocktake.blind:
+        messages.success(
+            request, "Submitted. An Inventory manager reviews blind counts before they are applied."
+        )
     elif result["needs_approval"]:
         messages.warning(
             request,
@@ -412,6 +421,9 @@ def submit(request: HttpRequest, stocktake: Stocktake) -> HttpResponse:
 def cancel(request: HttpRequest, stocktake: Stocktake) -> HttpResponse:
     """A confirmation page (no JavaScript needed), then the cancel itself."""
     _require(request, COUNT)
+    if not stocktakes.may_cancel(stocktake, request.user):
+        messages.error(request, stocktakes.who_may_cancel(stocktake))
+        return _to("count", stocktake)
     if request.method == "GET":
         if stocktake.status not in (Status.COUNTING, Status.SUBMITTED):
             return _to("count", stocktake)
@@ -468,16 +480,19 @@ def review(request: HttpRequest, stocktake: Stocktake) -> HttpResponse:
                 expected=line.expected_at_count,
                 variance=line.variance,
                 on_hand_now=line.on_hand_now,
-                over=line.variance is not None and abs(line.variance) > limit,
+                over=line.change is not None and abs(line.change) > limit,
             )
         (counted if line.counted is not None else uncounted).append(row)
+    if not show_expected:
+        # Which items nobody counted still hold stock is what a blind counter must not learn.
+        uncounted = []
     approved = stocktake.approved_at is not None
     can_apply = request.user.has_perm(COUNT) and (not stocktake.needs_approval or approved)
     totals = {"counted": len(counted), "uncounted": len(uncounted)}
     if show_expected:
         totals.update(
             variance=sum(row["variance"] or 0 for row in counted),
-            over=sum(1 for row in counted if row["over"]),
+            over=sum(1 for row in counted + uncounted if row["over"]),
         )
     return _page(
         request,
@@ -491,7 +506,7 @@ def review(request: HttpRequest, stocktake: Stocktake) -> HttpResponse:
         totals=totals,
         can_apply=can_apply,
         can_approve=(request.user.has_perm(APPROVE) and stocktake.needs_approval and not approved),
-        can_cancel=request.user.has_perm(COUNT),
+        can_cancel=_may_cancel(request, stocktake),
         apply_form=TokenForm(),
         approve_form=TokenForm(),
         events=stocktake.events.select_related("actor"),
@@ -532,12 +547,19 @@ def apply(request: HttpRequest, stocktake: Stocktake) -> HttpResponse:
 
     def act() -> dict:
         adjustment = stocktakes.apply_stocktake(stocktake=stocktake, actor=request.user)
-        return {"stocktake": stocktake.pk, "adjustment": adjustment.pk}
+        return {"stocktake": stocktake.pk, "adjustment": adjustment and adjustment.pk}
 
     outcome = _once_or_say_why(request, token, f"apply:{stocktake.pk}", act)
     if outcome is None:
         return _to("review", stocktake)
-    _, replayed = outcome
+    result, replayed = outcome
+    if result["adjustment"] is None:
+        messages.warning(
+            request,
+            "Not applied: stock changed since the count was submitted, and applying now would "
+            "change some items by more than the threshold. An Inventory manager must approve.",
+        )
+        return _to("review", stocktake)
     if replayed:
         messages.info(request, "This count was already applied; it was not applied twice.")
     else:

@@ -19,6 +19,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Min, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from inventory.errors import InventoryError, StaleBalances
 from inventory.models import (
@@ -35,6 +36,8 @@ from inventory.services import LineInput, apply_adjustment
 from locations.models import Location
 
 Status = Stocktake.Status
+OPEN = (Status.COUNTING, Status.SUBMITTED)
+APPROVE = "inventory.approve_stocktake"
 APPLY_ATTEMPTS = 3  # a sale landing between reading movements and locking them: read again
 
 
@@ -77,9 +80,15 @@ def start_stocktake(
     items: Iterable[Item] | None = None,
     zero_uncounted: bool = False,
 ) -> Stocktake:
-    """Open a count of `location`: the whole location, or only `items`."""
+    """Open a count of `location`: the whole location, or only `items`. At most one open count
+    covers an item at a location: two would disagree about what to apply, and a second,
+    open-book count of a blind count's items would show its counters what they count blind."""
     items = list(items) if items is not None else None
     with transaction.atomic():
+        # One start at a time per location, so two overlapping starts cannot both pass the
+        # check below. NO KEY: sales there only key-share lock the row, and go on.
+        Location.objects.select_for_update(no_key=True).filter(pk=location.pk).first()
+        _refuse_overlap(location, items)
         stocktake = Stocktake.objects.create(
             location=location,
             blind=blind,
@@ -94,6 +103,30 @@ def start_stocktake(
         scope = "whole location" if items is None else f"{len(items)} items"
         _record(stocktake, actor, "started", f"{scope}{', blind' if blind else ''}")
     return stocktake
+
+
+def _refuse_overlap(location: Location, items: list[Item] | None) -> None:
+    open_counts = Stocktake.objects.filter(location=location, status__in=OPEN)
+    if items is not None:
+        open_counts = open_counts.filter(Q(full=True) | Q(lines__item__in=items)).distinct()
+    clash = open_counts.select_related("created_by").order_by("pk").first()
+    if clash is None:
+        return
+    if clash.full:
+        what = "everything"
+    elif items is None:
+        what = "some items"
+    else:
+        shared = StocktakeLine.objects.filter(stocktake=clash, item__in=items)
+        skus = sorted(shared.values_list("item__sku", flat=True))
+        what = ", ".join(skus[:5]) + (f" and {len(skus) - 5} more" if len(skus) > 5 else "")
+    raise StocktakeError(
+        "overlapping_count",
+        f"Stocktake #{clash.pk}, started by {clash.created_by} on "
+        f"{date_format(timezone.localtime(clash.created_at), 'M j')}, is already counting "
+        f"{what} at {location.label}. Finish or cancel it before starting another count "
+        "of the same items.",
+    )
 
 
 def find_item(code: str) -> Item | None:
@@ -169,24 +202,32 @@ def variance_threshold(location: Location) -> int:
 
 
 def submit_stocktake(*, stocktake: Stocktake, actor: AbstractBaseUser) -> Stocktake:
-    """Counting is done. A variance beyond the location's threshold on any line means an
-    Inventory manager must approve before the count is applied."""
+    """Counting is done. An Inventory manager must approve before the count is applied when
+    it is blind (its counters learn nothing of the variances, not even whether they are
+    large), or when applying would change any line by more than the location's threshold."""
     with transaction.atomic():
         stocktake = _locked_stocktakes().select_related("location").get(pk=stocktake.pk)
         _require(stocktake, Status.COUNTING)
-        limit = variance_threshold(stocktake.location)
-        over = [
-            line
-            for line in stocktake.lines.filter(counted_quantity__isnull=False)
-            if abs(line.variance or 0) > limit
-        ]
+        over = lines_over_threshold(stocktake, lines_to_apply(stocktake))
         stocktake.status = Status.SUBMITTED
         stocktake.submitted_at = timezone.now()
-        stocktake.needs_approval = bool(over)
+        stocktake.needs_approval = stocktake.blind or over > 0
         stocktake.save(update_fields=["status", "submitted_at", "needs_approval"])
-        detail = f"{len(over)} lines over the threshold of {limit}" if over else "within threshold"
+        if stocktake.blind:
+            detail = "blind: a manager approves"
+        elif over:
+            detail = f"{over} lines over the threshold of {variance_threshold(stocktake.location)}"
+        else:
+            detail = "within threshold"
         _record(stocktake, actor, "submitted", detail)
     return stocktake
+
+
+def lines_over_threshold(stocktake: Stocktake, lines: list[LineInput]) -> int:
+    """How many of the lines applying writes change on-hand by more than the threshold:
+    every line counts, items nobody counted that applying sets to 0 included."""
+    limit = variance_threshold(stocktake.location)
+    return sum(1 for line in lines if abs(line.quantity - line.expected_quantity) > limit)
 
 
 def approve_stocktake(*, stocktake: Stocktake, actor: AbstractBaseUser) -> Stocktake:
@@ -201,10 +242,25 @@ def approve_stocktake(*, stocktake: Stocktake, actor: AbstractBaseUser) -> Stock
     return stocktake
 
 
+def may_cancel(stocktake: Stocktake, user: AbstractBaseUser) -> bool:
+    """Whoever started a count, or a manager: a counter cannot end someone else's count
+    (a blind count cancelled by its counters would show them the stock it hid)."""
+    return stocktake.created_by_id == user.pk or user.has_perm(APPROVE)
+
+
+def who_may_cancel(stocktake: Stocktake) -> str:
+    return (
+        f"Only {stocktake.created_by}, who started {stocktake}, or an Inventory manager can "
+        "cancel it."
+    )
+
+
 def cancel_stocktake(*, stocktake: Stocktake, actor: AbstractBaseUser) -> Stocktake:
     with transaction.atomic():
         stocktake = _locked_stocktakes().get(pk=stocktake.pk)
         _require(stocktake, Status.COUNTING, Status.SUBMITTED)
+        if not may_cancel(stocktake, actor):
+            raise StocktakeError("not_yours", who_may_cancel(stocktake))
         stocktake.status = Status.CANCELLED
         stocktake.closed_at = timezone.now()
         stocktake.save(update_fields=["status", "closed_at"])
@@ -229,6 +285,11 @@ class ReviewLine:
         if self.counted is None or self.expected_at_count is None:
             return None
         return self.counted - self.expected_at_count
+
+    @property
+    def change(self) -> int | None:
+        """What applying does to on-hand now: what the threshold is measured on."""
+        return None if self.will_set is None else self.will_set - self.on_hand_now
 
 
 def review(stocktake: Stocktake) -> list[ReviewLine]:
@@ -344,8 +405,10 @@ def lines_to_apply(stocktake: Stocktake) -> list[LineInput]:
     ]
 
 
-def apply_stocktake(*, stocktake: Stocktake, actor: AbstractBaseUser) -> Adjustment:
-    """Write the count through the write path, as one adjustment of kind `stocktake`.
+def apply_stocktake(*, stocktake: Stocktake, actor: AbstractBaseUser) -> Adjustment | None:
+    """Write the count through the write path, as one adjustment of kind `stocktake`; or,
+    when stock moved since submitting so that applying now would change a line by more than
+    the threshold, hold it for a manager's approval instead (None), which is kept.
 
     Each line sets on-hand to counted + movements since it was counted. The on-hand read for
     that sum is passed as `expected_quantity`, so a sale landing between the read and the lock
@@ -360,20 +423,26 @@ def apply_stocktake(*, stocktake: Stocktake, actor: AbstractBaseUser) -> Adjustm
     raise AssertionError("unreachable")
 
 
-def _apply_once(*, stocktake: Stocktake, actor: AbstractBaseUser) -> Adjustment:
+NEEDS_APPROVAL = "An Inventory manager must approve this count before it is applied."
+
+
+def _apply_once(*, stocktake: Stocktake, actor: AbstractBaseUser) -> Adjustment | None:
     with transaction.atomic():
         stocktake = _locked_stocktakes().select_related("location").get(pk=stocktake.pk)
         _require(stocktake, Status.SUBMITTED)
-        if stocktake.needs_approval and stocktake.approved_at is None:
-            raise StocktakeError(
-                "needs_approval",
-                "Some variances are over the threshold: an Inventory manager must approve first.",
-            )
+        approved = stocktake.approved_at is not None
+        if stocktake.needs_approval and not approved:
+            raise StocktakeError("needs_approval", NEEDS_APPROVAL)
         lines = lines_to_apply(stocktake)
         if not lines:
             raise StocktakeError(
                 "nothing_to_apply", "Nothing was counted: there is nothing to apply."
             )
+        if not approved and lines_over_threshold(stocktake, lines):
+            stocktake.needs_approval = True
+            stocktake.save(update_fields=["needs_approval"])
+            _record(stocktake, actor, "held", "stock moved since submitting: a manager approves")
+            return None
         adjustment = apply_adjustment(
             kind=Adjustment.Kind.STOCKTAKE,
             lines=lines,

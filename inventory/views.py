@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from inventory import exports
+from inventory.admin_notices import say_what_blind_counts_hide
 from inventory.errors import (
     AdjustmentRejected,
     IdempotencyKeyInFlight,
@@ -17,7 +18,7 @@ from inventory.errors import (
 )
 from inventory.forms import AdjustLineFormSet, AdjustStockForm
 from inventory.models import Adjustment, AdjustmentLine, Item
-from inventory.selectors import blind_count_locations, on_hand
+from inventory.selectors import blind_counts_hiding_items, on_hand
 from inventory.services import apply_adjustment
 from locations.selectors import locations_visible_to
 
@@ -31,12 +32,10 @@ def adjust_stock(request: HttpRequest, *, model_admin: ModelAdmin) -> HttpRespon
     """
     if not request.user.has_perm("inventory.adjust_stock"):
         raise PermissionDenied
-    # No adjusting where a blind count is under way: the form shows on-hand.
-    locations = locations_visible_to(request.user).exclude(
-        pk__in=blind_count_locations(request.user)
-    )
+    locations = locations_visible_to(request.user)
     if request.method != "POST":
         form, lines = _unbound_forms(request, locations)
+        say_what_blind_counts_hide(request)
         return _render(request, model_admin, form, lines)
 
     form = AdjustStockForm(request.POST, locations=locations)
@@ -44,6 +43,8 @@ def adjust_stock(request: HttpRequest, *, model_admin: ModelAdmin) -> HttpRespon
     if not (form.is_valid() and lines.is_valid()):
         return _render(request, model_admin, form, lines)
     location = form.cleaned_data["location"]
+    if _refuse_hidden_items(request, lines, location):
+        return _render(request, model_admin, form, lines)
     try:
         adjustment = apply_adjustment(
             kind=form.kind,
@@ -83,11 +84,34 @@ def adjust_stock(request: HttpRequest, *, model_admin: ModelAdmin) -> HttpRespon
     return HttpResponseRedirect(reverse("admin:inventory_adjustment_change", args=[adjustment.pk]))
 
 
+def _refuse_hidden_items(request: HttpRequest, lines: AdjustLineFormSet, location) -> bool:
+    """Items a blind count is counting cannot be adjusted by its counters: the form, its
+    errors and the history would tell them the on-hand they are counting blind."""
+    rows = {form: lines.items_by_code[form.cleaned_data["code"]] for form in lines.filled_forms()}
+    hidden = blind_counts_hiding_items(
+        request.user, location_id=location.pk, item_ids=[item.pk for item in rows.values()]
+    )
+    for form, item in rows.items():
+        if item.pk in hidden:
+            form.add_error(
+                "code",
+                f"{item.sku} ({item.name}) is being counted in stocktake #{hidden[item.pk].pk} "
+                f"at {location.label}: adjust it once that count is applied or cancelled.",
+            )
+    return bool(hidden)
+
+
 def _unbound_forms(request: HttpRequest, locations) -> tuple[AdjustStockForm, AdjustLineFormSet]:
-    """A fresh form, prefilled from `?location=ID&items=ID,ID` (the balance list's action)."""
+    """A fresh form, prefilled from `?location=ID&items=ID,ID` (the balance list's action).
+    Items a blind count hides from the user are left out: their rows would show on-hand."""
     location = locations.filter(pk=_int_or_none(request.GET.get("location"))).first()
     item_ids = [_int_or_none(part) for part in request.GET.get("items", "").split(",")]
     items = list(Item.objects.filter(pk__in=[pk for pk in item_ids if pk is not None]))
+    if location is not None:
+        hidden = blind_counts_hiding_items(
+            request.user, location_id=location.pk, item_ids=[item.pk for item in items]
+        )
+        items = [item for item in items if item.pk not in hidden]
     quantities = (
         on_hand(location_id=location.pk, item_ids=[i.pk for i in items]) if location else {}
     )

@@ -60,6 +60,17 @@ class Stocktake(models.Model):
     def __str__(self) -> str:
         return f"Stocktake #{self.pk} at {self.location.code}"
 
+    @property
+    def hidden_stock_notice(self) -> str:
+        """What a counter is told about the on-hand this blind count hides from them."""
+        if self.full:
+            return f"Stock at {self.location.label} is hidden while stocktake #{self.pk} is open."
+        items = self.lines.count()
+        return (
+            f"Stock of the {items} item{'s' if items != 1 else ''} in stocktake #{self.pk} "
+            f"at {self.location.label} is hidden while that count is open."
+        )
+
 
 class StocktakeLine(models.Model):
     """One item's count. `expected_quantity` is on-hand at `counted_at` (never shown to blind

@@ -22,7 +22,7 @@ from inventory.dashboard import (
     item_history,
     location_dashboard,
 )
-from inventory.models import Adjustment, AdjustmentLine, Balance
+from inventory.models import Adjustment, AdjustmentLine, Balance, Item
 from inventory.services import LineInput, apply_adjustment, update_balance_settings
 from inventory.stocktakes import (
     cancel_stocktake,
@@ -397,8 +397,9 @@ def test_lists_are_capped_but_counted_and_cost_the_same_queries(client, django_a
 
 
 def counted(location, actor, counts, *, blind=False):
-    """A submitted count of `location`: {sku: counted}."""
-    stocktake = start_stocktake(location=location, actor=actor, blind=blind)
+    """A submitted count of these items at `location`: {sku: counted}."""
+    items = Item.objects.filter(sku__in=counts)
+    stocktake = start_stocktake(location=location, actor=actor, blind=blind, items=items)
     for sku, quantity in counts.items():
         count_item(stocktake=stocktake, code=sku, actor=actor, quantity=quantity)
     return submit_stocktake(stocktake=stocktake, actor=actor)
@@ -408,7 +409,7 @@ def test_largest_variances_of_recent_counts_first(shop):
     here, _ = shop
     boss = manager()
     counted(here, boss, {"LOW-2": 9, "LOW-4": 4, "AT-WARNING": 2})  # +7, 0, -3
-    cancelled = start_stocktake(location=here, actor=boss)
+    cancelled = start_stocktake(location=here, actor=boss, items=Item.objects.filter(sku="OUT"))
     count_item(stocktake=cancelled, code="OUT", actor=boss, quantity=50)
     cancel_stocktake(stocktake=cancelled, actor=boss)
 
@@ -425,17 +426,17 @@ def test_largest_variances_of_recent_counts_first(shop):
 def test_a_blind_counts_variances_are_for_those_who_may_approve(shop):
     here, _ = shop
     staff = store_staff(here)
-    counted(here, manager(), {"LOW-2": 9}, blind=True)
+    blind = counted(here, manager(), {"LOW-2": 9}, blind=True)
     counted(here, staff, {"LOW-4": 1})
-    # The blind count is submitted (not applied): staff see its location's stock hidden.
+    # The blind count is submitted (not applied): staff see its item's stock hidden.
 
     for_staff = location_dashboard(location=here, user=staff)
     for_manager = location_dashboard(location=here, user=manager())
 
-    assert for_staff.stock_hidden
-    assert for_staff.below_warning == []
+    assert for_staff.hidden_by == [blind]
+    assert skus(for_staff.below_warning) == ["LOW-4"]  # LOW-2 is being counted blind
     assert [line.item.sku for line in for_staff.variances] == ["LOW-4"]
-    assert not for_manager.stock_hidden
+    assert for_manager.hidden_by == []
     assert [line.item.sku for line in for_manager.variances] == ["LOW-2", "LOW-4"]
 
 

@@ -298,7 +298,7 @@ def test_the_same_file_may_be_added_to_another_stocktake(location, count, counte
     item = ItemFactory()
     data = csv("sku,counted", f"{item.sku},5")
     apply_upload(stocktake=count, data=data, mode="add", actor=counter)
-    other = stocktakes.start_stocktake(location=location, actor=counter)
+    other = stocktakes.start_stocktake(location=LocationFactory(), actor=counter)
 
     apply_upload(stocktake=other, data=data, mode="add", actor=counter)
 
@@ -369,7 +369,7 @@ def test_a_2000_row_upload_costs_the_same_queries_as_10_rows(
     StocktakeLine.objects.bulk_create(
         StocktakeLine(stocktake=half, item=item, counted_quantity=1) for item in items[::2]
     )
-    small = stocktakes.start_stocktake(location=location, actor=counter)
+    small = stocktakes.start_stocktake(location=LocationFactory(), actor=counter)
     ten, _ = upload_queries(
         small, csv("sku,counted", *(f"{i.sku},2" for i in items[:10])), mode, counter
     )

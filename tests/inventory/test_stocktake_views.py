@@ -387,7 +387,7 @@ def test_over_the_threshold_staff_wait_for_a_manager_who_approves(staff, boss, l
     assert "waiting for a manager" in page
     assert url("apply", count) not in page
     assert url("approve", count) not in page
-    assert "must approve first" in refused.content.decode()
+    assert "must approve this count" in refused.content.decode()
     assert not_allowed.status_code == 403
     assert on_hand(item, location) == 20
 
