@@ -204,6 +204,9 @@ def _start(request: HttpRequest, form: StartForm) -> HttpResponse:
     except IdempotencyKeyReused:
         messages.error(request, "This form was already used. Please fill it in again.")
         return HttpResponseRedirect(reverse("stocktakes:list"))
+    except StocktakeError as error:
+        form.add_error(None, error.args[0])
+        return _list_page(request, form, locations_visible_to(request.user))
     stocktake = Stocktake.objects.get(pk=result["stocktake"])
     if replayed:
         messages.info(request, f"{stocktake} was already started; it was not started twice.")
