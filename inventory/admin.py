@@ -156,10 +156,8 @@ class BalanceAdmin(HiddenStockNoticeMixin, HiddenIsNotFoundMixin, admin.ModelAdm
         return False  # balances appear when stock is first adjusted
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        """A balance a blind count hides: back to the list, saying why, rather than a 404."""
-        hidden = self._hidden_balance(request, object_id)
-        if hidden is not None:
-            messages.info(request, hidden.hidden_stock_notice)
+        """A balance a blind count hides: back to the list, which says why, not a 404."""
+        if self._hidden_balance(request, object_id) is not None:
             return HttpResponseRedirect(reverse("admin:inventory_balance_changelist"))
         return super().change_view(request, object_id, form_url, extra_context)
 
