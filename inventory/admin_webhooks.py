@@ -1,6 +1,7 @@
 """Webhooks in the back office: partners' endpoints (add one, choose its events, see its secret
-and how to verify signatures, send it a test event, rotate its secret) and the outbox of
-events with every delivery attempt (filter by status; retry a failed one)."""
+and how to verify signatures, send it a test event, rotate its secret, resume one the worker
+paused) and the outbox of events with every delivery attempt (filter by status; retry a
+failed one)."""
 
 from django import forms
 from django.contrib import admin
@@ -24,7 +25,7 @@ class WebhookEndpointForm(forms.ModelForm):
         label="URL",
         max_length=500,
         assume_scheme="https",
-        help_text="https:// (plain http only to localhost, in development).",
+        help_text="https:// to a public internet address (localhost only in development).",
     )
     events = forms.MultipleChoiceField(
         choices=WebhookScope.choices,
@@ -41,13 +42,38 @@ class WebhookEndpointForm(forms.ModelForm):
         return [scope for scope in WebhookScope.values if scope in chosen]  # a stable order
 
 
+class DeliveriesFilter(admin.SimpleListFilter):
+    title = "deliveries"
+    parameter_name = "deliveries"
+
+    def lookups(self, request, model_admin):
+        return [("running", "Running"), ("paused", "Paused")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "running":
+            return queryset.filter(paused_at__isnull=True)
+        if self.value() == "paused":
+            return queryset.filter(paused_at__isnull=False)
+        return queryset
+
+
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(admin.ModelAdmin):
     form = WebhookEndpointForm
-    list_display = ["name", "url", "active", "event_list", "pending", "failed", "last_delivery"]
-    list_filter = ["active"]
+    list_display = [
+        "name",
+        "url",
+        "active",
+        "deliveries",
+        "event_list",
+        "pending",
+        "failed",
+        "last_delivery",
+    ]
+    list_filter = ["active", DeliveriesFilter]
     search_fields = ["name", "url"]
     readonly_fields = [
+        "delivery_state",
         "secret",
         "how_to_verify",
         "created_by",
@@ -55,7 +81,7 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
         "updated_at",
         "recent_events",
     ]
-    actions = ["send_test_event", "rotate_secret"]
+    actions = ["send_test_event", "rotate_secret", "resume_deliveries"]
 
     def get_fieldsets(self, request: HttpRequest, obj: WebhookEndpoint | None = None):
         main = (None, {"fields": ["name", "url", "events", "active"]})
@@ -64,7 +90,7 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
         return [
             main,
             ("Signing", {"fields": ["secret", "how_to_verify"]}),
-            ("Deliveries", {"fields": ["recent_events"]}),
+            ("Deliveries", {"fields": ["delivery_state", "recent_events"]}),
             ("Record", {"fields": ["created_by", "created_at", "updated_at"]}),
         ]
 
@@ -102,6 +128,23 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+
+    @admin.display(description="deliveries")
+    def deliveries(self, endpoint: WebhookEndpoint) -> str:
+        if endpoint.paused_at is None:
+            return "Running"
+        return format_html("<strong>Paused</strong>: {}", endpoint.pause_reason)
+
+    @admin.display(description="deliveries")
+    def delivery_state(self, endpoint: WebhookEndpoint) -> str:
+        if endpoint.paused_at is None:
+            return "Running"
+        return format_html(
+            "<strong>Paused</strong> since {}. {} Its events wait; to resume, select it in the "
+            "list of endpoints and choose “Resume deliveries to the selected endpoints”.",
+            f"{timezone.localtime(endpoint.paused_at):%Y-%m-%d %H:%M}",
+            endpoint.pause_reason,
+        )
 
     @admin.display(description="events")
     def event_list(self, endpoint: WebhookEndpoint) -> str:
@@ -178,8 +221,10 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
         endpoints = list(queryset)
         for endpoint in endpoints:
             outbox.enqueue_test_event(endpoint)
-        inactive = sum(not endpoint.active for endpoint in endpoints)
-        note = f" ({inactive} inactive: theirs wait until reactivated)" if inactive else ""
+        waiting = sum(
+            not endpoint.active or endpoint.paused_at is not None for endpoint in endpoints
+        )
+        note = f" ({waiting} inactive or paused: theirs wait)" if waiting else ""
         self.message_user(
             request,
             f"Queued a test event for {len(endpoints)} endpoint(s){note}; the deliver_webhooks "
@@ -197,6 +242,20 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
             request,
             f"New secret for {rotated} endpoint(s): give it to the receiver; requests are "
             "signed with it from now on, retries of older events included.",
+        )
+
+    @admin.action(description="Resume deliveries to the selected endpoints", permissions=["change"])
+    def resume_deliveries(self, request: HttpRequest, queryset: QuerySet[WebhookEndpoint]) -> None:
+        paused = list(queryset.filter(paused_at__isnull=False).order_by("name"))
+        WebhookEndpoint.objects.filter(pk__in=[endpoint.pk for endpoint in paused]).update(
+            paused_at=None, pause_reason="", consecutive_failures=0, updated_at=timezone.now()
+        )
+        if not paused:
+            self.message_user(request, "None of the selected endpoints was paused.")
+            return
+        names = ", ".join(endpoint.name for endpoint in paused)
+        self.message_user(
+            request, f"Resumed deliveries to {names}: their waiting events go out now."
         )
 
 
@@ -224,7 +283,7 @@ class DeliveryStatusFilter(admin.SimpleListFilter):
 
 class WebhookAttemptInline(admin.TabularInline):
     model = WebhookAttempt
-    fields = ["attempted_at", "status_code", "error", "duration_ms", "response_excerpt"]
+    fields = ["attempted_at", "status_code", "error", "duration_ms"]
     readonly_fields = fields
     extra = 0
     can_delete = False

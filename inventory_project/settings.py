@@ -169,9 +169,17 @@ STOCK_ALERT_SITE_URL = os.environ.get("STOCK_ALERT_SITE_URL", "http://127.0.0.1:
 # Webhooks (inventory/webhooks): BigCommerce's envelope names the store; delivery policy.
 WEBHOOK_STORE_ID = os.environ.get("WEBHOOK_STORE_ID", "1")
 WEBHOOK_STORE_HASH = os.environ.get("WEBHOOK_STORE_HASH", "stockroom")
-# Plain http to localhost / 127.0.0.1, for trying webhooks on one machine.
+# Endpoints on this machine (localhost, 127.0.0.1, ::1), plain http included, for trying
+# webhooks on one machine. Otherwise only https to public internet addresses.
 WEBHOOK_ALLOW_HTTP_LOCALHOST = envbool("WEBHOOK_ALLOW_HTTP_LOCALHOST", "1" if DEBUG else "0")
-WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
+# The longest one delivery may take, connecting and answering included (Shopify's is 5 s).
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "5"))
+# Deliveries a worker makes at once (threads). Never more than one at a time to an endpoint, so
+# an endpoint that hangs holds one thread while the others deliver to everyone else.
+WEBHOOK_WORKER_THREADS = int(os.environ.get("WEBHOOK_WORKER_THREADS", "4"))
+# An endpoint whose deliveries fail this many times in a row is paused (shown in the admin,
+# where a manager resumes it); its events wait meanwhile.
+WEBHOOK_PAUSE_AFTER_FAILURES = int(os.environ.get("WEBHOOK_PAUSE_AFTER_FAILURES", "20"))
 # How long a worker holds a claimed event before another may take it (a killed worker's
 # events come back after this): longer than the timeout, so a live worker never loses one.
 WEBHOOK_LEASE_SECONDS = float(os.environ.get("WEBHOOK_LEASE_SECONDS", "60"))
@@ -180,6 +188,15 @@ WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", "12"))
 # about half a day with the defaults.
 WEBHOOK_BACKOFF_BASE_SECONDS = float(os.environ.get("WEBHOOK_BACKOFF_BASE_SECONDS", "30"))
 WEBHOOK_BACKOFF_CAP_SECONDS = float(os.environ.get("WEBHOOK_BACKOFF_CAP_SECONDS", "21600"))
+
+# Retention (inventory/retention.py; `manage.py purge`, and the webhook worker every hour).
+# Idempotency records answer a retried write instead of applying it twice: a client may retry
+# for a day, so they are kept at least that long.
+IDEMPOTENCY_KEY_RETENTION_HOURS = float(os.environ.get("IDEMPOTENCY_KEY_RETENTION_HOURS", "24"))
+if IDEMPOTENCY_KEY_RETENTION_HOURS < 24:
+    raise ImproperlyConfigured("IDEMPOTENCY_KEY_RETENTION_HOURS must be at least 24.")
+# Delivered webhook events and their attempts (failed and pending ones are kept).
+WEBHOOK_EVENT_RETENTION_DAYS = float(os.environ.get("WEBHOOK_EVENT_RETENTION_DAYS", "30"))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["inventory.api.auth.ApiClientAuthentication"],

@@ -5,12 +5,12 @@ when the change does) and delivered later by `manage.py deliver_webhooks`, at le
 
 import secrets
 import uuid
-from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+
+from inventory.webhooks import destination
 
 
 class WebhookScope(models.TextChoices):
@@ -33,7 +33,6 @@ class WebhookScope(models.TextChoices):
 
 # Sent by the admin's "send a test event" action whatever the endpoint subscribes to.
 TEST_SCOPE = "stockroom/webhook/test"
-LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "[::1]", "::1"})
 
 
 def generate_secret() -> str:
@@ -41,20 +40,9 @@ def generate_secret() -> str:
 
 
 def validate_webhook_url(url: str) -> None:
-    """HTTPS only, but for a developer's own machine (http://localhost, http://127.0.0.1) when
-    WEBHOOK_ALLOW_HTTP_LOCALHOST is on: events carry stock data and a signature tied to them."""
-    parts = urlsplit(url)
-    if parts.scheme == "https" and parts.hostname:
-        return
-    if parts.scheme == "http" and parts.hostname in LOCAL_HOSTS:
-        if settings.WEBHOOK_ALLOW_HTTP_LOCALHOST:
-            return
-        raise ValidationError(
-            "Plain http is allowed only for localhost in development "
-            "(WEBHOOK_ALLOW_HTTP_LOCALHOST=1); use https.",
-            code="insecure_url",
-        )
-    raise ValidationError("Use an https:// URL.", code="insecure_url")
+    """Public internet addresses over https only (inventory/webhooks/destination.py): events
+    carry stock data, and the URL must not make our server reach inside our own network."""
+    destination.check(url)
 
 
 class WebhookEndpoint(models.Model):
@@ -72,6 +60,14 @@ class WebhookEndpoint(models.Model):
     active = models.BooleanField(
         default=True, help_text="Inactive endpoints get no new events; pending ones wait."
     )
+    # Paused by the worker after WEBHOOK_PAUSE_AFTER_FAILURES failed deliveries in a row: its
+    # events keep coming and wait until a manager resumes it.
+    paused_at = models.DateTimeField(null=True, blank=True, editable=False)
+    pause_reason = models.CharField(max_length=600, blank=True, editable=False)
+    consecutive_failures = models.PositiveIntegerField(default=0, editable=False)
+    # One delivery at a time per endpoint: a worker delivering to it holds it until then (the
+    # same lease as the event's), so an endpoint that hangs holds one worker thread, not all.
+    delivering_until = models.DateTimeField(null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -127,6 +123,12 @@ class WebhookEvent(models.Model):
                 name="webhook_event_due",
             ),
             models.Index(fields=["endpoint", "-id"], name="webhook_event_endpoint"),
+            # What the purge deletes (inventory/retention.py); new events stay out of it.
+            models.Index(
+                fields=["delivered_at"],
+                condition=Q(delivered_at__isnull=False),
+                name="webhook_event_delivered",
+            ),
             # The admin's pending and failed counts per endpoint.
             models.Index(
                 fields=["endpoint"],
@@ -155,8 +157,9 @@ class WebhookAttempt(models.Model):
     )
     attempted_at = models.DateTimeField()
     status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    # In our words only: what an endpoint answers is never kept (it could be anything the URL
+    # reaches, shown to whoever reads the admin).
     error = models.CharField(max_length=500, blank=True)
-    response_excerpt = models.CharField(max_length=500, blank=True)
     duration_ms = models.PositiveIntegerField()
 
     class Meta:

@@ -1,14 +1,22 @@
 """Delivering the outbox: claim a due event, POST it signed, record the attempt.
 
 At least once, never marked twice:
-- A worker claims one event at a time in a short transaction (on PostgreSQL
-  `SELECT … FOR UPDATE SKIP LOCKED`, so several workers share the queue without waiting on
-  each other; on SQLite the IMMEDIATE transaction serialises claims, and one worker is enough).
-  Claiming moves `next_attempt_at` to the end of a lease (WEBHOOK_LEASE_SECONDS, longer than
-  the HTTP timeout) under a fresh claim token. A worker killed mid-delivery leaves the event
-  to become due again when the lease ends; the receiver may then get it twice, with the same
-  event id, which is what the id is for.
-- The POST happens outside any transaction (no row is locked while we wait on a partner).
+- A worker thread claims one event at a time in a short transaction (on PostgreSQL
+  `SELECT … FOR NO KEY UPDATE SKIP LOCKED`, so threads and workers share the queue without
+  waiting on each other; on SQLite the IMMEDIATE transaction serialises claims). Claiming moves
+  `next_attempt_at` to the end of a lease (WEBHOOK_LEASE_SECONDS, longer than the HTTP
+  timeout) under a fresh claim token. A worker killed mid-delivery leaves the event to become
+  due again when the lease ends; the receiver may then get it twice, with the same event id,
+  which is what the id is for.
+- One delivery at a time per endpoint: the claim takes the endpoint under the same lease
+  (`delivering_until`), and skips endpoints already taken. An endpoint that hangs holds one
+  thread for at most WEBHOOK_TIMEOUT_SECONDS per attempt; the others deliver to everyone else.
+  After WEBHOOK_PAUSE_AFTER_FAILURES failures in a row the endpoint is paused until a manager
+  resumes it.
+- The POST happens outside any transaction (no row is locked while we wait on a partner), to
+  the addresses `destination.check` accepted just before (never a second DNS lookup), within
+  WEBHOOK_TIMEOUT_SECONDS in all. Only the status code is kept: what an endpoint answers is
+  not ours to show.
 - The attempt is recorded, and the event marked delivered (2xx) or rescheduled (anything else:
   exponential backoff with jitter, capped) or failed (after WEBHOOK_MAX_ATTEMPTS), in one
   transaction, and only if the worker still holds the claim token: a late answer from a
@@ -19,26 +27,28 @@ import hashlib
 import http.client
 import json
 import random
+import socket
+import ssl
+import threading
 import time
-import urllib.error
-import urllib.request
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
-from inventory.models import WebhookAttempt, WebhookEvent
-from inventory.models.webhooks import validate_webhook_url
-from inventory.webhooks import signing
+from inventory.models import WebhookAttempt, WebhookEndpoint, WebhookEvent
+from inventory.webhooks import destination, signing
 
 USER_AGENT = "Stockroom-Webhooks/1.0"
-EXCERPT_CHARS = 500
+ERROR_CHARS = 500
+TLS = ssl.create_default_context()  # verifies certificates and host names
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,16 +64,20 @@ class Claim:
 class Outcome:
     status_code: int | None
     error: str
-    excerpt: str
     duration_ms: int
 
     @property
     def succeeded(self) -> bool:
         return self.status_code is not None and 200 <= self.status_code < 300
 
+    @property
+    def summary(self) -> str:
+        return self.error if self.status_code is None else f"it answered {self.status_code}"
+
 
 def claim_next() -> Claim | None:
-    """Claim the most overdue event of an active endpoint, or None when nothing is due."""
+    """Claim the most overdue event of an active, unpaused endpoint that nobody is delivering
+    to, and that endpoint with it; None when nothing is due."""
     now = timezone.now()
     with transaction.atomic():
         due = (
@@ -73,16 +87,25 @@ def claim_next() -> Claim | None:
                 failed_at__isnull=True,
                 next_attempt_at__lte=now,
                 endpoint__active=True,
+                endpoint__paused_at__isnull=True,
+            )
+            .filter(
+                Q(endpoint__delivering_until__isnull=True) | Q(endpoint__delivering_until__lte=now)
             )
             .order_by("next_attempt_at", "id")
         )
         if connection.vendor == "postgresql":
-            due = due.select_for_update(skip_locked=True, of=("self",))
+            # Locking the endpoint row too: a thread that finds it locked skips it, and one that
+            # gets it just after another's claim committed sees `delivering_until` again (the
+            # row changed, so PostgreSQL re-checks the condition) and skips it. NO KEY: events
+            # being written for the endpoint meanwhile (their foreign key) do not wait.
+            due = due.select_for_update(skip_locked=True, no_key=True, of=("self", "endpoint"))
         event = due.first()
         if event is None:
             return None
         token = uuid.uuid4()
         until = now + timedelta(seconds=settings.WEBHOOK_LEASE_SECONDS)
+        WebhookEndpoint.objects.filter(pk=event.endpoint_id).update(delivering_until=until)
         WebhookEvent.objects.filter(pk=event.pk).update(
             claim_token=token, claimed_until=until, next_attempt_at=until
         )
@@ -103,8 +126,8 @@ def envelope(event: WebhookEvent) -> dict:
     }
 
 
-def request_for(event: WebhookEvent, *, now: float | None = None) -> urllib.request.Request:
-    """The signed POST for `event`, signed at `now` (each attempt is signed afresh)."""
+def signed(event: WebhookEvent, *, now: float | None = None) -> tuple[bytes, dict[str, str]]:
+    """The body and headers of the POST for `event`, signed at `now` (each attempt afresh)."""
     body = json.dumps(envelope(event), separators=(",", ":")).encode()
     timestamp = int(time.time() if now is None else now)
     headers = {
@@ -115,43 +138,121 @@ def request_for(event: WebhookEvent, *, now: float | None = None) -> urllib.requ
         signing.TIMESTAMP_HEADER: str(timestamp),
         signing.SIGNATURE_HEADER: signing.signature_header(event.endpoint.secret, timestamp, body),
     }
-    return urllib.request.Request(event.endpoint.url, data=body, headers=headers, method="POST")
-
-
-class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
-    """A redirect is an answer, not a delivery: urllib would re-send a POST as a body-less GET
-    and count the GET's 200 as success."""
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        return None
-
-
-_opener = urllib.request.build_opener(_RefuseRedirects)
+    return body, headers
 
 
 def post(event: WebhookEvent) -> Outcome:
-    """One attempt. Never raises: the error becomes part of the outcome."""
+    """One attempt. Never raises: the error becomes part of the outcome. A redirect is an
+    answer (3xx), not followed: it is not a delivery, and could lead anywhere."""
     started = time.monotonic()
+    timeout = settings.WEBHOOK_TIMEOUT_SECONDS
+    status, error, conn = None, "", None
+    deadline = _Deadline(timeout)
     try:
-        validate_webhook_url(event.endpoint.url)
-        with _opener.open(request_for(event), timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as answer:
-            status, excerpt, error = answer.status, _excerpt(answer), ""
-    except urllib.error.HTTPError as exc:
-        status, excerpt, error = exc.code, _excerpt(exc), ""
+        target = destination.check(event.endpoint.url)
+        body, headers = signed(event)
+        conn = _connection(target, timeout)
+        with deadline.watching(conn):
+            conn.request("POST", target.path, body=body, headers=headers)
+            answered = conn.getresponse().status  # the body is never read
+        status = answered  # only once the deadline has not cut the answer short
     except ValidationError as exc:
-        status, excerpt, error = None, "", "URL not allowed: " + " ".join(exc.messages)
-    except (OSError, http.client.HTTPException, ValueError) as exc:  # refused, timed out, …
-        reason = getattr(exc, "reason", exc)
-        status, excerpt, error = None, "", f"{type(exc).__name__}: {reason}"
+        error = "URL not allowed: " + " ".join(exc.messages)
+    except (OSError, http.client.HTTPException, ValueError) as exc:
+        error = _in_plain_words(exc, timed_out=deadline.expired, timeout=timeout)
+    finally:
+        if conn is not None:
+            conn.close()
     duration_ms = int((time.monotonic() - started) * 1000)
-    return Outcome(status, error[:EXCERPT_CHARS], excerpt, duration_ms)
+    return Outcome(status, error[:ERROR_CHARS], duration_ms)
 
 
-def _excerpt(answer) -> str:
-    try:
-        return answer.read(EXCERPT_CHARS).decode("utf-8", "replace")[:EXCERPT_CHARS]
-    except OSError:
-        return ""
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    """Connects to the checked addresses, not to whatever the host name resolves to by then;
+    the Host header still names the host."""
+
+    def __init__(self, target: destination.Destination, timeout: float) -> None:
+        super().__init__(target.host, target.port, timeout=timeout)
+        self.addresses = target.addresses
+
+    def connect(self) -> None:
+        self.sock = _open(self.addresses, self.port, self.timeout)
+
+
+class _PinnedHTTPSConnection(_PinnedHTTPConnection):
+    default_port = http.client.HTTPS_PORT
+
+    def connect(self) -> None:
+        super().connect()
+        # The certificate is checked against the host name (SNI too), whatever address we used.
+        self.sock = TLS.wrap_socket(self.sock, server_hostname=self.host)
+
+
+def _connection(target: destination.Destination, timeout: float) -> _PinnedHTTPConnection:
+    pinned = _PinnedHTTPSConnection if target.scheme == "https" else _PinnedHTTPConnection
+    return pinned(target, timeout)
+
+
+def _open(addresses: tuple[str, ...], port: int, timeout: float) -> socket.socket:
+    """A connection to the first of `addresses` that answers."""
+    failure: OSError | None = None
+    for address in addresses:
+        try:
+            return socket.create_connection((address, port), timeout)
+        except OSError as exc:
+            failure = exc
+    assert failure is not None  # destination.check never returns without an address
+    raise failure
+
+
+class _Deadline:
+    """Cuts a delivery that has taken `seconds` in all. Socket timeouts bound each wait, not an
+    endpoint that answers one byte at a time, which would hold a worker thread indefinitely."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.expired = False
+
+    @contextmanager
+    def watching(self, conn: http.client.HTTPConnection) -> Iterator[None]:
+        timer = threading.Timer(self.seconds, self._cut, [conn])
+        timer.daemon = True
+        timer.start()
+        try:
+            yield
+        finally:
+            timer.cancel()
+        if self.expired:
+            raise TimeoutError  # what was read before the cut may look like a whole answer
+
+    def _cut(self, conn: http.client.HTTPConnection) -> None:
+        self.expired = True
+        if conn.sock is None:
+            return  # still connecting: the socket timeout ends that
+        # The plain socket's shutdown, also under TLS: it wakes the waiting read without
+        # touching the TLS state the delivering thread is using.
+        with suppress(OSError):
+            socket.socket.shutdown(conn.sock, socket.SHUT_RDWR)
+
+
+def _in_plain_words(exc: Exception, *, timed_out: bool, timeout: float) -> str:
+    """What went wrong, in our words: exception texts can quote the endpoint's answer (an
+    http.client.BadStatusLine carries the first line it sent)."""
+    if timed_out or isinstance(exc, TimeoutError):
+        return f"No complete answer within {timeout:g} s: timed out"
+    if isinstance(exc, ConnectionRefusedError):
+        return "Connection refused"
+    if isinstance(exc, http.client.RemoteDisconnected):
+        return "The endpoint closed the connection without answering"
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return f"Its TLS certificate was not accepted: {exc.verify_message}"
+    if isinstance(exc, ssl.SSLError):
+        return f"TLS failed ({exc.reason})" if exc.reason else "TLS failed"
+    if isinstance(exc, http.client.HTTPException):
+        return "The answer was not HTTP"
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"Connection failed: {exc.strerror}"
+    return "Connection failed"
 
 
 def backoff_seconds(attempts: int, *, rng: random.Random | None = None) -> float:
@@ -182,13 +283,31 @@ def record(claim: Claim, outcome: Outcome) -> str:
             attempted_at=now,
             status_code=outcome.status_code,
             error=outcome.error,
-            response_excerpt=outcome.excerpt,
             duration_ms=outcome.duration_ms,
         )
         held = WebhookEvent.objects.filter(pk=claim.event.pk, claim_token=claim.token).update(
             attempts=F("attempts") + 1, claim_token=None, claimed_until=None, **changes
         )
+        if held:
+            _settle_endpoint(claim, outcome, now)
     return state if held else "lost"
+
+
+def _settle_endpoint(claim: Claim, outcome: Outcome, now: datetime) -> None:
+    """Free the endpoint for its next delivery (unless its lease ran out and another thread has
+    it now), and keep its count of failures in a row, pausing it at
+    WEBHOOK_PAUSE_AFTER_FAILURES."""
+    endpoint = WebhookEndpoint.objects.filter(pk=claim.event.endpoint_id)
+    endpoint.filter(delivering_until=claim.until).update(delivering_until=None)
+    if outcome.succeeded:
+        endpoint.filter(consecutive_failures__gt=0).update(consecutive_failures=0)
+        return
+    endpoint.update(consecutive_failures=F("consecutive_failures") + 1)
+    limit = settings.WEBHOOK_PAUSE_AFTER_FAILURES
+    endpoint.filter(paused_at__isnull=True, consecutive_failures__gte=limit).update(
+        paused_at=now,
+        pause_reason=f"{limit} deliveries in a row failed. The last: {outcome.summary}."[:600],
+    )
 
 
 def deliver_next() -> tuple[WebhookEvent, Outcome, str] | None:

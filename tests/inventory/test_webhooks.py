@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import io
 import json
+import socket
 import threading
 import time
 from datetime import timedelta
@@ -61,6 +62,75 @@ def relative(item, location, quantity):
         lines=[LineInput(location_id=location.pk, item_id=item.pk, quantity=quantity)],
         source=Source.API,
     )
+
+
+# No traffic leaves this machine: names resolve to what a test says, and every connection is
+# recorded and refused unless it goes to one of the test's own servers on 127.0.0.1.
+
+PUBLIC = "93.184.215.14"  # a public address; never reached (connections to it are refused here)
+LOCAL_SERVERS = set()  # ports of the servers the tests start on 127.0.0.1
+
+
+class FakeDNS:
+    """Host name -> addresses, as successive answers (the last one repeats); `asked` lists the
+    names looked up, in order."""
+
+    def __init__(self):
+        self.names = {
+            "partner.example.com": [[PUBLIC]],
+            "erp.example.com": [[PUBLIC]],
+            "localhost": [["127.0.0.1"]],
+        }
+        self.asked = []
+
+    def __setitem__(self, name, addresses):
+        self.names[name] = [addresses]
+
+    def answers(self, name, *answers):
+        self.names[name] = list(answers)
+
+    def getaddrinfo(self, host, port, family=0, type=0, proto=0, flags=0):
+        if host not in self.names:
+            # Addresses written as numbers only: a name no test listed is never looked up.
+            return REAL_GETADDRINFO(host, port, family, type, proto, flags | socket.AI_NUMERICHOST)
+        self.asked.append(host)
+        answers = self.names[host]
+        return [
+            _address_info(address, port)
+            for address in (answers.pop(0) if len(answers) > 1 else answers[0])
+        ]
+
+
+REAL_GETADDRINFO = socket.getaddrinfo
+
+
+def _address_info(address, port):
+    if ":" in address:
+        return (socket.AF_INET6, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (address, port, 0, 0))
+    return (socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (address, port))
+
+
+@pytest.fixture(autouse=True)
+def dns(monkeypatch):
+    fake = FakeDNS()
+    monkeypatch.setattr(socket, "getaddrinfo", fake.getaddrinfo)
+    return fake
+
+
+@pytest.fixture(autouse=True)
+def outgoing(monkeypatch):
+    """Every address a connection was attempted to, in order."""
+    attempts = []
+    real = socket.socket.connect
+
+    def connect(sock, address):
+        attempts.append(address[0])
+        if address[0] in ("127.0.0.1", "::1") and address[1] in LOCAL_SERVERS:
+            return real(sock, address)
+        raise ConnectionRefusedError(111, "Connection refused")
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    return attempts
 
 
 # The outbox
@@ -256,11 +326,14 @@ def test_webhook_urls_must_be_https_except_localhost_in_development(settings):
     settings.WEBHOOK_ALLOW_HTTP_LOCALHOST = True
     check("http://127.0.0.1:8765/")
     check("http://localhost/hooks")
+    check("https://127.0.0.1:8443/hooks")
     with pytest.raises(ValidationError):
         check("http://partner.example.com/hooks")
     settings.WEBHOOK_ALLOW_HTTP_LOCALHOST = False
     with pytest.raises(ValidationError):
         check("http://127.0.0.1:8765/")
+    with pytest.raises(ValidationError):
+        check("https://127.0.0.1:8443/hooks")  # this machine, whatever the scheme
 
 
 # Cost
@@ -322,10 +395,12 @@ class Partner(ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self, statuses=(), delay=0.0):
+    def __init__(self, statuses=(), delay=0.0, body=b"ok"):
         super().__init__(("127.0.0.1", 0), _PartnerHandler)
+        LOCAL_SERVERS.add(self.server_port)
         self.statuses = list(statuses)
         self.delay = delay
+        self.body = body
         self.requests = []
 
     @property
@@ -342,9 +417,9 @@ class _PartnerHandler(BaseHTTPRequestHandler):
         self.send_response(status)
         if status in (301, 302, 307, 308):
             self.send_header("Location", "https://elsewhere.example.com/")
-        self.send_header("Content-Length", "2")
+        self.send_header("Content-Length", str(len(self.server.body)))
         self.end_headers()
-        self.wfile.write(b"ok")
+        self.wfile.write(self.server.body)
 
     def log_message(self, *args):
         pass
@@ -354,8 +429,8 @@ class _PartnerHandler(BaseHTTPRequestHandler):
 def partner():
     servers = []
 
-    def start(statuses=(), delay=0.0):
-        server = Partner(statuses, delay)
+    def start(statuses=(), delay=0.0, body=b"ok"):
+        server = Partner(statuses, delay, body)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         servers.append(server)
         return server
@@ -445,7 +520,7 @@ def test_a_failure_is_retried_with_backoff_then_delivered(partner, item, locatio
     assert delivery.deliver_next()[2] == "delivered"
 
     attempts = list(event.delivery_attempts.order_by("id"))
-    assert [(a.status_code, a.response_excerpt) for a in attempts] == [(500, "ok"), (200, "ok")]
+    assert [(a.status_code, a.error) for a in attempts] == [(500, ""), (200, "")]
     assert all(a.duration_ms >= 0 for a in attempts)
     event.refresh_from_db()
     assert event.attempts == 2
@@ -532,13 +607,15 @@ def test_a_claim_is_a_lease_and_only_its_holder_records_the_outcome(partner, ite
     assert first is not None
     assert delivery.claim_next() is None  # leased: not due for anyone else
 
-    # The lease runs out (the worker died): the event is due again, under a new token.
+    # The lease runs out (the worker died): the event, and its endpoint, are free again, and the
+    # event is taken under a new token.
     WebhookEvent.objects.filter(pk=first.event.pk).update(next_attempt_at=timezone.now())
+    WebhookEndpoint.objects.update(delivering_until=timezone.now())
     second = delivery.claim_next()
     assert second is not None
     assert second.token != first.token
 
-    ok = delivery.Outcome(200, "", "", 5)
+    ok = delivery.Outcome(200, "", 5)
     assert delivery.record(first, ok) == "lost"  # the late worker marks nothing
     event = WebhookEvent.objects.get()
     assert (event.delivered_at, event.attempts) == (None, 0)
@@ -568,7 +645,9 @@ def test_deliver_webhooks_once_delivers_what_is_due_and_exits(partner, location)
         set_stock(item, location, 2)
     out = io.StringIO()
 
-    call_command("deliver_webhooks", "--once", stdout=out)
+    # One thread: the others, on connections of their own, would not see this test's rows (it
+    # runs in a transaction that is never committed).
+    call_command("deliver_webhooks", "--once", "--threads", "1", stdout=out)
 
     assert len(server.requests) == 3
     assert WebhookEvent.objects.filter(delivered_at__isnull=True).count() == 0
@@ -579,6 +658,7 @@ def test_deliver_webhooks_once_delivers_what_is_due_and_exits(partner, location)
 def test_the_receiver_prints_verified_events_and_refuses_forged_ones(item, location):
     out = io.StringIO()
     receiver = Receiver(("127.0.0.1", 0), secret="whsec_right", out=out)
+    LOCAL_SERVERS.add(receiver.server_port)
     threading.Thread(target=receiver.serve_forever, daemon=True).start()
     try:
         url = f"http://127.0.0.1:{receiver.server_port}/"
@@ -677,7 +757,7 @@ def test_deleting_an_endpoint_counts_its_events_and_takes_them_along(
 ):
     hook = endpoint(Scope.STOCK_CHANGED)
     set_stock(item, location, 3)
-    delivery.record(delivery.claim_next(), delivery.Outcome(None, "refused", "", 1))
+    delivery.record(delivery.claim_next(), delivery.Outcome(None, "refused", 1))
     url = reverse("admin:inventory_webhookendpoint_delete", args=[hook.pk])
 
     confirm = manager_client.get(url)
@@ -688,3 +768,304 @@ def test_deleting_an_endpoint_counts_its_events_and_takes_them_along(
     assert deleted.status_code == 302
     assert (WebhookEndpoint.objects.count(), WebhookEvent.objects.count()) == (0, 0)
     assert WebhookAttempt.objects.count() == 0
+
+
+# Where webhooks may go: public internet addresses only (issue 15, case 6)
+
+REFUSED_URLS = {
+    # URL: words the refusal must use
+    "https://169.254.169.254/latest/meta-data/": "link-local",
+    "https://10.0.0.5:6379/": "private network",
+    "https://127.0.0.1:5432/": "this machine",
+    "https://[::1]:8080/": "this machine",
+    "https://0.0.0.0:8080/": "this machine",
+    "https://[::ffff:10.0.0.5]/": "private network",
+    "https://224.0.0.251/": "multicast",
+    "https://100.64.0.1/": "not a public internet address",
+    "https://internal.example.com/": "private network",  # a name for 10.0.0.5
+    "https://mixed.example.com/": "private network",  # one public, one private address
+    "https://metadata.example.com/": "link-local",  # a name for 169.254.169.254
+    "https://user:secret@partner.example.com/hooks": "user name and password",
+}
+
+
+@pytest.fixture
+def internal_names(dns):
+    dns["internal.example.com"] = ["10.0.0.5"]
+    dns["mixed.example.com"] = [PUBLIC, "192.168.1.10"]
+    dns["metadata.example.com"] = ["169.254.169.254"]
+
+
+@pytest.mark.usefixtures("internal_names")
+def test_the_admin_refuses_urls_to_this_machine_private_networks_and_with_passwords(
+    manager_client, settings, outgoing
+):
+    settings.WEBHOOK_ALLOW_HTTP_LOCALHOST = False
+    add = reverse("admin:inventory_webhookendpoint_add")
+
+    for url, words in REFUSED_URLS.items():
+        answer = manager_client.post(
+            add, {"name": "Probe", "url": url, "events": [Scope.STOCK_CHANGED], "active": "on"}
+        )
+        assert answer.status_code == 200, url
+        (message,) = answer.context["adminform"].form.errors["url"]
+        assert words in message, (url, message)
+        assert "10.0.0.5" not in message or "10.0.0.5" in url  # a name's address is not told
+
+    assert WebhookEndpoint.objects.count() == 0
+    assert outgoing == []  # refused without connecting anywhere
+    accepted = manager_client.post(
+        add,
+        {"name": "ERP", "url": "https://erp.example.com/stock", "events": [Scope.STOCK_CHANGED]},
+    )
+    assert accepted.status_code == 302
+    assert WebhookEndpoint.objects.get().url == "https://erp.example.com/stock"
+
+
+def test_an_unknown_host_name_is_refused_in_plain_words(manager_client):
+    answer = manager_client.post(
+        reverse("admin:inventory_webhookendpoint_add"),
+        {"name": "ERP", "url": "https://erp.example.con/", "events": [Scope.STOCK_CHANGED]},
+    )
+
+    assert answer.status_code == 200
+    (message,) = answer.context["adminform"].form.errors["url"]
+    assert "erp.example.con could not be found" in message
+    assert WebhookEndpoint.objects.count() == 0
+
+
+@pytest.mark.usefixtures("internal_names")
+def test_delivery_refuses_those_addresses_before_connecting(settings, outgoing, location):
+    """Rows saved before the check, or names whose addresses changed since: the worker checks
+    the addresses again and never connects."""
+    settings.WEBHOOK_ALLOW_HTTP_LOCALHOST = False
+    for n, url in enumerate(REFUSED_URLS):
+        endpoint(Scope.STOCK_CHANGED, url=url, name=f"Probe {n}")
+    set_stock(ItemFactory(), location, 3)
+
+    results = _deliver_all()
+
+    assert len(results) == len(REFUSED_URLS)
+    assert outgoing == []
+    for event, outcome, state in results:
+        assert outcome.status_code is None
+        assert outcome.error.startswith("URL not allowed"), (event.endpoint.url, outcome.error)
+        assert REFUSED_URLS[event.endpoint.url] in outcome.error
+        assert state == "retry"
+
+
+def test_loopback_is_refused_at_delivery_unless_allowed_in_development(
+    settings, partner, outgoing, item, location
+):
+    server = partner()
+    endpoint(Scope.STOCK_CHANGED, url=server.url)
+    set_stock(item, location, 3)
+    settings.WEBHOOK_ALLOW_HTTP_LOCALHOST = False
+
+    _, outcome, _ = delivery.deliver_next()
+
+    assert outcome.error.startswith("URL not allowed")
+    assert (server.requests, outgoing) == ([], [])
+    settings.WEBHOOK_ALLOW_HTTP_LOCALHOST = True
+    make_due(WebhookEvent.objects.get())
+    assert delivery.deliver_next()[2] == "delivered"
+
+
+def test_delivery_connects_to_the_address_it_checked(dns, outgoing, item, location):
+    """DNS rebinding: the name answers a public address to the check and a private one a moment
+    later. The connection goes to the checked address; the name is not looked up twice."""
+    dns.answers("rebind.example.com", [PUBLIC], ["10.0.0.5"])
+    endpoint(Scope.STOCK_CHANGED, url="https://rebind.example.com/hooks")
+    set_stock(item, location, 3)
+
+    _, outcome, _ = delivery.deliver_next()
+
+    assert outgoing == [PUBLIC]  # refused by this test's guard: nothing leaves the machine
+    assert dns.asked == ["rebind.example.com"]
+    assert outcome.error == "Connection refused"
+
+
+@pytest.fixture
+def tls_partner(monkeypatch):
+    """An HTTPS endpoint on 127.0.0.1 whose certificate names partner.test, from a test CA the
+    delivery trusts; it keeps the name each client asked for (SNI) and the Host header."""
+    import ssl
+
+    import trustme
+
+    authority = trustme.CA()
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("partner.test").configure_cert(server_context)
+    server = Partner()
+    server.server_names = []
+    server_context.sni_callback = lambda sock, name, ctx: server.server_names.append(name)
+    server.socket = server_context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    client_context = ssl.create_default_context()
+    authority.configure_trust(client_context)
+    monkeypatch.setattr(delivery, "TLS", client_context)
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def test_https_to_a_checked_address_keeps_the_host_name(tls_partner, dns, item, location):
+    dns["partner.test"] = ["127.0.0.1"]
+    endpoint(Scope.STOCK_CHANGED, url=f"https://partner.test:{tls_partner.server_port}/hooks")
+    set_stock(item, location, 3)
+
+    _, outcome, state = delivery.deliver_next()
+
+    assert (state, outcome.status_code, outcome.error) == ("delivered", 200, "")
+    assert tls_partner.server_names == ["partner.test"]  # the certificate was checked for it
+    ((headers, _),) = tls_partner.requests
+    assert headers["Host"] == f"partner.test:{tls_partner.server_port}"
+
+
+class RawServer(threading.Thread):
+    """A TCP server on 127.0.0.1 that reads the request, answers `chunks` (bytes, one every
+    `pause` seconds), then closes the connection."""
+
+    def __init__(self, chunks, pause=0.0):
+        super().__init__(daemon=True)
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        LOCAL_SERVERS.add(self.port)
+        self.chunks, self.pause = chunks, pause
+
+    def run(self):
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            with conn:
+                try:
+                    conn.recv(65536)  # the request (small: it comes in one piece)
+                    for chunk in self.chunks:
+                        conn.sendall(chunk)
+                        time.sleep(self.pause)
+                except OSError:
+                    pass
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}/hooks"
+
+    def stop(self):
+        self.listener.close()
+
+
+def test_what_an_endpoint_answers_is_never_recorded_nor_shown(
+    manager_client, partner, item, location
+):
+    not_http = RawServer([b"SSH-2.0-OpenSSH_9.2 secret-banner\r\n"])
+    not_http.start()
+    talkative = partner(statuses=[500], body=b"Traceback: secret-database-password")
+    endpoint(Scope.STOCK_CHANGED, url=not_http.url, name="not http")
+    endpoint(Scope.STOCK_CHANGED, url=talkative.url, name="talkative")
+    set_stock(item, location, 3)
+    try:
+        outcomes = {event.endpoint.name: outcome for event, outcome, _ in _deliver_all()}
+    finally:
+        not_http.stop()
+
+    assert outcomes["talkative"].status_code == 500
+    assert outcomes["not http"].error == "The answer was not HTTP"
+    for event in WebhookEvent.objects.all():
+        page = manager_client.get(reverse("admin:inventory_webhookevent_change", args=[event.pk]))
+        assert page.status_code == 200
+        assert "secret" not in page.content.decode()
+    assert not any("secret" in a.error for a in WebhookAttempt.objects.all())
+
+
+def test_an_endpoint_that_trickles_its_answer_is_cut_at_the_timeout(settings, item, location):
+    """Socket timeouts bound each read; the delivery as a whole must be bounded too."""
+    settings.WEBHOOK_TIMEOUT_SECONDS = 0.5
+    trickle = RawServer([b"HTTP/1.1 200 OK\r\n"] + [b"X"] * 40, pause=0.1)
+    trickle.start()
+    endpoint(Scope.STOCK_CHANGED, url=trickle.url)
+    set_stock(item, location, 3)
+    try:
+        started = time.monotonic()
+        _, outcome, state = delivery.deliver_next()
+        took = time.monotonic() - started
+    finally:
+        trickle.stop()
+
+    assert took < 1.5
+    assert (state, outcome.status_code) == ("retry", None)
+    assert outcome.error == "No complete answer within 0.5 s: timed out"
+
+
+# One endpoint cannot hold up the others (issue 15, case 7)
+
+
+def test_a_claim_skips_an_endpoint_with_a_delivery_under_way(partner, location):
+    hanging = endpoint(Scope.STOCK_CHANGED, url=partner().url, name="hanging")
+    healthy = endpoint(Scope.STOCK_CHANGED, url=partner().url, name="healthy")
+    for item in ItemFactory.create_batch(2):
+        set_stock(item, location, 3)
+    earlier = timezone.now() - timedelta(minutes=1)
+    hanging.outbox.update(next_attempt_at=earlier)  # the hanging endpoint's events come first
+
+    first = delivery.claim_next()
+    second = delivery.claim_next()
+
+    assert first.event.endpoint == hanging
+    assert second.event.endpoint == healthy  # not the hanging endpoint's second event
+    assert delivery.claim_next() is None  # each endpoint has one delivery under way
+    delivery.record(second, delivery.Outcome(200, "", 5))
+    third = delivery.claim_next()
+    assert third.event.endpoint == healthy
+    delivery.record(first, delivery.Outcome(None, "Timed out", 5000))
+    assert delivery.claim_next().event.endpoint == hanging
+
+
+def test_an_endpoint_that_keeps_failing_is_paused_and_a_manager_resumes_it(
+    manager_client, partner, settings, location
+):
+    settings.WEBHOOK_PAUSE_AFTER_FAILURES = 3
+    server = partner(statuses=[500, 503, 500])
+    hook = endpoint(Scope.STOCK_CHANGED, url=server.url, name="Flaky ERP")
+    for item in ItemFactory.create_batch(4):
+        set_stock(item, location, 3)
+
+    for _ in range(3):
+        WebhookEvent.objects.update(next_attempt_at=timezone.now())
+        assert delivery.deliver_next()[2] == "retry"
+
+    hook.refresh_from_db()
+    assert hook.paused_at is not None
+    assert hook.pause_reason == "3 deliveries in a row failed. The last: it answered 500."
+    WebhookEvent.objects.update(next_attempt_at=timezone.now())
+    assert delivery.claim_next() is None  # its events wait
+    listing = manager_client.get(reverse("admin:inventory_webhookendpoint_changelist"))
+    assert "Paused" in listing.content.decode()
+    page = manager_client.get(reverse("admin:inventory_webhookendpoint_change", args=[hook.pk]))
+    assert "3 deliveries in a row failed" in page.content.decode()
+
+    resumed = manager_client.post(
+        reverse("admin:inventory_webhookendpoint_changelist"),
+        {"action": "resume_deliveries", "_selected_action": [hook.pk]},
+        follow=True,
+    )
+    assert "Resumed deliveries to Flaky ERP" in resumed.content.decode()
+    hook.refresh_from_db()
+    assert (hook.paused_at, hook.consecutive_failures) == (None, 0)
+    assert len(_deliver_all()) == 4
+    assert WebhookEvent.objects.filter(delivered_at__isnull=True).count() == 0
+
+
+def test_a_delivery_that_succeeds_starts_the_count_of_failures_again(partner, settings, location):
+    settings.WEBHOOK_PAUSE_AFTER_FAILURES = 3
+    hook = endpoint(Scope.STOCK_CHANGED, url=partner(statuses=[500, 500, 200, 500, 500]).url)
+    for item in ItemFactory.create_batch(5):
+        set_stock(item, location, 3)
+
+    for _ in range(5):
+        WebhookEvent.objects.update(next_attempt_at=timezone.now())
+        delivery.deliver_next()
+
+    hook.refresh_from_db()
+    assert (hook.paused_at, hook.consecutive_failures) == (None, 2)

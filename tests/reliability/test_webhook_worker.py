@@ -9,14 +9,17 @@ import hashlib
 import hmac
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
 import time
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.conf import settings
+from django.utils import timezone
 
 from inventory.benchmark.server import server_environment
 from inventory.models import Adjustment, WebhookAttempt, WebhookEndpoint, WebhookEvent, WebhookScope
@@ -35,9 +38,10 @@ DEADLINE_SECONDS = 90
 class SlowReceiver(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, secret: str):
+    def __init__(self, secret: str, delay: float = RECEIVER_DELAY_SECONDS):
         super().__init__(("127.0.0.1", 0), _Handler)
         self.secret = secret
+        self.delay = delay
         self.arrivals: list[str] = []
         self.forged = 0
         self.in_flight = threading.Event()
@@ -55,7 +59,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.server.arrivals.append(self.headers["X-Stockroom-Event-Id"])
             self.server.forged += not hmac.compare_digest(expected, fields["v1"])
         self.server.in_flight.set()
-        time.sleep(RECEIVER_DELAY_SECONDS)
+        time.sleep(self.server.delay)
         try:
             self.send_response(200)
             self.send_header("Content-Length", "0")
@@ -67,13 +71,21 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
-@pytest.fixture
-def receiver():
-    server = SlowReceiver(secret="whsec_reliability")
+def _serve(server: SlowReceiver):
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield server
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture
+def receiver():
+    yield from _serve(SlowReceiver(secret="whsec_reliability"))
+
+
+@pytest.fixture
+def healthy():
+    yield from _serve(SlowReceiver(secret="whsec_healthy", delay=0.0))
 
 
 class Worker:
@@ -84,10 +96,12 @@ class Worker:
         self.log_path = log_path
         self.process: subprocess.Popen | None = None
 
-    def start(self) -> None:
+    def start(self, overrides: dict[str, str] | None = None) -> None:
+        """With short leases, timeouts and backoff unless `overrides` says otherwise."""
         env = server_environment(
             database_url=self.database_url,
-            extra={
+            extra=overrides
+            or {
                 "WEBHOOK_ALLOW_HTTP_LOCALHOST": "1",
                 "WEBHOOK_LEASE_SECONDS": str(LEASE_SECONDS),
                 "WEBHOOK_TIMEOUT_SECONDS": "1.5",
@@ -161,3 +175,90 @@ def test_a_worker_killed_mid_delivery_loses_nothing_and_marks_nothing_twice(rece
     assert WebhookEvent.objects.filter(failed_at__isnull=False).count() == 0
     successes = WebhookAttempt.objects.filter(status_code=200)
     assert sorted(str(a.event.event_id) for a in successes) == sorted(event_ids)  # once each
+
+
+class HangingEndpoint(threading.Thread):
+    """Accepts every connection on 127.0.0.1 and never answers (keeps them open)."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.connections: list[socket.socket] = []
+        self.first_accepted = threading.Event()
+        self.first_accepted_at = 0.0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.listener.getsockname()[1]}/hooks"
+
+    def run(self):
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            self.connections.append(conn)
+            if not self.first_accepted.is_set():
+                self.first_accepted_at = time.monotonic()
+                self.first_accepted.set()
+
+    def stop(self):
+        self.listener.close()
+        for conn in self.connections:
+            conn.close()
+
+
+@pytest.fixture
+def hanging():
+    endpoint = HangingEndpoint()
+    endpoint.start()
+    yield endpoint
+    endpoint.stop()
+
+
+HEALTHY_EVENTS = 6
+HEALTHY_WITHIN_SECONDS = 3  # less than one delivery's timeout (5 s by default)
+
+
+def test_a_hanging_endpoint_does_not_hold_up_a_healthy_one(healthy, hanging, worker):
+    """Issue 15, case 7: an endpoint that accepts and never answers had one worker to itself,
+    and a healthy endpoint got 0 of 6 deliveries in 40 s. With the worker's defaults (only
+    localhost allowed, for this test), the healthy one gets all of its events while the hanging
+    one still waits for its first answer, which times out after 5 s."""
+    stuck = WebhookEndpoint.objects.create(
+        name="hanging", url=hanging.url, events=[WebhookScope.STOCK_CHANGED]
+    )
+    WebhookEndpoint.objects.create(
+        name="healthy",
+        url=f"http://127.0.0.1:{healthy.server_port}/hooks",
+        secret=healthy.secret,
+        events=[WebhookScope.STOCK_CHANGED],
+    )
+    location = LocationFactory()
+    apply_adjustment(
+        kind=Adjustment.Kind.ABSOLUTE,
+        lines=[
+            LineInput(location_id=location.pk, item_id=item.pk, quantity=5)
+            for item in ItemFactory.create_batch(HEALTHY_EVENTS)
+        ],
+        source=Adjustment.Source.SYSTEM,
+    )
+    # The hanging endpoint's events are first in line.
+    stuck.outbox.update(next_attempt_at=timezone.now() - timedelta(minutes=1))
+
+    worker.start({"WEBHOOK_ALLOW_HTTP_LOCALHOST": "1"})
+    assert hanging.first_accepted.wait(timeout=60), worker.log_path.read_text()
+    deadline = hanging.first_accepted_at + HEALTHY_WITHIN_SECONDS
+    while len(set(healthy.arrivals)) < HEALTHY_EVENTS and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+    assert len(set(healthy.arrivals)) == HEALTHY_EVENTS, worker.log_path.read_text()
+    assert len(hanging.connections) == 1  # one delivery at a time to it
+    while not WebhookAttempt.objects.filter(event__endpoint=stuck).exists():
+        assert time.monotonic() < deadline + 30, worker.log_path.read_text()
+        time.sleep(0.1)
+    worker.stop(signal.SIGTERM)
+    first = WebhookAttempt.objects.filter(event__endpoint=stuck).order_by("id").first()
+    assert first.status_code is None
+    assert "timed out" in first.error
+    assert 4500 <= first.duration_ms <= 6500  # the default timeout: 5 s
