@@ -8,7 +8,6 @@ import hmac
 import secrets
 from datetime import timedelta
 
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from rest_framework import authentication, exceptions, permissions
 from rest_framework.request import Request
@@ -37,14 +36,7 @@ def client_for_token(token: str) -> ApiClient | None:
     prefix, _, secret = token.strip().partition(".")
     if not prefix or not secret:
         return None
-    # Whether the client is restricted to locations comes with it: most are not, and then no
-    # request needs a second query to find out.
-    restricted = ApiClient.allowed_locations.through.objects.filter(apiclient=OuterRef("pk"))
-    client = (
-        ApiClient.objects.filter(token_prefix=prefix, revoked_at__isnull=True)
-        .annotate(restricted_to_locations=Exists(restricted))
-        .first()
-    )
+    client = ApiClient.objects.filter(token_prefix=prefix, revoked_at__isnull=True).first()
     if client is None or not hmac.compare_digest(client.token_hash, _hash(secret)):
         return None
     return client
@@ -111,8 +103,8 @@ class LocationsScope(ScopePermission):
 
 
 def allowed_location_ids(client: ApiClient) -> set[int] | None:
-    """The locations a client may see and change; None means every location."""
-    if not getattr(client, "restricted_to_locations", True):
+    """The locations a client may see and change; None means every location. A restricted
+    client whose allowed locations were all deleted gets an empty set: no location at all."""
+    if not client.restricted_to_locations:
         return None
-    ids = set(client.allowed_locations.values_list("id", flat=True))
-    return ids or None
+    return set(client.allowed_locations.values_list("id", flat=True))

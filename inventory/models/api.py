@@ -20,11 +20,16 @@ class ApiClient(models.Model):
     token_prefix = models.CharField(max_length=16, unique=True, editable=False)
     token_hash = models.CharField(max_length=64, editable=False)
     scopes = models.JSONField(default=list, help_text="BigCommerce scope names.")
+    # Stored, not read from whether `allowed_locations` is empty: deleting a client's last
+    # location must leave it with no location, never turn it into an every-location token.
+    restricted_to_locations = models.BooleanField(
+        default=False, help_text="Only the allowed locations, not every location."
+    )
     allowed_locations = models.ManyToManyField(
         Location,
         blank=True,
         related_name="api_clients",
-        help_text="Leave empty to allow every location.",
+        help_text="The locations a restricted client may see and change.",
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

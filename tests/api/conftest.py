@@ -21,7 +21,7 @@ def api_client_factory(db) -> MakeApiClient:
     def make(
         scopes: list[str], locations: list[Location] | None = None, name: str = "partner"
     ) -> tuple[ApiClient, str]:
-        client = ApiClient(name=name, scopes=list(scopes))
+        client = ApiClient(name=name, scopes=list(scopes), restricted_to_locations=bool(locations))
         token = issue_token(client)
         client.save()
         if locations:

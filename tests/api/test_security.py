@@ -327,6 +327,34 @@ def test_a_token_for_one_location_changes_nothing_at_another(
     assert snapshot() != before
 
 
+@pytest.mark.parametrize("operation", sorted(RESTRICTED_CALLS), ids=operation_id)
+def test_a_token_whose_locations_were_all_deleted_changes_nothing(
+    operation, world, api_client_factory, api, client
+):
+    """Deleting a client's only location (here in the admin, which does not ask the API's
+    refusals) leaves the client with no location, not with every location."""
+    gone = LocationFactory(label="Closed kiosk")
+    api_client, token = api_client_factory(WRITE, [gone], name="kiosk till")
+    client.force_login(manager(is_superuser=True))
+    deleted = client.post(
+        reverse("admin:locations_location_delete", args=[gone.pk]), {"post": "yes"}
+    )
+    assert deleted.status_code == 302
+    assert not Location.objects.filter(pk=gone.pk).exists()
+    before = snapshot()
+
+    refused = WRITE_CALLS[operation](world).send(api(token))
+
+    assert refused.status_code in {403, 404}, refused.content
+    refused_fields(refused, refused.status_code)
+    assert snapshot() == before
+    listed = api(token).get("/api/v3/inventory/items")
+    assert listed.status_code == 200
+    assert all(row["locations"] == [] for row in listed.json()["data"]), listed.json()
+    api_client.refresh_from_db()
+    assert api_client.restricted_to_locations
+
+
 # --- deployment settings -----------------------------------------------------------------------
 
 
