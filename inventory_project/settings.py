@@ -190,16 +190,27 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "inventory.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_THROTTLE_CLASSES": ["inventory.api.throttling.ApiClientRateThrottle"],
     # BigCommerce has no `format` parameter and ignores query parameters it does not know; DRF
     # would pick a renderer by it and answer 404 to `?format=anything-else`.
     "URL_FORMAT_OVERRIDE": None,
     # Nor does it answer 406 to an Accept header it cannot satisfy: it answers JSON.
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "inventory.api.negotiation.JsonUnlessAcceptable",
 }
-# Per API client, a fixed window like BigCommerce's (450 requests per 30 s on its standard plans).
+# Per API client (and per address for bad tokens), a fixed window like BigCommerce's (450
+# requests per 30 s on its standard plans). Counted in the authentication (inventory/api/auth.py).
 API_RATE_LIMIT_REQUESTS = int(os.environ.get("API_RATE_LIMIT_REQUESTS", "450"))
 API_RATE_LIMIT_WINDOW_SECONDS = int(os.environ.get("API_RATE_LIMIT_WINDOW_SECONDS", "30"))
+# Where the counts live, shared by every process: `cache` when CACHE_URL is Redis, else
+# `database` (one atomic upsert per request). `cache` over locmem counts per process: check
+# --deploy warns (inventory/checks.py).
+API_RATE_LIMIT_STORE = os.environ.get(
+    "API_RATE_LIMIT_STORE",
+    "cache" if CACHES["default"]["BACKEND"].endswith("RedisCache") else "database",
+)
+if API_RATE_LIMIT_STORE not in {"database", "cache"}:
+    raise ImproperlyConfigured(
+        f"API_RATE_LIMIT_STORE {API_RATE_LIMIT_STORE!r}: expected database or cache."
+    )
 # A 2000-line batch is about 200 kB; anything far bigger is refused (413) before it is read.
 API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", str(5 * 1024 * 1024)))
 # Django's own limit for bodies read through request.body / request.POST, kept the same.

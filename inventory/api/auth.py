@@ -7,11 +7,13 @@ import hashlib
 import hmac
 import secrets
 from datetime import timedelta
+from typing import NoReturn
 
 from django.utils import timezone
 from rest_framework import authentication, exceptions, permissions
 from rest_framework.request import Request
 
+from inventory.api import throttling
 from inventory.models import ApiClient
 
 Scope = ApiClient.Scope
@@ -44,7 +46,10 @@ def client_for_token(token: str) -> ApiClient | None:
 
 class ApiClientAuthentication(authentication.BaseAuthentication):
     """`X-Auth-Token: <token>` as BigCommerce clients send it, or `Authorization: Bearer <token>`
-    as Ecwid and Zettle clients do. Sets `request.auth` to the ApiClient."""
+    as Ecwid and Zettle clients do. Sets `request.auth` to the ApiClient.
+
+    Counts the request against the rate limit here, the first thing a view does, so that no
+    later refusal (a missing scope, a bad body) goes uncounted: see inventory/api/throttling.py."""
 
     def authenticate(self, request: Request) -> tuple[None, ApiClient] | None:
         token = request.META.get("HTTP_X_AUTH_TOKEN", "")
@@ -55,9 +60,16 @@ class ApiClientAuthentication(authentication.BaseAuthentication):
             return None
         client = client_for_token(token)
         if client is None:
-            raise exceptions.AuthenticationFailed("The token is not valid or has been revoked.")
+            self.refuse(request, "The token is not valid or has been revoked.")
+        throttling.admit_client(request, client)
         _touch(client)
         return (None, client)
+
+    def refuse(self, request: Request, message: str) -> NoReturn:
+        """401 for a credential that is not valid, counted against the caller's address (429
+        once that is over the quota)."""
+        throttling.admit_bad_credentials(request)
+        raise exceptions.AuthenticationFailed(message)
 
     def authenticate_header(self, request: Request) -> str:
         return "X-Auth-Token"  # makes a missing token a 401, not a 403

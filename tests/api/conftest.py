@@ -46,7 +46,7 @@ def api() -> MakeApi:
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    # Rate-limit counters live in the cache; a test must not inherit another's spent quota.
+    # Rate-limit counts may live in the cache; a test must not inherit another's spent quota.
     cache.clear()
     yield
     cache.clear()
