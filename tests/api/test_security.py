@@ -358,9 +358,14 @@ def test_a_token_whose_locations_were_all_deleted_changes_nothing(
 # --- deployment settings -----------------------------------------------------------------------
 
 
-def deploy_check(debug: str) -> subprocess.CompletedProcess:
+def deploy_check(debug: str, **variables: str) -> subprocess.CompletedProcess:
     # Settings are read at import, so production settings need a process of their own.
-    env = {**os.environ, "DJANGO_DEBUG": debug, "DJANGO_SECRET_KEY": secrets.token_urlsafe(50)}
+    env = {
+        **os.environ,
+        "DJANGO_DEBUG": debug,
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        **variables,
+    }
     # Set for Playwright's event loop by tests/browser when the whole suite runs; a deployment
     # never has it, and the deploy check rightly flags it (async.E001).
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
@@ -380,6 +385,18 @@ def test_the_deploy_check_is_clean_with_production_settings():
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("cache_url", "warned"),
+    [("locmem://", True), ("db://stockroom_cache", True), ("redis://127.0.0.1:6379/3", False)],
+)
+def test_the_deploy_check_warns_when_the_rate_limit_cache_is_not_shared(cache_url, warned):
+    result = deploy_check("0", CACHE_URL=cache_url, API_RATE_LIMIT_STORE="cache")
+
+    output = result.stdout + result.stderr
+    assert ("inventory.W001" in output) is warned, output
+    assert (result.returncode != 0) is warned
 
 
 def test_the_deploy_check_does_complain_about_debug_settings():
