@@ -21,6 +21,9 @@ from inventory.benchmark.scratch import database_url
 from inventory.benchmark.server import serve
 from inventory.models import ApiClient
 
+# Transactional: on PostgreSQL the servers must see the client this process creates.
+pytestmark = pytest.mark.django_db(transaction=True)
+
 QUOTA = 20
 # One long window, so that the requests never straddle two of them.
 SERVER_ENV = {"API_RATE_LIMIT_REQUESTS": str(QUOTA), "API_RATE_LIMIT_WINDOW_SECONDS": "3600"}
@@ -49,9 +52,8 @@ def _manage(url: str, *args: str) -> str:
 
 
 @pytest.fixture
-def database_and_token(request, tmp_path) -> tuple[str, str]:
+def database_and_token(tmp_path) -> tuple[str, str]:
     if connection.vendor == "postgresql":
-        request.getfixturevalue("transactional_db")
         client = ApiClient(name="spreader", scopes=[])
         token = issue_token(client)
         client.save()
