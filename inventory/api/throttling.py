@@ -71,7 +71,7 @@ def admit_bad_credentials(request: Request) -> None:
     _refuse_if_exceeded(count_request(f"address:{request.META.get('REMOTE_ADDR', '')}"))
 
 
-def _refuse_if_exceeded(rate_limit: "RateLimit | None") -> None:
+def _refuse_if_exceeded(rate_limit: RateLimit | None) -> None:
     if rate_limit is not None and rate_limit.exceeded:
         raise exceptions.Throttled(wait=rate_limit.reset_ms / 1000)
 
