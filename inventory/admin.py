@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.http import (
     HttpRequest,
     HttpResponse,
@@ -30,7 +30,7 @@ from inventory.selectors import (
 )
 from inventory.services import update_balance_settings
 from locations.admin import HiddenIsNotFoundMixin, VisibleLocationFilter
-from locations.selectors import locations_visible_to
+from locations.selectors import locations_visible_to, sees_all_locations
 
 
 class StockLevelFilter(admin.SimpleListFilter):
@@ -316,6 +316,26 @@ class AdjustmentLineInline(ItemColumnsMixin, admin.TabularInline):
         return False
 
 
+class ActedWhereVisibleFilter(admin.RelatedFieldListFilter):
+    """The "by user" and "by API client" choices of the history lists: for store staff, only
+    those who changed stock at a location they may see, so a filter does not list everyone who
+    works elsewhere or every partner the store has. One query (EXISTS over the ledger, by the
+    adjustment's actor or client). Managers see every location, so every choice."""
+
+    def field_choices(self, field, request, model_admin):
+        if sees_all_locations(request.user):
+            return super().field_choices(field, request, model_admin)
+        acted = AdjustmentLine.objects.filter(
+            location__in=locations_visible_to(request.user),
+            **{f"adjustment__{field.name}": OuterRef("pk")},
+        )
+        choices = field.related_model._default_manager.filter(Exists(acted))
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        if ordering:
+            choices = choices.order_by(*ordering)
+        return [(choice.pk, str(choice)) for choice in choices]
+
+
 class ReadOnlyAdmin(admin.ModelAdmin):
     """The ledger is append-only: nobody adds, changes or deletes it here."""
 
@@ -336,8 +356,8 @@ class AdjustmentAdmin(HiddenIsNotFoundMixin, ReadOnlyAdmin):
         "kind",
         "source",
         ("created_at", admin.DateFieldListFilter),
-        "actor",
-        "api_client",
+        ("actor", ActedWhereVisibleFilter),
+        ("api_client", ActedWhereVisibleFilter),
     ]
     search_fields = ["=transaction_id", "reason"]
     fields = ["transaction_id", "created_at", "kind", "source", "actor", "api_client", "reason"]
@@ -376,8 +396,8 @@ class HistoryAdmin(HiddenStockNoticeMixin, ItemColumnsMixin, HiddenIsNotFoundMix
         "adjustment__kind",
         "adjustment__source",
         ("created_at", admin.DateFieldListFilter),
-        "adjustment__actor",
-        "adjustment__api_client",
+        ("adjustment__actor", ActedWhereVisibleFilter),
+        ("adjustment__api_client", ActedWhereVisibleFilter),
     ]
     search_fields = ["item__sku"]  # shows the box; get_search_results does the work
     search_help_text = "SKU, barcode, transaction id, or words of the reason"

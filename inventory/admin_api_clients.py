@@ -17,8 +17,12 @@ from inventory.errors import IdempotencyKeyInFlight
 from inventory.models import ApiClient
 
 Scope = ApiClient.Scope
+EDITABLE = ["name", "scopes", "location_access", "allowed_locations"]
 # The add form's submission token is all that identifies a resubmission; the body is not compared.
 ADD_FINGERPRINT = "api-client-add"
+
+
+EVERY_LOCATION, CHOSEN_LOCATIONS = "every", "chosen"
 
 
 class ApiClientForm(forms.ModelForm):
@@ -26,6 +30,17 @@ class ApiClientForm(forms.ModelForm):
         choices=Scope.choices,
         widget=forms.CheckboxSelectMultiple,
         help_text="A modify scope includes its read-only one.",
+    )
+    # Said in so many words, not read from an empty list: a client whose chosen locations are
+    # all deleted later keeps none, and must not become an every-location client.
+    location_access = forms.ChoiceField(
+        label="Locations",
+        choices=[
+            (EVERY_LOCATION, "Every location, including locations added later"),
+            (CHOSEN_LOCATIONS, "Only the locations chosen below"),
+        ],
+        widget=forms.RadioSelect,
+        initial=EVERY_LOCATION,
     )
     # One per opened add form: a second submission of the same form (a double click, a reload)
     # finds the client the first one created instead of creating another.
@@ -35,9 +50,31 @@ class ApiClientForm(forms.ModelForm):
         model = ApiClient
         fields = ["name", "scopes", "allowed_locations"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.restricted_to_locations:
+            self.fields["location_access"].initial = CHOSEN_LOCATIONS
+
     def clean_scopes(self) -> list[str]:
         chosen = set(self.cleaned_data["scopes"])
         return [scope for scope in Scope.values if scope in chosen]  # a stable order
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        access = cleaned.get("location_access")
+        chosen = cleaned.get("allowed_locations")
+        if access == CHOSEN_LOCATIONS and chosen is not None and not chosen.exists():
+            self.add_error(
+                "allowed_locations", "Choose at least one location, or allow every location."
+            )
+        if access == EVERY_LOCATION and chosen:
+            self.add_error(
+                "allowed_locations",
+                "Every location is allowed: remove the chosen locations, or choose "
+                "“Only the locations chosen below”.",
+            )
+        self.instance.restricted_to_locations = access == CHOSEN_LOCATIONS
+        return cleaned
 
 
 class AlreadySubmitted(Exception):
@@ -89,9 +126,9 @@ class ApiClientAdmin(admin.ModelAdmin):
 
     def get_fieldsets(self, request: HttpRequest, obj: ApiClient | None = None):
         if obj is None:
-            return [(None, {"fields": ["name", "scopes", "allowed_locations", "submission_token"]})]
+            return [(None, {"fields": [*EDITABLE, "submission_token"]})]
         return [
-            (None, {"fields": ["name", "scopes", "allowed_locations"]}),
+            (None, {"fields": EDITABLE}),
             ("Token", {"fields": self.readonly_fields}),
         ]
 
@@ -105,8 +142,10 @@ class ApiClientAdmin(admin.ModelAdmin):
 
     @admin.display(description="locations")
     def location_list(self, client: ApiClient) -> str:
+        if not client.restricted_to_locations:
+            return "All locations"
         codes = [location.code for location in client.allowed_locations.all()]
-        return ", ".join(codes) or "All locations"
+        return ", ".join(codes) or "None (its locations were deleted)"
 
     @admin.display(description="status", ordering="revoked_at")
     def status(self, client: ApiClient) -> str:

@@ -6,7 +6,7 @@ class InventoryConfig(AppConfig):
     verbose_name = "Inventory"
 
     def ready(self) -> None:
-        from inventory import events
+        from inventory import checks, events  # noqa: F401 - checks registers the system checks
         from inventory.api import schema  # noqa: F401 - registers the OpenAPI auth extension
         from locations.signals import locations_changed
 

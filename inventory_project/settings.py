@@ -5,9 +5,11 @@ DJANGO_DEBUG=0, DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS and DATABASE_URL.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -39,6 +41,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "axes",
+    "csp",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -59,6 +63,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it answers a locked-out login attempt.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "inventory_project.urls"
@@ -122,6 +129,22 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = not STATIC_ROOT.exists()
 
 LOGIN_URL = "admin:login"
+
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one username from
+# one address, that pair is locked out (429, even with the right password) for
+# AXES_COOLOFF_TIME, or until an Inventory manager deletes the "access attempt" in the admin.
+# Its backend comes first, so every login (the admin's form, the stocktake pages') goes past
+# it; it needs the request: `authenticate(request, username=…, password=…)`.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("DJANGO_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("DJANGO_LOGIN_LOCKOUT_MINUTES", "30")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False  # no banner on every manage.py command; failures are still logged
+AXES_LOCKOUT_CALLABLE = "inventory.login_lockout.locked_out"
 
 # Stocktakes: staff may apply a count whose every line differs from the expected on-hand by at
 # most this many units; larger variances wait for an Inventory manager (per-location override).
@@ -207,16 +230,27 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "inventory.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_THROTTLE_CLASSES": ["inventory.api.throttling.ApiClientRateThrottle"],
     # BigCommerce has no `format` parameter and ignores query parameters it does not know; DRF
     # would pick a renderer by it and answer 404 to `?format=anything-else`.
     "URL_FORMAT_OVERRIDE": None,
     # Nor does it answer 406 to an Accept header it cannot satisfy: it answers JSON.
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "inventory.api.negotiation.JsonUnlessAcceptable",
 }
-# Per API client, a fixed window like BigCommerce's (450 requests per 30 s on its standard plans).
+# Per API client (and per address for bad tokens), a fixed window like BigCommerce's (450
+# requests per 30 s on its standard plans). Counted in the authentication (inventory/api/auth.py).
 API_RATE_LIMIT_REQUESTS = int(os.environ.get("API_RATE_LIMIT_REQUESTS", "450"))
 API_RATE_LIMIT_WINDOW_SECONDS = int(os.environ.get("API_RATE_LIMIT_WINDOW_SECONDS", "30"))
+# Where the counts live, shared by every process: `cache` when CACHE_URL is Redis, else
+# `database` (one atomic upsert per request). `cache` over locmem counts per process: check
+# --deploy warns (inventory/checks.py).
+API_RATE_LIMIT_STORE = os.environ.get(
+    "API_RATE_LIMIT_STORE",
+    "cache" if CACHES["default"]["BACKEND"].endswith("RedisCache") else "database",
+)
+if API_RATE_LIMIT_STORE not in {"database", "cache"}:
+    raise ImproperlyConfigured(
+        f"API_RATE_LIMIT_STORE {API_RATE_LIMIT_STORE!r}: expected database or cache."
+    )
 # A 2000-line batch is about 200 kB; anything far bigger is refused (413) before it is read.
 API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", str(5 * 1024 * 1024)))
 # Django's own limit for bodies read through request.body / request.POST, kept the same.
@@ -234,6 +268,24 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+}
+
+# Content-Security-Policy (django-csp) on every response: scripts, styles, images, fonts and
+# requests from our own origin only, so an injected <script> or on* handler does not run. Inline
+# styles stay allowed: the admin's widgets, the SVG charts and Swagger UI set them, and a style
+# runs no code. data: images are Swagger UI's and the admin's icons. No plugins, no framing,
+# forms post only to us. tests/browser/test_csp_browser.py loads every kind of page under it.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
 }
 
 # Production hardening: on whenever DEBUG is off, so `check --deploy` is clean by default.

@@ -7,12 +7,13 @@ import hashlib
 import hmac
 import secrets
 from datetime import timedelta
+from typing import NoReturn
 
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from rest_framework import authentication, exceptions, permissions
 from rest_framework.request import Request
 
+from inventory.api import throttling
 from inventory.models import ApiClient
 
 Scope = ApiClient.Scope
@@ -37,14 +38,7 @@ def client_for_token(token: str) -> ApiClient | None:
     prefix, _, secret = token.strip().partition(".")
     if not prefix or not secret:
         return None
-    # Whether the client is restricted to locations comes with it: most are not, and then no
-    # request needs a second query to find out.
-    restricted = ApiClient.allowed_locations.through.objects.filter(apiclient=OuterRef("pk"))
-    client = (
-        ApiClient.objects.filter(token_prefix=prefix, revoked_at__isnull=True)
-        .annotate(restricted_to_locations=Exists(restricted))
-        .first()
-    )
+    client = ApiClient.objects.filter(token_prefix=prefix, revoked_at__isnull=True).first()
     if client is None or not hmac.compare_digest(client.token_hash, _hash(secret)):
         return None
     return client
@@ -52,7 +46,10 @@ def client_for_token(token: str) -> ApiClient | None:
 
 class ApiClientAuthentication(authentication.BaseAuthentication):
     """`X-Auth-Token: <token>` as BigCommerce clients send it, or `Authorization: Bearer <token>`
-    as Ecwid and Zettle clients do. Sets `request.auth` to the ApiClient."""
+    as Ecwid and Zettle clients do. Sets `request.auth` to the ApiClient.
+
+    Counts the request against the rate limit here, the first thing a view does, so that no
+    later refusal (a missing scope, a bad body) goes uncounted: see inventory/api/throttling.py."""
 
     def authenticate(self, request: Request) -> tuple[None, ApiClient] | None:
         token = request.META.get("HTTP_X_AUTH_TOKEN", "")
@@ -63,9 +60,16 @@ class ApiClientAuthentication(authentication.BaseAuthentication):
             return None
         client = client_for_token(token)
         if client is None:
-            raise exceptions.AuthenticationFailed("The token is not valid or has been revoked.")
+            self.refuse(request, "The token is not valid or has been revoked.")
+        throttling.admit_client(request, client)
         _touch(client)
         return (None, client)
+
+    def refuse(self, request: Request, message: str) -> NoReturn:
+        """401 for a credential that is not valid, counted against the caller's address (429
+        once that is over the quota)."""
+        throttling.admit_bad_credentials(request)
+        raise exceptions.AuthenticationFailed(message)
 
     def authenticate_header(self, request: Request) -> str:
         return "X-Auth-Token"  # makes a missing token a 401, not a 403
@@ -111,8 +115,8 @@ class LocationsScope(ScopePermission):
 
 
 def allowed_location_ids(client: ApiClient) -> set[int] | None:
-    """The locations a client may see and change; None means every location."""
-    if not getattr(client, "restricted_to_locations", True):
+    """The locations a client may see and change; None means every location. A restricted
+    client whose allowed locations were all deleted gets an empty set: no location at all."""
+    if not client.restricted_to_locations:
         return None
-    ids = set(client.allowed_locations.values_list("id", flat=True))
-    return ids or None
+    return set(client.allowed_locations.values_list("id", flat=True))

@@ -8,8 +8,6 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from inventory.api.errors import PROBLEM_CONTENT_TYPE, PROBLEM_TYPE
-from inventory.api.throttling import current
-from inventory.models import ApiClient
 
 API_PREFIX = "/api/"
 
@@ -65,8 +63,7 @@ def _problem(status: int, title: str, errors: dict[str, str]) -> HttpResponse:
 
 class RateLimitHeadersMiddleware:
     """Adds BigCommerce's `X-Rate-Limit-*` headers to every response of a request made with a
-    valid token: the numbers the throttle counted, or, when the request was refused before the
-    throttle ran (a missing scope), the client's current standing without counting it."""
+    valid token, refusals included: the numbers counted when the token was checked."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
@@ -74,9 +71,6 @@ class RateLimitHeadersMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         rate_limit = getattr(request, "rate_limit", None)
-        client = getattr(request, "auth", None)  # DRF copies request.auth onto this request
-        if not hasattr(request, "rate_limit") and isinstance(client, ApiClient):
-            rate_limit = current(client=client)
         if rate_limit is not None:
             for name, value in rate_limit.headers().items():
                 response[name] = value

@@ -12,7 +12,7 @@ from http import HTTPStatus
 
 import pydantic
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from rest_framework import exceptions, status
+from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -35,13 +35,9 @@ class BearerTokenAuthentication(ApiClientAuthentication):
         # Bearer token sent beside an X-Auth-Token (which the parent prefers), is refused.
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
-            raise exceptions.AuthenticationFailed(
-                "Send the token as `Authorization: Bearer <token>`."
-            )
+            self.refuse(request, "Send the token as `Authorization: Bearer <token>`.")
         if "HTTP_X_AUTH_TOKEN" in request.META and client_for_token(token) is None:
-            raise exceptions.AuthenticationFailed(
-                "The Bearer token is not valid or has been revoked."
-            )
+            self.refuse(request, "The Bearer token is not valid or has been revoked.")
         return super().authenticate(request)
 
     def authenticate_header(self, request: Request) -> str:

@@ -89,8 +89,9 @@ class Found:
 
 
 def default_store_id(allowed: set[int] | None) -> int:
-    """Zettle's default STORE: location 1, or the first location a restricted token may see."""
-    if allowed is None or DEFAULT_LOCATION_ID in allowed:
+    """Zettle's default STORE: location 1, or the first location a restricted token may see
+    (location 1 again for a token left with none: refuse_outside then refuses it)."""
+    if allowed is None or DEFAULT_LOCATION_ID in allowed or not allowed:
         return DEFAULT_LOCATION_ID
     return min(allowed)
 

@@ -1,7 +1,7 @@
 """Inventory models: stock and its ledger, API clients, stocktakes, alerts and webhooks."""
 
 from inventory.models.alerts import LowStockAlert
-from inventory.models.api import ApiClient, IdempotencyRecord
+from inventory.models.api import ApiClient, IdempotencyRecord, RateLimitCounter
 from inventory.models.stock import (
     MAX_BATCH_LINES,
     MAX_QUANTITY,
@@ -34,6 +34,7 @@ __all__ = [
     "IdempotencyRecord",
     "Item",
     "LowStockAlert",
+    "RateLimitCounter",
     "Stocktake",
     "StocktakeEvent",
     "StocktakeLine",

@@ -20,11 +20,16 @@ class ApiClient(models.Model):
     token_prefix = models.CharField(max_length=16, unique=True, editable=False)
     token_hash = models.CharField(max_length=64, editable=False)
     scopes = models.JSONField(default=list, help_text="BigCommerce scope names.")
+    # Stored, not read from whether `allowed_locations` is empty: deleting a client's last
+    # location must leave it with no location, never turn it into an every-location token.
+    restricted_to_locations = models.BooleanField(
+        default=False, help_text="Only the allowed locations, not every location."
+    )
     allowed_locations = models.ManyToManyField(
         Location,
         blank=True,
         related_name="api_clients",
-        help_text="Leave empty to allow every location.",
+        help_text="The locations a restricted client may see and change.",
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -73,3 +78,19 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope} {self.key}"
+
+
+class RateLimitCounter(models.Model):
+    """How many requests one caller made in one rate-limit window, when the counts live in the
+    database (`API_RATE_LIMIT_STORE=database`, inventory/api/throttling.py): every process of a
+    deployment bumps the same row with one atomic upsert. The key names the caller and the
+    window; a window's row is deleted once it is over. On PostgreSQL the table is UNLOGGED: a
+    count needs no durability, and a bump then waits for no WAL flush."""
+
+    key = models.CharField(max_length=200, primary_key=True)
+    used = models.PositiveIntegerField()
+    # When the window ends, in milliseconds since the epoch (the window arithmetic's unit).
+    expires_ms = models.BigIntegerField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.used}"

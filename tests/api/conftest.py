@@ -21,7 +21,7 @@ def api_client_factory(db) -> MakeApiClient:
     def make(
         scopes: list[str], locations: list[Location] | None = None, name: str = "partner"
     ) -> tuple[ApiClient, str]:
-        client = ApiClient(name=name, scopes=list(scopes))
+        client = ApiClient(name=name, scopes=list(scopes), restricted_to_locations=bool(locations))
         token = issue_token(client)
         client.save()
         if locations:
@@ -46,7 +46,7 @@ def api() -> MakeApi:
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    # Rate-limit counters live in the cache; a test must not inherit another's spent quota.
+    # Rate-limit counts may live in the cache; a test must not inherit another's spent quota.
     cache.clear()
     yield
     cache.clear()

@@ -1,5 +1,6 @@
-"""Per-client rate limits in a fixed window, with BigCommerce's headers, counted in the shared
-cache with atomic operations."""
+"""Per-client rate limits in a fixed window, with BigCommerce's headers, counted atomically in a
+store every process shares (the database by default, or Redis); bad tokens are counted per
+address. tests/reliability/test_shared_rate_limit.py runs two server processes on one quota."""
 
 import socket
 import threading
@@ -7,6 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
 from django.test import override_settings
 from django.urls import include, path
 from rest_framework.views import APIView
@@ -14,7 +16,7 @@ from rest_framework.views import APIView
 from inventory.api import throttling
 from inventory.api.auth import InventoryScope
 from inventory.api.errors import PROBLEM_CONTENT_TYPE
-from inventory.models import ApiClient
+from inventory.models import RateLimitCounter
 from inventory_project.settings import cache_from_url
 
 
@@ -30,10 +32,12 @@ class ScopedProbe(APIView):
 urlpatterns = [
     path("api/v3/", include("inventory.api.urls")),
     path("api/v3/test/scoped", ScopedProbe.as_view()),
+    path("api/zettle/", include("inventory.api.zettle_urls")),
 ]
 pytestmark = pytest.mark.urls(__name__)
 
 PING = "/api/v3/ping"
+ZETTLE_LOCATIONS = "/api/zettle/organizations/self/locations"
 HEADERS = [
     "X-Rate-Limit-Time-Window-Ms",
     "X-Rate-Limit-Time-Reset-Ms",
@@ -121,24 +125,44 @@ def test_no_headers_without_a_valid_token(db, api):
     assert not any(name in response for name in HEADERS)
 
 
-@override_settings(API_RATE_LIMIT_REQUESTS=5)
-def test_a_refusal_for_a_missing_scope_carries_the_headers(api_client_factory, api):
+@override_settings(API_RATE_LIMIT_REQUESTS=3)
+def test_requests_refused_for_a_missing_scope_are_counted(api_client_factory, api):
     _, token = api_client_factory([])
     api(token).get(PING)
 
-    response = api(token).get("/api/v3/test/scoped")
+    refused = [api(token).get("/api/v3/test/scoped") for _ in range(3)]
 
-    assert response.status_code == 403
-    assert response["X-Rate-Limit-Requests-Quota"] == "5"
-    assert left(response) == 4
+    assert [r.status_code for r in refused] == [403, 403, 429]
+    assert all(r["X-Rate-Limit-Requests-Quota"] == "3" for r in refused)
+    assert [left(r) for r in refused] == [1, 0, 0]
+    assert api(token).get(PING).status_code == 429
 
 
-def _count_concurrently(*, client: ApiClient, threads: int, each: int) -> list[int]:
+@override_settings(API_RATE_LIMIT_REQUESTS=3, API_RATE_LIMIT_WINDOW_SECONDS=30)
+def test_bad_tokens_are_counted_per_address(api_client_factory, api):
+    _, token = api_client_factory([])
+    guesses = [api(f"guess{n}.secret{n}").get(PING) for n in range(4)]
+    bearer = api().get(ZETTLE_LOCATIONS, HTTP_AUTHORIZATION="Bearer guess.again")
+    elsewhere = api("guess.secret").get(PING, REMOTE_ADDR="192.0.2.7")
+
+    assert [r.status_code for r in guesses] == [401, 401, 401, 429]
+    assert guesses[-1]["Content-Type"] == PROBLEM_CONTENT_TYPE
+    assert 1 <= int(guesses[-1]["X-Retry-After"]) <= 30
+    assert bearer.status_code == 429  # the vendor routes count them in the same place
+    assert elsewhere.status_code == 401  # another address has its own count
+    # A valid token is counted against its client, not the address.
+    assert api(token).get(PING).status_code == 200
+
+
+def _count_concurrently(*, bucket: str, threads: int, each: int) -> list[int]:
     seen: list[int] = []
     lock = threading.Lock()
 
     def work():
-        counts = [throttling.count_request(client=client).used for _ in range(each)]
+        try:
+            counts = [throttling.count_request(bucket).used for _ in range(each)]
+        finally:
+            connection.close()  # each thread's own database connection
         with lock:
             seen.extend(counts)
 
@@ -150,11 +174,36 @@ def _count_concurrently(*, client: ApiClient, threads: int, each: int) -> list[i
     return seen
 
 
-@override_settings(API_RATE_LIMIT_WINDOW_SECONDS=3600)
+@override_settings(API_RATE_LIMIT_WINDOW_SECONDS=3600, API_RATE_LIMIT_STORE="cache")
 def test_concurrent_requests_lose_no_count():
-    seen = _count_concurrently(client=ApiClient(pk=10**9), threads=8, each=50)
+    seen = _count_concurrently(bucket="client:1000000000", threads=8, each=50)
 
     assert sorted(seen) == list(range(1, 401))
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@override_settings(API_RATE_LIMIT_WINDOW_SECONDS=3600, API_RATE_LIMIT_STORE="database")
+def test_concurrent_requests_lose_no_count_in_the_database():
+    seen = _count_concurrently(bucket="client:1000000000", threads=8, each=50)
+
+    assert sorted(seen) == list(range(1, 401))
+    assert RateLimitCounter.objects.get().used == 400
+
+
+@pytest.mark.django_db
+@override_settings(API_RATE_LIMIT_WINDOW_SECONDS=30, API_RATE_LIMIT_STORE="database")
+def test_the_database_keeps_only_current_windows(monkeypatch):
+    clock = SimpleNamespace(time=lambda: 1_000_010.0)
+    monkeypatch.setattr(throttling, "time", clock)
+    for bucket in ("client:1", "client:1", "client:2"):
+        throttling.count_request(bucket)
+    assert sorted(RateLimitCounter.objects.values_list("used", flat=True)) == [1, 2]
+
+    clock.time = lambda: 1_000_020.5  # the next window
+    assert throttling.count_request("client:1").used == 1
+
+    assert list(RateLimitCounter.objects.values_list("used", flat=True)) == [1]
 
 
 def _redis_running() -> bool:
@@ -176,9 +225,10 @@ def test_concurrent_requests_lose_no_count_in_redis():
     with override_settings(
         CACHES={"default": {**redis, "KEY_PREFIX": "stockroom-test"}},
         API_RATE_LIMIT_WINDOW_SECONDS=3600,
+        API_RATE_LIMIT_STORE="cache",
     ):
-        client = ApiClient(pk=secrets.randbelow(10**12) + 10**12)
-        seen = _count_concurrently(client=client, threads=8, each=25)
+        bucket = f"client:{secrets.randbelow(10**12) + 10**12}"
+        seen = _count_concurrently(bucket=bucket, threads=8, each=25)
 
     assert sorted(seen) == list(range(1, 201))
 
@@ -187,7 +237,7 @@ def test_an_unreachable_cache_does_not_take_the_api_down(api_client_factory, api
     _, token = api_client_factory([])
     down = cache_from_url("redis://127.0.0.1:1/0")
 
-    with override_settings(CACHES={"default": down}):
+    with override_settings(CACHES={"default": down}, API_RATE_LIMIT_STORE="cache"):
         response = api(token).get(PING)
 
     assert response.status_code == 200

@@ -327,12 +327,45 @@ def test_a_token_for_one_location_changes_nothing_at_another(
     assert snapshot() != before
 
 
+@pytest.mark.parametrize("operation", sorted(RESTRICTED_CALLS), ids=operation_id)
+def test_a_token_whose_locations_were_all_deleted_changes_nothing(
+    operation, world, api_client_factory, api, client
+):
+    """Deleting a client's only location (here in the admin, which does not ask the API's
+    refusals) leaves the client with no location, not with every location."""
+    gone = LocationFactory(label="Closed kiosk")
+    api_client, token = api_client_factory(WRITE, [gone], name="kiosk till")
+    client.force_login(manager(is_superuser=True))
+    deleted = client.post(
+        reverse("admin:locations_location_delete", args=[gone.pk]), {"post": "yes"}
+    )
+    assert deleted.status_code == 302
+    assert not Location.objects.filter(pk=gone.pk).exists()
+    before = snapshot()
+
+    refused = WRITE_CALLS[operation](world).send(api(token))
+
+    assert refused.status_code in {403, 404}, refused.content
+    refused_fields(refused, refused.status_code)
+    assert snapshot() == before
+    listed = api(token).get("/api/v3/inventory/items")
+    assert listed.status_code == 200
+    assert all(row["locations"] == [] for row in listed.json()["data"]), listed.json()
+    api_client.refresh_from_db()
+    assert api_client.restricted_to_locations
+
+
 # --- deployment settings -----------------------------------------------------------------------
 
 
-def deploy_check(debug: str) -> subprocess.CompletedProcess:
+def deploy_check(debug: str, **variables: str) -> subprocess.CompletedProcess:
     # Settings are read at import, so production settings need a process of their own.
-    env = {**os.environ, "DJANGO_DEBUG": debug, "DJANGO_SECRET_KEY": secrets.token_urlsafe(50)}
+    env = {
+        **os.environ,
+        "DJANGO_DEBUG": debug,
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        **variables,
+    }
     # Set for Playwright's event loop by tests/browser when the whole suite runs; a deployment
     # never has it, and the deploy check rightly flags it (async.E001).
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
@@ -352,6 +385,18 @@ def test_the_deploy_check_is_clean_with_production_settings():
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("cache_url", "warned"),
+    [("locmem://", True), ("db://stockroom_cache", True), ("redis://127.0.0.1:6379/3", False)],
+)
+def test_the_deploy_check_warns_when_the_rate_limit_cache_is_not_shared(cache_url, warned):
+    result = deploy_check("0", CACHE_URL=cache_url, API_RATE_LIMIT_STORE="cache")
+
+    output = result.stdout + result.stderr
+    assert ("inventory.W001" in output) is warned, output
+    assert (result.returncode != 0) is warned
 
 
 def test_the_deploy_check_does_complain_about_debug_settings():

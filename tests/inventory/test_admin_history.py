@@ -313,3 +313,87 @@ def test_csv_export_refuses_a_bad_filter_with_400_not_500(boss_client, store):
 
     assert answer.status_code == 400
     assert b"Bad filter" in answer.content
+
+
+@pytest.fixture
+def who_acted_where(db):
+    """At each of two stores, a user and an API client who changed stock there, and nowhere
+    else."""
+    north, south = LocationFactory(code="NORTH"), LocationFactory(code="SOUTH")
+    item = ItemFactory()
+    for location, name in ((north, "north"), (south, "south")):
+        user = manager(username=f"{name}-clerk")
+        client = ApiClient.objects.create(name=f"{name} till", token_prefix=name, token_hash="x")
+        for actor, api_client, source in (
+            (user, None, Adjustment.Source.ADMIN),
+            (None, client, Adjustment.Source.API),
+        ):
+            apply_adjustment(
+                kind=Adjustment.Kind.RELATIVE,
+                source=source,
+                actor=actor,
+                api_client=api_client,
+                reason="Delivery",
+                lines=[LineInput(location_id=location.pk, item_id=item.pk, quantity=1)],
+            )
+    return north, south
+
+
+def filter_choices(response, title: str) -> list[str]:
+    spec = next(spec for spec in response.context["cl"].filter_specs if spec.title == title)
+    return [str(label) for _, label in spec.lookup_choices]
+
+
+@pytest.mark.parametrize(
+    ("url", "user_title", "client_title"),
+    [
+        (HISTORY_URL, "actor", "api client"),
+        (reverse("admin:inventory_adjustment_changelist"), "actor", "api client"),
+    ],
+)
+def test_staff_filter_by_those_who_acted_at_their_locations_only(
+    client, who_acted_where, url, user_title, client_title
+):
+    north, _ = who_acted_where
+    client.force_login(store_staff(north, username="north-staff"))
+
+    response = client.get(url)
+
+    assert response.status_code == 200
+    assert filter_choices(response, user_title) == ["north-clerk"]
+    assert filter_choices(response, client_title) == ["north till"]
+    page = response.content.decode()
+    assert "south-clerk" not in page
+    assert "south till" not in page
+
+
+def test_managers_filter_by_everyone(client, who_acted_where):
+    client.force_login(manager(username="boss"))
+
+    response = client.get(HISTORY_URL)
+
+    assert {"north-clerk", "south-clerk"} <= set(filter_choices(response, "actor"))
+    assert filter_choices(response, "api client") == ["north till", "south till"]
+
+
+def test_the_filter_choices_cost_one_query_each_however_many_acted(client, who_acted_where):
+    north, _ = who_acted_where
+    client.force_login(store_staff(north))
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(HISTORY_URL).status_code == 200
+        return len(captured)
+
+    before = queries()
+    for n in range(5):
+        user = manager(username=f"more-{n}")
+        apply_adjustment(
+            kind=Adjustment.Kind.RELATIVE,
+            source=Adjustment.Source.ADMIN,
+            actor=user,
+            reason="Delivery",
+            lines=[LineInput(location_id=north.pk, item_id=ItemFactory().pk, quantity=1)],
+        )
+
+    assert queries() == before

@@ -30,7 +30,7 @@ def add_form_data(client, **fields):
     page = client.get(ADD)
     assert page.status_code == 200
     nonce = page.context["adminform"].form["submission_token"].value()
-    return {"submission_token": str(nonce), **fields}
+    return {"submission_token": str(nonce), "location_access": "every", **fields}
 
 
 @pytest.fixture
@@ -42,7 +42,11 @@ def signed_in_manager(client, db):
 
 def test_creating_a_client_shows_its_token_once(client, signed_in_manager, location):
     data = add_form_data(
-        client, name="Shop sync", scopes=["store_inventory"], allowed_locations=[location.pk]
+        client,
+        name="Shop sync",
+        scopes=["store_inventory"],
+        location_access="chosen",
+        allowed_locations=[location.pk],
     )
 
     response = client.post(ADD, data)
@@ -53,6 +57,7 @@ def test_creating_a_client_shows_its_token_once(client, signed_in_manager, locat
     assert created.name == "Shop sync"
     assert created.scopes == ["store_inventory"]
     assert list(created.allowed_locations.all()) == [location]
+    assert created.restricted_to_locations
     assert created.created_by == signed_in_manager
     assert client_for_token(token) == created
     assert ping(token) == 200
@@ -117,6 +122,7 @@ def test_name_scopes_and_locations_can_change_but_not_the_token(
         {
             "name": "New",
             "scopes": ["store_locations_read_only", "store_inventory_read_only"],
+            "location_access": "chosen",
             "allowed_locations": [location.pk],
             "token_prefix": "hijacked",
             "token_hash": "0" * 64,
@@ -133,7 +139,7 @@ def test_name_scopes_and_locations_can_change_but_not_the_token(
 
 
 def test_the_list_shows_the_clients(client, signed_in_manager, location):
-    active = ApiClient(name="Active one", scopes=["store_inventory"])
+    active = ApiClient(name="Active one", scopes=["store_inventory"], restricted_to_locations=True)
     issue_token(active)
     active.save()
     active.allowed_locations.set([location])
@@ -145,6 +151,63 @@ def test_the_list_shows_the_clients(client, signed_in_manager, location):
     assert "store_inventory" in page
     assert location.code in page
     assert "Active" in page
+
+
+def test_a_client_left_without_locations_is_listed_as_having_none(
+    client, signed_in_manager, location
+):
+    stranded = ApiClient(
+        name="Kiosk till", scopes=["store_inventory"], restricted_to_locations=True
+    )
+    issue_token(stranded)
+    stranded.save()
+
+    page = client.get(LIST).content.decode()
+
+    assert "None (its locations were deleted)" in page
+    assert "All locations" not in page
+
+
+def test_restricting_a_client_needs_a_location(client, signed_in_manager, location):
+    restricted_to_nothing = client.post(
+        ADD,
+        add_form_data(client, name="Shop", scopes=["store_inventory"], location_access="chosen"),
+    )
+    every_and_some = client.post(
+        ADD,
+        add_form_data(
+            client,
+            name="Shop",
+            scopes=["store_inventory"],
+            location_access="every",
+            allowed_locations=[location.pk],
+        ),
+    )
+
+    for response in (restricted_to_nothing, every_and_some):
+        assert response.status_code == 200
+        assert response.context["adminform"].form.errors["allowed_locations"]
+    assert not ApiClient.objects.exists()
+
+
+def test_an_unrestricted_client_may_be_restricted_and_freed_again(
+    client, signed_in_manager, location
+):
+    api_client = ApiClient(name="Shop", scopes=["store_inventory"])
+    issue_token(api_client)
+    api_client.save()
+    url = reverse("admin:inventory_apiclient_change", args=[api_client.pk])
+    fields = {"name": "Shop", "scopes": ["store_inventory"]}
+
+    client.post(url, {**fields, "location_access": "chosen", "allowed_locations": [location.pk]})
+    api_client.refresh_from_db()
+    assert api_client.restricted_to_locations
+    assert list(api_client.allowed_locations.all()) == [location]
+
+    client.post(url, {**fields, "location_access": "every"})
+    api_client.refresh_from_db()
+    assert not api_client.restricted_to_locations
+    assert not api_client.allowed_locations.exists()
 
 
 def test_revoke_action(client, signed_in_manager):

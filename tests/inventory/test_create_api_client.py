@@ -28,6 +28,7 @@ def test_last_line_is_a_working_token(db):
     assert client.name == "shop"
     assert client.scopes == ["store_inventory"]
     assert not client.allowed_locations.exists()
+    assert not client.restricted_to_locations
     assert token not in client.token_hash
 
 
@@ -47,6 +48,7 @@ def test_several_scopes_and_locations(location, other_location):
     client = ApiClient.objects.get()
     assert client.scopes == ["store_inventory", "store_locations_read_only"]
     assert set(client.allowed_locations.all()) == {location, other_location}
+    assert client.restricted_to_locations
     assert location.code in "\n".join(lines[:-1])
 
 

@@ -50,7 +50,11 @@ class Command(BaseCommand):
         if missing:
             raise CommandError(f"No location with id {', '.join(map(str, missing))}.")
 
-        client = ApiClient(name=name, scopes=[scope for scope in Scope.values if scope in scopes])
+        client = ApiClient(
+            name=name,
+            scopes=[scope for scope in Scope.values if scope in scopes],
+            restricted_to_locations=bool(found),
+        )
         token = issue_token(client)
         with transaction.atomic():
             client.save()
