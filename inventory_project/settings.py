@@ -185,7 +185,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["inventory.api.auth.ApiClientAuthentication"],
     # Deny by default: every view names the scope it needs.
     "DEFAULT_PERMISSION_CLASSES": ["inventory.api.auth.InventoryScope"],
-    "DEFAULT_PARSER_CLASSES": ["inventory.api.parsers.JSONWithoutNulParser"],
+    "DEFAULT_PARSER_CLASSES": ["inventory.api.parsers.StrictJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "EXCEPTION_HANDLER": "inventory.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
