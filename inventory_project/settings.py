@@ -51,6 +51,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # First, so an oversized API body is refused before anything reads it.
     "inventory.api.middleware.ApiBodyLimitMiddleware",
+    # Before anything filters by the query string.
+    "inventory.api.middleware.NulInQueryMiddleware",
     "inventory.api.middleware.RateLimitHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

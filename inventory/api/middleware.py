@@ -1,11 +1,13 @@
 """Middleware for the API's edges: bodies too large to read, and rate-limit headers on every
-response of an authenticated API request, errors included."""
+response of an authenticated API request, errors included; and for every page's: a NUL in the
+query string."""
 
 import json
 from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
 
 from inventory.api.errors import PROBLEM_CONTENT_TYPE, PROBLEM_TYPE
 from inventory.api.throttling import current
@@ -59,6 +61,42 @@ def _problem(status: int, title: str, errors: dict[str, str]) -> HttpResponse:
     )
     # Answered before CommonMiddleware, which would otherwise add it: the client may still be
     # sending the body it was refused, and should know where this answer ends.
+    response["Content-Length"] = str(len(response.content))
+    return response
+
+
+class NulInQueryMiddleware:
+    """Refuses a page whose query string holds the NUL character (`?sku=%00`) with 400:
+    PostgreSQL cannot compare text containing it, and the admin's lists filter by what the
+    query string says. The API checks its own parameters, naming them in its 422."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        names = [] if request.path_info.startswith(API_PREFIX) else _names_with_nul(request)
+        if not names:
+            return self.get_response(request)
+        shown = ", ".join(f"“{name}”".replace("\x00", "%00") for name in names)
+        return _page(
+            400,
+            "Not a valid address",
+            f"The address holds the NUL character (%00) in {shown}, which no page accepts. "
+            "Remove it and try again.",
+        )
+
+
+def _names_with_nul(request: HttpRequest) -> list[str]:
+    if "%00" not in request.META.get("QUERY_STRING", ""):
+        return []  # the query string is parsed only when it may hold one
+    return [name for name, values in request.GET.lists() if "\x00" in name + "".join(values)]
+
+
+def _page(status: int, title: str, message: str) -> HttpResponse:
+    """A refusal outside the API: a plain page (no admin chrome: it is answered before the
+    session and the user are known)."""
+    body = render_to_string("request_refused.html", {"title": title, "message": message})
+    response = HttpResponse(body, status=status)
     response["Content-Length"] = str(len(response.content))
     return response
 
