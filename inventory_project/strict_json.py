@@ -11,6 +11,7 @@ It does accept an escaped NUL, which PostgreSQL cannot store or compare: that is
 """
 
 import json
+import re
 from typing import Any
 
 from django import forms
@@ -22,6 +23,7 @@ from pydantic_core import from_json
 MAX_DEPTH = 200
 # JSON can only carry NUL escaped: a raw NUL is a control character, refused by the parser.
 NUL_ESCAPE = "\\u0000"
+_POSITION = re.compile(r"at line [0-9]+ column [0-9]+")
 
 
 class InvalidJSON(ValueError):
@@ -34,9 +36,20 @@ def parse_json(text: str | bytes) -> Any:
     try:
         return from_json(text, allow_inf_nan=False)
     except ValueError as error:
-        if "recursion limit" in str(error):
-            raise InvalidJSON(f"It is nested more than {MAX_DEPTH} levels deep.") from None
-        raise InvalidJSON(f"It is not valid JSON: {error}.") from None
+        raise InvalidJSON(_reason(str(error))) from None
+
+
+def _reason(message: str) -> str:
+    """pydantic-core's message, in words for whoever wrote the JSON."""
+    if "recursion limit" in message:
+        return f"Nested more than {MAX_DEPTH} levels deep."
+    where = _POSITION.search(message)
+    at = f" ({where.group(0)})" if where else ""
+    if "hex escape" in message:
+        return f"Not valid JSON{at}: a lone surrogate such as \\ud800, which is not a character."
+    if "unicode code point" in message:
+        return f"Not valid JSON{at}: the text is not UTF-8."
+    return f"Not valid JSON: {message}."
 
 
 class StrictJSONDecoder(json.JSONDecoder):

@@ -102,22 +102,25 @@ def test_nesting_up_to_the_limit_parses_and_deeper_is_refused():
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("text", "reason"),
     [
-        b'{"a": "\\u0000"}',  # PostgreSQL cannot store it
-        b'{"a": "\\ud800"}',
-        b'{"a": "\xed\xa0\x80"}',  # a surrogate encoded as UTF-8: not UTF-8
-        b'{"a": NaN}',
-        b'{"a": Infinity}',
-        b'{"a": ' + b"1" * 4301 + b"}",
-        "[" * 5000,
-        b"",
-        b'{"a": 1} trailing',
+        (b'{"a": "\\u0000"}', "Text may not contain the NUL character"),
+        (b'{"a": "\\ud800"}', "(at line 1 column 14): a lone surrogate such as \\ud800"),
+        (b'{"a": "\\udc00 x"}', "(at line 1 column 13): a lone surrogate such as \\ud800"),
+        (b'{"a": "\xed\xa0\x80"}', "(at line 1 column 8): the text is not UTF-8."),
+        (b'{"a": NaN}', "Not valid JSON: expected value at line 1 column 7."),
+        (b'{"a": Infinity}', "Not valid JSON: expected value"),
+        (b'{"a": ' + b"1" * 4301 + b"}", "Not valid JSON: number out of range"),
+        ("[" * 5000, "Nested more than 200 levels deep."),
+        (b"", "Not valid JSON: EOF while parsing a value"),
+        (b'{"a": 1} trailing', "Not valid JSON: trailing characters"),
     ],
 )
-def test_the_rule_refuses(text):
-    with pytest.raises(InvalidJSON):
+def test_the_rule_refuses_saying_why(text, reason):
+    with pytest.raises(InvalidJSON) as refused:
         parse_json(text)
+
+    assert reason in str(refused.value)
 
 
 def test_the_rule_parses_what_json_does():

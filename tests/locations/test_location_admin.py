@@ -59,18 +59,18 @@ def reader(db) -> APIClient:
     [
         ("operating_hours", "[1, 2]", "Opening hours: must be an object in braces"),
         ("operating_hours", '{"monday": "9-5"}', "Opening hours, monday: must be an object"),
-        ("operating_hours", "NaN", "It is not valid JSON"),
-        ("operating_hours", '{"monday": {"open": true, "x": NaN}}', "It is not valid JSON"),
+        ("operating_hours", "NaN", "Not valid JSON"),
+        ("operating_hours", '{"monday": {"open": true, "x": NaN}}', "Not valid JSON"),
         (
             "operating_hours",
             '{"monday": {"open": true, "opening": "9"}}',
             "Opening hours, monday, opening: must be a time as HH:MM, such as 08:00.",
         ),
         ("operating_hours", '{"monday": {"open": "yes"}}', "monday, open: must be true or false"),
-        ("operating_hours", "[" * 990 + "]" * 990, "It is nested more than 200 levels deep."),
+        ("operating_hours", "[" * 990 + "]" * 990, "Nested more than 200 levels deep."),
         ("operating_hours", '{"monday": {"x": "\\u0000"}}', "the NUL character"),
-        ("operating_hours", '{"monday": {"x": "\\ud800"}}', "It is not valid JSON"),
-        ("operating_hours", "9 to 5", "It is not valid JSON"),
+        ("operating_hours", '{"monday": {"x": "\\ud800"}}', "a lone surrogate such as"),
+        ("operating_hours", "9 to 5", "Not valid JSON"),
         ("special_hours", '{"label": "Shut"}', "Special hours: must be a list"),
         (
             "special_hours",
