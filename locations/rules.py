@@ -80,14 +80,19 @@ _SPECIAL_HOURS = TypeAdapter(SpecialHoursList)
 
 # The admin's words for what pydantic reports by error type (the API keeps pydantic's own).
 _PLAIN = {
-    "model_type": "must be an object in braces, such as "
-    '{"open": true, "opening": "09:00", "closing": "17:00"}',
+    "model_type": "must be an object in braces",
     "model_attributes_type": "must be an object in braces",
-    "list_type": "must be a list in square brackets, such as "
-    '[{"label": "New Year", "date": "2025-01-01", "open": false}]',
+    "list_type": "must be a list in square brackets",
     "bool_type": "must be true or false",
     "missing": "is required",
     "string_type": "must be text in double quotes",
+}
+# What a field of the wrong shape should look like, by field and depth.
+_EXAMPLES = {
+    ("Opening hours", 0): '{"monday": {"open": true, "opening": "09:00", "closing": "17:00"}}',
+    ("Opening hours", 1): '{"open": true, "opening": "09:00", "closing": "17:00"}',
+    ("Special hours", 0): '[{"label": "New Year", "date": "2026-01-01", "open": false}]',
+    ("Special hours", 1): '{"label": "New Year", "date": "2026-01-01", "open": false}',
 }
 _TIME_FIELDS = {"opening", "closing"}
 
@@ -124,4 +129,7 @@ def _message(name: str, item: Any) -> str:
         plain = (
             "must be a time as HH:MM, such as 08:00" if is_time else "must be a date as YYYY-MM-DD"
         )
+    example = _EXAMPLES.get((name, len(item["loc"])))
+    if item["type"] in ("model_type", "list_type") and example:
+        plain += f", such as {example}"
     return f"{', '.join(where)}: {plain}."
