@@ -40,6 +40,7 @@ COUNT_COLUMN = "counted"
 DELIMITERS = (",", ";", "\t")
 ERRORS_IN_MESSAGE = 5  # apply_upload's refusal names this many problems, then "and N more"
 _DIGITS = re.compile(r"[0-9]+")
+_MAX_DIGITS = len(str(MAX_QUANTITY))
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,16 +201,19 @@ def _parse(data: bytes) -> tuple[str, list[_Parsed], list[str]]:
 def _parse_row(line_number: int, cells: list[str], code_at: int, count_at: int) -> _Parsed:
     code = cells[code_at] if code_at < len(cells) else ""
     raw = cells[count_at] if count_at < len(cells) else ""
-    counted = int(raw) if _DIGITS.fullmatch(raw) else None
+    digits = (raw.lstrip("0") or "0") if _DIGITS.fullmatch(raw) else None
+    # int() refuses more than 4300 digits (ValueError): far more than any count can have.
+    counted = int(digits) if digits is not None and len(digits) <= _MAX_DIGITS else None
     error = None
     if not code:
         error = "No code."
     elif not raw:
         error = "No count."
-    elif counted is None:
+    elif digits is None:
         error = f"The count “{raw}” is not a whole number of zero or more."
-    elif counted > MAX_QUANTITY:
-        error = f"The count {counted} is too large."
+    elif counted is None or counted > MAX_QUANTITY:
+        shown = raw if len(raw) <= _MAX_DIGITS * 2 else f"{raw[:_MAX_DIGITS]}… ({len(raw)} digits)"
+        error = f"The count {shown} is too large."
     return _Parsed(line_number, code, counted, error)
 
 

@@ -259,9 +259,10 @@ def count(request: HttpRequest, stocktake: Stocktake) -> HttpResponse:
     if stocktake.status != Status.COUNTING:
         return _outcome(request, stocktake)
     last = None
-    if request.GET.get("last", "").isdigit():
+    # Not isdigit(): "²" is a digit that int() refuses. 18 digits always fit an item id.
+    if (last_id := request.GET.get("last", "")).isdecimal() and len(last_id) <= 18:
         last = (
-            stocktake.lines.filter(item_id=int(request.GET["last"]), counted_quantity__isnull=False)
+            stocktake.lines.filter(item_id=int(last_id), counted_quantity__isnull=False)
             .select_related("item")
             .first()
         )

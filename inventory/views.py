@@ -16,7 +16,7 @@ from inventory.errors import (
     IdempotencyKeyReused,
     StaleBalances,
 )
-from inventory.forms import AdjustLineFormSet, AdjustStockForm
+from inventory.forms import AdjustLineForm, AdjustLineFormSet, AdjustStockForm
 from inventory.models import Adjustment, AdjustmentLine, Item
 from inventory.selectors import blind_counts_hiding_items, on_hand
 from inventory.services import apply_adjustment
@@ -142,10 +142,10 @@ def _with_current_quantities(
 
 
 def _render(request, model_admin, form, lines) -> HttpResponse:
-    codes = {form["code"].value() for form in lines.forms} - {None, ""}
+    codes = {_code(line) for line in lines.forms} - {None, ""}
     items = Item.objects.filter(sku__in=codes) | Item.objects.filter(barcode__in=codes)
     by_code = {item.sku: item for item in items} | {item.barcode: item for item in items}
-    rows = [(line, by_code.get(line["code"].value())) for line in lines.forms]
+    rows = [(line, by_code.get(_code(line))) for line in lines.forms]
     context = {
         **model_admin.admin_site.each_context(request),
         "opts": model_admin.model._meta,
@@ -155,6 +155,14 @@ def _render(request, model_admin, form, lines) -> HttpResponse:
         "rows": rows,
     }
     return render(request, "admin/inventory/balance/adjust.html", context)
+
+
+def _code(line: AdjustLineForm) -> str | None:
+    """The code a row names, to show its item: none when the form refused it (a NUL in it
+    would break the lookup on PostgreSQL; the row shows the form's error instead)."""
+    if line.is_bound and "code" in line.errors:
+        return None
+    return line["code"].value()
 
 
 def _int_or_none(value: str | None) -> int | None:

@@ -53,8 +53,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    # First, so an oversized API body is refused before anything reads it.
-    "inventory.api.middleware.ApiBodyLimitMiddleware",
+    # First, so an oversized body is refused before anything reads it, and a NUL in the
+    # query string before anything filters by it.
+    "inventory.api.middleware.BodyLimitMiddleware",
+    "inventory.api.middleware.NulInQueryMiddleware",
     "inventory.api.middleware.RateLimitHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -225,7 +227,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["inventory.api.auth.ApiClientAuthentication"],
     # Deny by default: every view names the scope it needs.
     "DEFAULT_PERMISSION_CLASSES": ["inventory.api.auth.InventoryScope"],
-    "DEFAULT_PARSER_CLASSES": ["inventory.api.parsers.JSONWithoutNulParser"],
+    "DEFAULT_PARSER_CLASSES": ["inventory.api.parsers.StrictJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "EXCEPTION_HANDLER": "inventory.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
@@ -251,8 +253,22 @@ if API_RATE_LIMIT_STORE not in {"database", "cache"}:
     raise ImproperlyConfigured(
         f"API_RATE_LIMIT_STORE {API_RATE_LIMIT_STORE!r}: expected database or cache."
     )
-# A 2000-line batch is about 200 kB; anything far bigger is refused (413) before it is read.
+# Request bodies, refused (413) from their Content-Length before anything reads them
+# (inventory.api.middleware.BodyLimitMiddleware). Each limit is above what its form needs.
+# The API: a 2000-line batch is about 200 kB.
 API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", str(5 * 1024 * 1024)))
+# Every page outside the API, unless named below: the largest form is a long adjustment or a
+# pasted list of items to count, well under 1 MB.
+FORM_MAX_BODY_BYTES = int(os.environ.get("FORM_MAX_BODY_BYTES", str(1024 * 1024)))
+# Pages that need less or more, by URL name. The stocktake upload takes a CSV file of up to
+# 2 MB (stocktake_forms.MAX_UPLOAD_BYTES), then the same file again in base64 (4/3 of its
+# size) to confirm it.
+MAX_BODY_BYTES_BY_VIEW = {
+    "admin:login": 16 * 1024,  # a user name and a password
+    "stocktakes:upload": int(
+        os.environ.get("STOCKTAKE_UPLOAD_MAX_BODY_BYTES", str(4 * 1024 * 1024))
+    ),
+}
 # Django's own limit for bodies read through request.body / request.POST, kept the same.
 DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
 SPECTACULAR_SETTINGS = {

@@ -1,8 +1,15 @@
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 
+from inventory_project.strict_json import StrictJSONField
 from locations.models import DEFAULT_LOCATION_ID, Location
+from locations.rules import clean_operating_hours, clean_special_hours
 from locations.selectors import locations_visible_to
 from locations.services import EDITABLE_FIELDS
 from locations.signals import locations_changed
@@ -24,6 +31,9 @@ class VisibleLocationFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if not self.value():
             return queryset
+        # Only the ids offered match anything: `?location=abc` is an empty list, not a 500.
+        if self.value() not in {key for key, _ in self.lookup_choices}:
+            return queryset.none()
         return queryset.filter(**{self.location_field: self.value()})
 
 
@@ -38,8 +48,44 @@ class HiddenIsNotFoundMixin:
         return obj
 
 
+class HoursField(StrictJSONField):
+    """Hours as JSON text, checked and normalised by `rule` (the locations API's), so what the
+    admin saves the API can always answer. Unchanged when it normalises to what was stored:
+    reformatting the text is not an update partners are told about."""
+
+    def __init__(self, rule: Callable[[Any], Any], **kwargs: Any) -> None:
+        super().__init__(required=False, **kwargs)
+        self.rule = rule
+
+    def clean(self, value: Any) -> Any:
+        return self.rule(super().clean(value))
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        try:
+            return self.rule(initial) != self.rule(self.to_python(data))
+        except ValidationError:
+            return True
+
+
+class LocationForm(forms.ModelForm):
+    operating_hours = HoursField(
+        clean_operating_hours,
+        help_text='Per day, e.g. {"monday": {"open": true, "opening": "09:00", "closing": '
+        '"17:00"}}; days left out are closed.',
+    )
+    special_hours = HoursField(
+        clean_special_hours,
+        help_text='A list, e.g. [{"label": "New Year", "date": "2026-01-01", "open": false}].',
+    )
+
+    class Meta:
+        model = Location
+        fields = ["operating_hours", "special_hours"]  # the admin adds its fieldsets
+
+
 @admin.register(Location)
 class LocationAdmin(HiddenIsNotFoundMixin, admin.ModelAdmin):
+    form = LocationForm
     list_display = ["id", "code", "label", "type_id", "enabled", "allow_negative_stock", "city"]
     list_display_links = ["id", "code"]
     list_filter = ["enabled", "type_id", "managed_by_external_source", "storefront_visibility"]

@@ -42,7 +42,7 @@ from inventory.api.adjustments import check_locations
 from inventory.api.auth import InventoryScope
 from inventory.api.idempotent import idempotency_key
 from inventory.api.openapi import IDEMPOTENCY_PARAMETER, problems
-from inventory.api.parsers import JSONWithoutNulParser
+from inventory.api.parsers import StrictJSONParser
 from inventory.api.vendor import (
     VENDOR_AUTHENTICATION,
     Refusal,
@@ -99,7 +99,7 @@ def render_error(refusal: Refusal) -> dict:
     return {"errorMessage": message, "errorCode": refusal.type_name}
 
 
-class TextJSONParser(JSONWithoutNulParser):
+class TextJSONParser(StrictJSONParser):
     """Ecwid accepts `text/json` as well as `application/json`."""
 
     media_type = "text/json"
@@ -222,7 +222,7 @@ def combination_item(product_id: int, variant_id: int) -> str:
 class EcwidInventoryApi(APIView):
     authentication_classes = VENDOR_AUTHENTICATION
     permission_classes = [InventoryScope]
-    parser_classes = [JSONWithoutNulParser, TextJSONParser]
+    parser_classes = [StrictJSONParser, TextJSONParser]
 
     def get_exception_handler(self):
         return vendor_exception_handler(render_error)

@@ -116,6 +116,13 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
             "Payload contains invalid fields",
             pydantic_errors(exc),
         )
+    if isinstance(exc, exceptions.ParseError):
+        # The body parser names what it refused (`body`) and why.
+        detail = exc.detail
+        errors = _flatten(detail) if isinstance(detail, dict) else {"body": str(detail)}
+        return problem_response(
+            status.HTTP_400_BAD_REQUEST, "The request body is malformed.", errors
+        )
     if isinstance(exc, RequestDataTooBig):
         return problem_response(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, "The body is too large.")
     if isinstance(exc, exceptions.ValidationError):

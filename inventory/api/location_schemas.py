@@ -23,15 +23,9 @@ from pydantic import (
 )
 
 from inventory.api.schemas import Meta
+from locations.rules import OperatingHours, Required, SpecialHours, SpecialHoursList, trimmed
 
 MAX_LOCATIONS_PER_REQUEST = 100
-TIME_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
-
-
-def _trimmed(value: str) -> str:
-    if value != value.strip():
-        raise ValueError("must not start or end with whitespace")
-    return value
 
 
 def _email(value: str) -> str:
@@ -53,24 +47,15 @@ def _time_zone(value: str) -> str:
     return value
 
 
-def _iso_date(value: str) -> str:
-    try:
-        dt.date.fromisoformat(value)
-    except ValueError:
-        raise ValueError("must be a date as YYYY-MM-DD") from None
-    return value
-
-
 def _upper(value: str) -> str:
     return value.upper()
 
 
 Text = Annotated[str, Field(max_length=255)]
-Required = Annotated[str, Field(min_length=1, max_length=255), AfterValidator(_trimmed)]
 Code = Annotated[
     str,
     Field(min_length=1, max_length=100, description="Location user-defined unique identifier."),
-    AfterValidator(_trimmed),
+    AfterValidator(trimmed),
 ]
 Email = Annotated[
     str, Field(max_length=254, examples=["admin@example.com"]), AfterValidator(_email)
@@ -91,45 +76,12 @@ TimeZone = Annotated[
     Field(max_length=64, description="A tz database name.", examples=["Etc/UTC"]),
     AfterValidator(_time_zone),
 ]
-Time = Annotated[str, Field(pattern=TIME_PATTERN, examples=["08:00"])]
 Description = Annotated[str, Field(max_length=2000)]
 LocationType = Literal["PHYSICAL", "VIRTUAL"]
 
 
 class _Body(BaseModel):
     model_config = ConfigDict(extra="ignore")
-
-
-class OperatingHoursForDay(_Body):
-    open: StrictBool = False
-    opening: Time = "00:00"
-    closing: Time = "00:00"
-
-
-class OperatingHours(_Body):
-    """Opening and closing hours for each day of the week; a day left out is closed."""
-
-    sunday: OperatingHoursForDay = Field(default_factory=OperatingHoursForDay)
-    monday: OperatingHoursForDay = Field(default_factory=OperatingHoursForDay)
-    tuesday: OperatingHoursForDay = Field(default_factory=OperatingHoursForDay)
-    wednesday: OperatingHoursForDay = Field(default_factory=OperatingHoursForDay)
-    thursday: OperatingHoursForDay = Field(default_factory=OperatingHoursForDay)
-    friday: OperatingHoursForDay = Field(default_factory=OperatingHoursForDay)
-    saturday: OperatingHoursForDay = Field(default_factory=OperatingHoursForDay)
-
-
-class SpecialHours(_Body):
-    label: Required
-    date: Annotated[
-        str,
-        Field(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", json_schema_extra={"format": "date"}),
-        AfterValidator(_iso_date),
-    ]
-    open: StrictBool
-    opening: Time = "00:00"
-    closing: Time = "00:00"
-    all_day: StrictBool = False
-    annual: StrictBool = False
 
 
 class GeoCoordinates(_Body):
@@ -180,7 +132,7 @@ class LocationCreate(_Body):
         description="Required if the location's `type_id` is `PHYSICAL`.",
     )
     storefront_visibility: StrictBool = True
-    special_hours: list[SpecialHours] = Field(default_factory=list, max_length=1000)
+    special_hours: SpecialHoursList = Field(default_factory=list)
 
     @field_validator("address", mode="after")
     @classmethod
@@ -206,7 +158,7 @@ class LocationUpdate(_Body):
     time_zone: TimeZone | None = None
     address: AddressUpdate | None = None
     storefront_visibility: StrictBool | None = None
-    special_hours: list[SpecialHours] | None = Field(default=None, max_length=1000)
+    special_hours: SpecialHoursList | None = None
 
 
 class LocationsCreateRequest(RootModel[list[LocationCreate]]):

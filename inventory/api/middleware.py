@@ -1,21 +1,30 @@
-"""Middleware for the API's edges: bodies too large to read, and rate-limit headers on every
-response of an authenticated API request, errors included."""
+"""Middleware at the edges of requests: bodies too large to read and NUL in query strings on
+every route (they began as the API's own and now guard every page, answering the API in
+problem+json and the pages in plain HTML), and rate-limit headers on every response of an
+authenticated API request, errors included."""
 
 import json
 from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.template.defaultfilters import filesizeformat
+from django.template.loader import render_to_string
+from django.urls import Resolver404, resolve
 
 from inventory.api.errors import PROBLEM_CONTENT_TYPE, PROBLEM_TYPE
 
 API_PREFIX = "/api/"
 
 
-class ApiBodyLimitMiddleware:
-    """Refuses an API request whose declared Content-Length exceeds `API_MAX_BODY_BYTES` with
-    413, before anything reads the body (DRF's parsers stream it in whole, without Django's
-    DATA_UPLOAD_MAX_MEMORY_SIZE check).
+class BodyLimitMiddleware:
+    """Refuses a request whose declared Content-Length exceeds its route's limit with 413,
+    before anything reads the body: DRF's parsers stream a body in whole, and Django's
+    multipart parser (which the CSRF check runs, for anonymous requests too) spools every
+    uploaded file to disk. The limits: `API_MAX_BODY_BYTES` under /api/, the page's entry in
+    `MAX_BODY_BYTES_BY_VIEW` (by URL name: the sign-in form, the stocktake CSV upload), else
+    `FORM_MAX_BODY_BYTES`. Each is above what its form needs, so a form's own check speaks
+    first (a 3 MB CSV file is told "at most 2 MB").
 
     A chunked body without Content-Length is never read by Django's WSGI handler: the view
     would see an empty body and answer with a misleading 422. Such a request gets 411 instead,
@@ -25,19 +34,17 @@ class ApiBodyLimitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if not request.path_info.startswith(API_PREFIX):
-            return self.get_response(request)
-        if _declared_length(request) > settings.API_MAX_BODY_BYTES:
-            return _problem(
-                413,
-                "The request body is too large.",
-                {"body": f"At most {settings.API_MAX_BODY_BYTES} bytes are accepted."},
-            )
+        declared = _declared_length(request)
+        if declared > _smallest_limit():
+            limit = _limit(request)
+            if declared > limit:
+                return _too_large(request, declared, limit)
         if "HTTP_TRANSFER_ENCODING" in request.META and not request.META.get("CONTENT_LENGTH"):
-            return _problem(
+            return _refusal(
+                request,
                 411,
                 "Content-Length is required.",
-                {"body": "Send the body with a Content-Length header, not chunked."},
+                "Send the body with a Content-Length header, not chunked.",
             )
         return self.get_response(request)
 
@@ -49,12 +56,85 @@ def _declared_length(request: HttpRequest) -> int:
         return 0  # Django reads such a body as empty too
 
 
+def _smallest_limit() -> int:
+    """No route takes less: a body this small passes without looking its route up."""
+    by_view = settings.MAX_BODY_BYTES_BY_VIEW.values()
+    return min(settings.API_MAX_BODY_BYTES, settings.FORM_MAX_BODY_BYTES, *by_view)
+
+
+def _limit(request: HttpRequest) -> int:
+    if request.path_info.startswith(API_PREFIX):
+        return settings.API_MAX_BODY_BYTES
+    try:
+        view_name = resolve(request.path_info, getattr(request, "urlconf", None)).view_name
+    except Resolver404:
+        return _smallest_limit()  # no page here to take a body
+    return settings.MAX_BODY_BYTES_BY_VIEW.get(view_name, settings.FORM_MAX_BODY_BYTES)
+
+
+def _too_large(request: HttpRequest, declared: int, limit: int) -> HttpResponse:
+    if request.path_info.startswith(API_PREFIX):
+        errors = {"body": f"At most {limit} bytes are accepted."}
+        return _problem(413, "The request body is too large.", errors)
+    return _page(
+        413,
+        "Too large to send",
+        f"This page takes at most {filesizeformat(limit)} at a time, and this was "
+        f"{filesizeformat(declared)}. Nothing was saved: go back and send less, such as a "
+        "smaller file.",
+    )
+
+
+class NulInQueryMiddleware:
+    """Refuses a page whose query string holds the NUL character (`?sku=%00`) with 400:
+    PostgreSQL cannot compare text containing it, and the admin's lists filter by what the
+    query string says. The API checks its own parameters, naming them in its 422."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        names = [] if request.path_info.startswith(API_PREFIX) else _names_with_nul(request)
+        if not names:
+            return self.get_response(request)
+        shown = ", ".join(f"“{name}”".replace("\x00", "%00") for name in names)
+        return _page(
+            400,
+            "Not a valid address",
+            f"The address holds the NUL character (%00) in {shown}, which no page accepts. "
+            "Remove it and try again.",
+        )
+
+
+def _names_with_nul(request: HttpRequest) -> list[str]:
+    if "%00" not in request.META.get("QUERY_STRING", ""):
+        return []  # the query string is parsed only when it may hold one
+    return [name for name, values in request.GET.lists() if "\x00" in name + "".join(values)]
+
+
+def _refusal(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
+    if request.path_info.startswith(API_PREFIX):
+        return _problem(status, title, {"body": message})
+    return _page(status, title, message)
+
+
+def _page(status: int, title: str, message: str) -> HttpResponse:
+    """A refusal outside the API: a plain page (no admin chrome: it is answered before the
+    session and the user are known)."""
+    body = render_to_string("request_refused.html", {"title": title, "message": message})
+    return _with_length(HttpResponse(body, status=status))
+
+
 def _problem(status: int, title: str, errors: dict[str, str]) -> HttpResponse:
     # Outside DRF, so no renderer: the same problem+json body errors.problem_response builds.
     body = {"status": status, "title": title, "type": PROBLEM_TYPE, "errors": errors}
     response = HttpResponse(
         json.dumps(body, separators=(",", ":")), status=status, content_type=PROBLEM_CONTENT_TYPE
     )
+    return _with_length(response)
+
+
+def _with_length(response: HttpResponse) -> HttpResponse:
     # Answered before CommonMiddleware, which would otherwise add it: the client may still be
     # sending the body it was refused, and should know where this answer ends.
     response["Content-Length"] = str(len(response.content))

@@ -1,21 +1,17 @@
-"""The API's only body parser: JSON, refusing the NUL character. PostgreSQL cannot store or
-compare text containing NUL, so letting it through would turn a bad request into a 500."""
-
-import json
+"""The API's only body parser: strict JSON, by the rule every JSON input follows
+(inventory_project.strict_json). A body it refuses is a ParseError naming `body`, which the
+API's exception handler answers with 400 (in the vendor's own error shape on vendor routes)."""
 
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
-# JSON can only carry NUL escaped; a raw NUL byte is not valid JSON and fails to parse anyway.
-NUL_ESCAPES = (b"\\u0000", b"\\U0000")
+from inventory_project.strict_json import InvalidJSON, parse_json
 
 
-class JSONWithoutNulParser(JSONParser):
+class StrictJSONParser(JSONParser):
     def parse(self, stream, media_type=None, parser_context=None):
         body = stream.read() if stream is not None else b""
-        if any(escape in body for escape in NUL_ESCAPES):
-            raise ParseError("Text in the body may not contain the NUL character (\\u0000).")
         try:
-            return json.loads(body)
-        except ValueError as exc:
-            raise ParseError(f"The body is not valid JSON: {exc}") from None
+            return parse_json(body)
+        except InvalidJSON as error:
+            raise ParseError({"body": str(error)}) from None

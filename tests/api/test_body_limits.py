@@ -23,6 +23,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v3/", include("inventory.api.urls")),
     path("api/v3/test/echo", Echo.as_view()),
+    path("stocktakes/", include("inventory.stocktake_urls")),
 ]
 pytestmark = pytest.mark.urls(__name__)
 
@@ -106,17 +107,120 @@ def test_a_chunked_body_without_content_length_is_411(writer):
     assert_problem(response, 411)
 
 
-def test_the_limit_applies_only_to_the_api(admin_client):
-    # The admin's own forms keep Django's handling (DATA_UPLOAD_MAX_MEMORY_SIZE).
+# --- pages outside the API ----------------------------------------------------------------------
+
+MB = 1024 * 1024
+LOGIN = "/admin/login/"
+UPLOAD = "/stocktakes/1/upload/"
+
+
+def test_each_page_has_a_limit_that_fits_its_form():
+    assert settings.MAX_BODY_BYTES_BY_VIEW == {
+        "admin:login": 16 * 1024,
+        "stocktakes:upload": 4 * MB,
+    }
+    assert settings.FORM_MAX_BODY_BYTES == 1 * MB
+
+
+@pytest.mark.parametrize(
+    ("path", "limit"),
+    [
+        (LOGIN, 16 * 1024),
+        (UPLOAD, 4 * MB),
+        ("/admin/inventory/item/add/", 1 * MB),
+        ("/stocktakes/", 1 * MB),
+        ("/no-such-page/", 16 * 1024),  # no page there takes a body at all
+    ],
+)
+def test_an_anonymous_oversized_multipart_post_is_a_plain_413_without_reading_it(
+    client, db, path, limit
+):
+    # The attack: 150 MB to the sign-in page or a stocktake upload, read in full and spooled
+    # to disk (the CSRF check parses the multipart body before anything else).
+    for declared in (limit + 1, 150 * MB):
+        response = client.generic(
+            "POST",
+            path,
+            b"",
+            content_type="multipart/form-data; boundary=x",
+            CONTENT_LENGTH=str(declared),
+            **{"wsgi.input": UnreadableBody()},
+        )
+
+        assert response.status_code == 413
+        assert response["Content-Type"] == "text/html; charset=utf-8"
+        assert response["Content-Length"] == str(len(response.content))
+        page = response.content.decode()
+        assert "Too large to send" in page
+        assert "Nothing was saved" in page
+
+
+@pytest.mark.parametrize(("path", "limit"), [(UPLOAD, 4 * MB), ("/stocktakes/", 1 * MB)])
+def test_at_its_limit_a_page_answers_for_itself(client, db, path, limit):
+    response = client.generic(
+        "POST",
+        path,
+        b"",
+        content_type="multipart/form-data; boundary=x",
+        CONTENT_LENGTH=str(limit),
+        **{"wsgi.input": UnreadableBody()},
+    )
+
+    assert response.status_code == 302  # to the sign-in page, the body unread
+    assert response["Location"].startswith("/admin/login/")
+
+
+def test_the_sign_in_page_at_its_limit_reads_the_form(client, db):
+    # A sign-in form padded to exactly the limit is read and answered by the page itself.
+    data = b"username=someone&password=wrong&next=/admin/&pad="
+    data += b"x" * (16 * 1024 - len(data))
+
+    response = client.generic("POST", LOGIN, data, content_type="application/x-www-form-urlencoded")
+
+    assert response.status_code == 200
+    assert "Please enter the correct username and password" in response.content.decode()
+
+
+def test_a_get_with_a_declared_body_is_refused_like_a_post(admin_client):
     response = admin_client.generic(
         "GET",
         "/admin/",
         b"",
-        CONTENT_LENGTH=str(settings.API_MAX_BODY_BYTES + 1),
+        CONTENT_LENGTH=str(settings.FORM_MAX_BODY_BYTES + 1),
         **{"wsgi.input": UnreadableBody()},
     )
 
-    assert response.status_code == 200
+    assert response.status_code == 413
+
+
+def test_a_chunked_body_to_a_page_is_a_plain_411(client, db):
+    response = client.generic(
+        "POST",
+        LOGIN,
+        b"",
+        content_type="application/x-www-form-urlencoded",
+        HTTP_TRANSFER_ENCODING="chunked",
+        **{"wsgi.input": UnreadableBody()},
+    )
+
+    assert response.status_code == 411
+    assert "Content-Length" in response.content.decode()
+
+
+@override_settings(FORM_MAX_BODY_BYTES=1000, MAX_BODY_BYTES_BY_VIEW={"admin:login": 500})
+def test_the_limits_come_from_the_settings(client, db):
+    def post(path, size):
+        return client.generic(
+            "POST",
+            path,
+            b"",
+            content_type="application/x-www-form-urlencoded",
+            CONTENT_LENGTH=str(size),
+            **{"wsgi.input": UnreadableBody()},
+        ).status_code
+
+    assert post(LOGIN, 501) == 413
+    assert post("/stocktakes/", 1001) == 413
 
 
 @pytest.mark.parametrize(
