@@ -30,7 +30,7 @@ from inventory.sql import db_datetime, rows_source, table
 from locations.models import Location
 
 if TYPE_CHECKING:
-    from inventory.events import StockChange
+    from inventory.stock.types import StockChange
 
 Kind = LowStockAlert.Kind
 LOW, OUT = Kind.LOW.value, Kind.OUT.value

@@ -6,9 +6,10 @@ class InventoryConfig(AppConfig):
     verbose_name = "Inventory"
 
     def ready(self) -> None:
-        from inventory import checks, events  # noqa: F401 - checks registers the system checks
+        from inventory import checks  # noqa: F401 - checks registers the system checks
         from inventory.api import schema  # noqa: F401 - registers the OpenAPI auth extension
+        from inventory.stock import effects
         from locations.signals import locations_changed
 
         # Location webhooks are written by inventory, which locations may not import.
-        locations_changed.connect(events.locations_changed, dispatch_uid="inventory-webhooks")
+        locations_changed.connect(effects.locations_changed, dispatch_uid="inventory-webhooks")

@@ -1,10 +1,11 @@
 """Idempotency keys: a retried write is answered from the first one's record instead of being
 applied twice. Callers run `claim` and `remember` inside the transaction of the write itself."""
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
 
 from inventory.errors import IdempotencyKeyInFlight, IdempotencyKeyReused
-from inventory.models import Adjustment, IdempotencyRecord
+from inventory.models import Adjustment, ApiClient, IdempotencyRecord
 
 
 def claim(
@@ -63,3 +64,12 @@ def remember(
         response_status=status,
         response_body=body,
     )
+
+
+def scope_of(*, actor: AbstractBaseUser | None = None, api_client: ApiClient | None = None) -> str:
+    """Whose keys a key is compared with: one client's (or one user's) never meet another's."""
+    if api_client is not None:
+        return f"client:{api_client.pk}"
+    if actor is not None:
+        return f"user:{actor.pk}"
+    return "system"

@@ -146,7 +146,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("DJANGO_LOGIN_LOCKOUT_M
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False  # no banner on every manage.py command; failures are still logged
-AXES_LOCKOUT_CALLABLE = "inventory.login_lockout.locked_out"
+AXES_LOCKOUT_CALLABLE = "inventory.admin.lockout.locked_out"
 
 # Stocktakes: staff may apply a count whose every line differs from the expected on-hand by at
 # most this many units; larger variances wait for an Inventory manager (per-location override).

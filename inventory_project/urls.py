@@ -12,11 +12,11 @@ admin.site.enable_nav_sidebar = False
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("admin/", admin.site.urls),
-    path("stocktakes/", include("inventory.stocktake_urls")),
-    path("exports/", include("inventory.export_urls")),
-    path("api/v3/", include("inventory.api.urls")),
-    path("api/ecwid/v3/", include("inventory.api.ecwid_urls")),
-    path("api/zettle/", include("inventory.api.zettle_urls")),
+    path("stocktakes/", include("inventory.stocktakes.urls")),
+    path("exports/", include("inventory.reports.urls")),
+    path("api/v3/", include("inventory.api.bigcommerce.urls")),
+    path("api/ecwid/v3/", include("inventory.api.ecwid.urls")),
+    path("api/zettle/", include("inventory.api.zettle.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script as a file of its own, not inline, so
     # it runs under the Content-Security-Policy (script-src 'self').

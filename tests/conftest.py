@@ -1,7 +1,7 @@
 import pytest
 from django.db import connection
 
-from inventory import single_statement
+from inventory.stock import fast_path
 from tests.factories import ItemFactory, LocationFactory
 
 
@@ -16,9 +16,9 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture
 def full_path(monkeypatch):
-    """Every write takes the full path of `services.apply_adjustment`, for tests of its own
-    statements: `single_statement` would apply the plain batches in one."""
-    monkeypatch.setattr(single_statement, "apply", lambda *_: False)
+    """Every write takes the full path of `stock.apply_adjustment`, for tests of its own
+    statements: `fast_path` would apply the plain batches in one."""
+    monkeypatch.setattr(fast_path, "apply", lambda *_: False)
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission
 
 from inventory.models import Adjustment, Item
-from inventory.roles import INVENTORY_MANAGERS, STORE_STAFF
-from inventory.services import LineInput, apply_adjustment
+from inventory.permissions import INVENTORY_MANAGERS, STORE_STAFF
+from inventory.stock import LineInput, apply_adjustment
 from locations.models import Location
 
 

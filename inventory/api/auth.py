@@ -1,11 +1,6 @@
-"""API clients: tokens, authentication and BigCommerce-style scopes.
+"""The API's authentication and BigCommerce-style scopes. Tokens themselves (issue, check) are
+`inventory.api_clients`'."""
 
-A token is `<prefix>.<secret>`. The prefix finds the client; only a SHA-256 of the secret is
-stored and compared (a fast hash suffices: secrets are 256-bit random, not passwords)."""
-
-import hashlib
-import hmac
-import secrets
 from datetime import timedelta
 from typing import NoReturn
 
@@ -14,34 +9,11 @@ from rest_framework import authentication, exceptions, permissions
 from rest_framework.request import Request
 
 from inventory.api import throttling
+from inventory.api_clients import client_for_token
 from inventory.models import ApiClient
 
 Scope = ApiClient.Scope
 LAST_USED_RESOLUTION = timedelta(minutes=1)
-
-
-def issue_token(client: ApiClient) -> str:
-    """Give `client` a new token and return it. It is shown once: only its hash is kept."""
-    prefix = secrets.token_hex(4)
-    secret = secrets.token_urlsafe(32)
-    client.token_prefix = prefix
-    client.token_hash = _hash(secret)
-    return f"{prefix}.{secret}"
-
-
-def _hash(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
-def client_for_token(token: str) -> ApiClient | None:
-    """The active client whose token this is, or None."""
-    prefix, _, secret = token.strip().partition(".")
-    if not prefix or not secret:
-        return None
-    client = ApiClient.objects.filter(token_prefix=prefix, revoked_at__isnull=True).first()
-    if client is None or not hmac.compare_digest(client.token_hash, _hash(secret)):
-        return None
-    return client
 
 
 class ApiClientAuthentication(authentication.BaseAuthentication):

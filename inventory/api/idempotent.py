@@ -15,7 +15,6 @@ from rest_framework.response import Response
 
 from inventory import idempotency
 from inventory.api.errors import Problem
-from inventory.services import idempotency_scope
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
@@ -56,7 +55,7 @@ def idempotent_write(request: Request, write: Callable[[], Any]) -> Response:
     if key is None:
         with transaction.atomic():
             return Response(write())
-    scope = idempotency_scope(api_client=request.auth)
+    scope = idempotency.scope_of(api_client=request.auth)
     fingerprint = request_fingerprint(request)
     with transaction.atomic():
         previous = idempotency.claim(scope=scope, key=key, fingerprint=fingerprint)

@@ -1,5 +1,5 @@
 """OpenAPI pieces shared by the locations and catalog views: problem+json error responses and
-the Idempotency-Key header (list and page parameters are in inventory.api.query)."""
+the Idempotency-Key header (list and page parameters are in inventory.api.bigcommerce.query)."""
 
 from drf_spectacular.utils import OpenApiParameter
 

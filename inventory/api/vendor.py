@@ -16,8 +16,9 @@ from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from inventory.api.auth import ApiClientAuthentication, client_for_token
+from inventory.api.auth import ApiClientAuthentication
 from inventory.api.errors import Problem, exception_handler, pydantic_errors
+from inventory.api_clients import client_for_token
 from inventory.errors import IdempotencyKeyInFlight, InventoryError, StaleBalances
 
 

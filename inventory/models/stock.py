@@ -71,7 +71,7 @@ class Item(models.Model):
 class Balance(models.Model):
     """On-hand stock of one item at one location, plus BigCommerce's per-location settings.
 
-    `quantity` is written only by inventory.services (one transaction, with ledger lines).
+    `quantity` is written only by inventory.stock.apply (one transaction, with ledger lines).
     """
 
     # Few indexes, none on quantity: a quantity update then touches no index at all (a HOT

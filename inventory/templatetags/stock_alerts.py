@@ -1,6 +1,6 @@
 from django import template
 
-from inventory.admin_alerts import open_alert_counts
+from inventory.admin.alerts import open_alert_counts
 
 register = template.Library()
 

@@ -6,7 +6,7 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from inventory.api.auth import issue_token
+from inventory.api_clients import issue_token
 from inventory.models import ApiClient
 from locations.models import DEFAULT_LOCATION_ID, Location
 

@@ -1,6 +1,6 @@
 """The one check every API error answer must pass."""
 
-from tests.api.bigcommerce_schema import assert_matches
+from tests.api.bigcommerce.schema import assert_matches
 
 
 def assert_problem(response, status: int) -> dict:

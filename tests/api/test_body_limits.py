@@ -21,9 +21,9 @@ class Echo(APIView):
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("api/v3/", include("inventory.api.urls")),
+    path("api/v3/", include("inventory.api.bigcommerce.urls")),
     path("api/v3/test/echo", Echo.as_view()),
-    path("stocktakes/", include("inventory.stocktake_urls")),
+    path("stocktakes/", include("inventory.stocktakes.urls")),
 ]
 pytestmark = pytest.mark.urls(__name__)
 

@@ -19,7 +19,7 @@ from django.db import close_old_connections
 from django.test import override_settings
 from hypothesis import HealthCheck, settings
 
-from inventory.api.auth import issue_token
+from inventory.api_clients import issue_token
 from inventory.models import ApiClient
 from tests.factories import ItemFactory, LocationFactory, set_stock
 

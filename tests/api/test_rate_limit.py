@@ -30,9 +30,9 @@ class ScopedProbe(APIView):
 
 
 urlpatterns = [
-    path("api/v3/", include("inventory.api.urls")),
+    path("api/v3/", include("inventory.api.bigcommerce.urls")),
     path("api/v3/test/scoped", ScopedProbe.as_view()),
-    path("api/zettle/", include("inventory.api.zettle_urls")),
+    path("api/zettle/", include("inventory.api.zettle.urls")),
 ]
 pytestmark = pytest.mark.urls(__name__)
 

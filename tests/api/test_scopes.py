@@ -32,7 +32,7 @@ class DefaultProbe(InventoryProbe):
 
 # This module is the URLconf of its tests (pytest.mark.urls below).
 urlpatterns = [
-    path("api/v3/", include("inventory.api.urls")),
+    path("api/v3/", include("inventory.api.bigcommerce.urls")),
     path("api/v3/test/inventory", InventoryProbe.as_view()),
     path("api/v3/test/locations", LocationsProbe.as_view()),
     path("api/v3/test/default", DefaultProbe.as_view()),

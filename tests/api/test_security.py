@@ -34,8 +34,7 @@ from django.test import Client, override_settings
 from django.urls import reverse
 from drf_spectacular.generators import SchemaGenerator
 
-from inventory import stocktakes
-from inventory.api.zettle_ids import SUPPLIER, product_uuid, virtual_location_uuid
+from inventory.api.zettle.ids import SUPPLIER, product_uuid, virtual_location_uuid
 from inventory.models import (
     Adjustment,
     AdjustmentLine,
@@ -48,10 +47,11 @@ from inventory.models import (
     StocktakeUnknownCode,
     StocktakeUpload,
 )
+from inventory.stocktakes import services as stocktakes
 from locations.models import Location
+from tests.api.ecwid.test_views import assert_ecwid_error
 from tests.api.problems import assert_problem
-from tests.api.test_ecwid_api import assert_ecwid_error
-from tests.api.test_zettle_api import assert_zettle_error
+from tests.api.zettle.test_views import assert_zettle_error
 from tests.factories import ItemFactory, LocationFactory, manager, set_stock
 
 READ_ONLY = ["store_inventory_read_only", "store_locations_read_only"]

@@ -4,7 +4,7 @@ the SVG shows, fits the screen without horizontal scrolling, and its labels stay
 import pytest
 
 from inventory.models import Adjustment, Balance
-from inventory.services import LineInput, apply_adjustment, update_balance_settings
+from inventory.stock import LineInput, apply_adjustment, update_balance_settings
 from tests.browser.conftest import log_in
 from tests.factories import ItemFactory, LocationFactory, manager, set_stock
 

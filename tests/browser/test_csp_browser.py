@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from inventory.models import Adjustment, Balance, Stocktake
-from inventory.services import LineInput, apply_adjustment
+from inventory.stock import LineInput, apply_adjustment
 from tests.browser.conftest import DESKTOP, log_in
 from tests.factories import ItemFactory, LocationFactory, manager, set_stock
 

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from inventory.api.auth import issue_token
+from inventory.api_clients import issue_token
 from inventory.models import ApiClient, Balance
 from locations.models import Location
 from tests.factories import ItemFactory, LocationFactory, set_stock

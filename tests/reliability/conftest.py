@@ -12,9 +12,14 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from inventory.api.auth import issue_token
-from inventory.benchmark.scratch import database_url
-from inventory.benchmark.server import free_port, kill_server, start_server, wait_until_ready
+from inventory.api_clients import issue_token
+from inventory.management.benchmark.scratch import database_url
+from inventory.management.benchmark.server import (
+    free_port,
+    kill_server,
+    start_server,
+    wait_until_ready,
+)
 from inventory.models import ApiClient
 
 

@@ -17,8 +17,8 @@ from collections import Counter
 import pytest
 from django.db import connection
 
-from inventory.audit import find_ledger_discrepancies
 from inventory.models import Adjustment, AdjustmentLine, Balance, IdempotencyRecord, Item
+from inventory.stock.audit import find_ledger_discrepancies
 from tests.factories import LocationFactory
 from tests.reliability.client import RELATIVE, adjust
 

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 from django.db import connection
 
-from inventory.benchmark.scratch import database_url
+from inventory.management.benchmark.scratch import database_url
 from tests.factories import ItemFactory, LocationFactory, set_stock
 from tests.reliability.client import Answer, adjust, call
 from tests.reliability.proxy import TcpProxy

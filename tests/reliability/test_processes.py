@@ -12,10 +12,10 @@ from collections import defaultdict
 
 import pytest
 
-from inventory.audit import find_ledger_discrepancies
-from inventory.benchmark.server import serve
+from inventory.management.benchmark.server import serve
 from inventory.models import Adjustment, AdjustmentLine, Balance
-from inventory.services import LineInput, apply_adjustment
+from inventory.stock import LineInput, apply_adjustment
+from inventory.stock.audit import find_ledger_discrepancies
 from tests.factories import ItemFactory, LocationFactory
 from tests.reliability import client
 

@@ -16,9 +16,9 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from inventory.api.auth import issue_token
-from inventory.benchmark.scratch import database_url
-from inventory.benchmark.server import serve
+from inventory.api_clients import issue_token
+from inventory.management.benchmark.scratch import database_url
+from inventory.management.benchmark.server import serve
 from inventory.models import ApiClient
 
 # Transactional: on PostgreSQL the servers must see the client this process creates.

@@ -19,7 +19,12 @@ from pathlib import Path
 
 from django.conf import settings
 
-from inventory.benchmark.server import free_port, kill_server, server_environment, wait_until_ready
+from inventory.management.benchmark.server import (
+    free_port,
+    kill_server,
+    server_environment,
+    wait_until_ready,
+)
 
 SLOW_CLIENTS = 4
 PINGS = 4

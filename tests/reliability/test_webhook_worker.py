@@ -21,9 +21,9 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from inventory.benchmark.server import server_environment
+from inventory.management.benchmark.server import server_environment
 from inventory.models import Adjustment, WebhookAttempt, WebhookEndpoint, WebhookEvent, WebhookScope
-from inventory.services import LineInput, apply_adjustment
+from inventory.stock import LineInput, apply_adjustment
 from tests.factories import ItemFactory, LocationFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

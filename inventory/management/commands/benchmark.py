@@ -11,19 +11,19 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
-from inventory.benchmark.context import Context, create_credentials, postgres_version
-from inventory.benchmark.report import as_json, as_table
-from inventory.benchmark.scratch import checkpoint, scratch_database
-from inventory.benchmark.server import serve
+from inventory.management.benchmark.context import Context, create_credentials, postgres_version
+from inventory.management.benchmark.report import as_json, as_table
+from inventory.management.benchmark.scratch import checkpoint, scratch_database
+from inventory.management.benchmark.server import serve
 
 # Each module has `run(context) -> list[Row]`; they run in this order. History first: its
 # 10k-line floor must be taken before the other sections add ledger lines of their own.
 SECTIONS = {
-    "history": "inventory.benchmark.history",
-    "batch": "inventory.benchmark.batch",
-    "contention": "inventory.benchmark.contention",
-    "stocktake": "inventory.benchmark.stocktake",
-    "export": "inventory.benchmark.export",
+    "history": "inventory.management.benchmark.history",
+    "batch": "inventory.management.benchmark.batch",
+    "contention": "inventory.management.benchmark.contention",
+    "stocktake": "inventory.management.benchmark.stocktake",
+    "export": "inventory.management.benchmark.export",
 }
 # As production runs it (README): one worker per core, two threads each. On 2 cores that served
 # the most pings and the most writes, against 4 x 2, 3 x 2, 6 x 2, 2 x 4 and 4 x 1 (each

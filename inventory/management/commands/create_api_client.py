@@ -6,7 +6,7 @@ Prints what it created and then the token alone on the last line, so a script ca
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from inventory.api.auth import issue_token
+from inventory.api_clients import issue_token
 from inventory.models import ApiClient
 from locations.models import Location
 

@@ -21,12 +21,12 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from inventory.api.auth import issue_token
-from inventory.management.demo_calendar import HISTORY_DAYS, history_clock
-from inventory.management.demo_history import HistoryWritten, write_history
-from inventory.management.demo_writer import Cast
+from inventory.api_clients import issue_token
+from inventory.management.demo.calendar import HISTORY_DAYS, history_clock
+from inventory.management.demo.history import HistoryWritten, write_history
+from inventory.management.demo.writer import Cast
 from inventory.models import AdjustmentLine, ApiClient, Item, LowStockAlert
-from inventory.roles import INVENTORY_MANAGERS, STORE_STAFF
+from inventory.permissions import INVENTORY_MANAGERS, STORE_STAFF
 from locations.models import DEFAULT_LOCATION_ID, Location
 
 LOGIN_URL = "http://127.0.0.1:8000/admin/"

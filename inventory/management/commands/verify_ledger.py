@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from inventory.audit import find_ledger_discrepancies, ledger_size
+from inventory.stock.audit import find_ledger_discrepancies, ledger_size
 
 
 class Command(BaseCommand):

@@ -1,0 +1,243 @@
+from django.contrib import admin, messages
+from django.db.models import F, QuerySet
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+)
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.http import urlencode
+
+from inventory.admin import adjust, dashboards
+from inventory.admin.notices import HiddenStockNoticeMixin
+from inventory.models import Adjustment, Balance, Item, Stocktake
+from inventory.reports.stock_history import balance_history, item_history
+from inventory.selectors import (
+    balances_visible_to,
+    blind_counts_hiding_items,
+)
+from inventory.stock import update_balance_settings
+from locations.admin import HiddenIsNotFoundMixin, VisibleLocationFilter
+from locations.selectors import locations_visible_to
+
+
+class StockLevelFilter(admin.SimpleListFilter):
+    title = "stock level"
+    parameter_name = "stock"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("below_warning", "Below warning level"),
+            ("out", "Out of stock"),
+            ("in", "In stock"),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == "below_warning":
+            return queryset.filter(quantity__lt=F("warning_level"))
+        if self.value() == "out":
+            return queryset.filter(quantity__lte=0)
+        if self.value() == "in":
+            return queryset.filter(quantity__gt=0)
+        return queryset
+
+
+class BalanceInline(admin.TabularInline):
+    model = Balance
+    fields = ["location", "quantity", "safety_stock", "warning_level", "bin_picking_number"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return balances_visible_to(request.user)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Item)
+class ItemAdmin(admin.ModelAdmin):
+    list_display = ["sku", "name", "barcode", "product_id", "variant_id", "tracking"]
+    list_filter = ["tracking"]
+    search_fields = ["sku", "=barcode", "name"]
+    readonly_fields = ["uuid", "created_at", "updated_at"]
+    inlines = [BalanceInline]
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            history = item_history(
+                obj, user=request.user, range_key=dashboards.chart_range_of(request)
+            )
+            url = reverse("admin:inventory_adjustmentline_changelist")
+            context |= dashboards.history_context(
+                request, history, full_history_url=f"{url}?{urlencode({'item': obj.pk})}"
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+
+@admin.register(Balance)
+class BalanceAdmin(HiddenStockNoticeMixin, HiddenIsNotFoundMixin, admin.ModelAdmin):
+    list_display = [
+        "sku",
+        "item_name",
+        "location_code",
+        "on_hand",
+        "available",
+        "safety",
+        "warn_at",
+        "bin",
+        "history_link",
+    ]
+    list_select_related = ["item", "location"]
+    list_filter = [VisibleLocationFilter, StockLevelFilter, "is_in_stock"]
+    search_fields = ["item__sku", "=item__barcode", "item__name"]
+    fields = [
+        "item",
+        "location",
+        "quantity",
+        "safety_stock",
+        "warning_level",
+        "is_in_stock",
+        "bin_picking_number",
+        "updated_at",
+    ]
+    readonly_fields = ["item", "location", "quantity", "updated_at"]
+    actions = ["adjust_selected"]
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Balance]:
+        return balances_visible_to(request.user)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # balances appear when stock is first adjusted
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """A balance a blind count hides: back to the list, which says why, not a 404."""
+        if self._hidden_balance(request, object_id) is not None:
+            return HttpResponseRedirect(reverse("admin:inventory_balance_changelist"))
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    @staticmethod
+    def _hidden_balance(request: HttpRequest, object_id: str) -> Stocktake | None:
+        """The open blind count that hides this balance from the user, if any."""
+        if not str(object_id).isdigit():
+            return None
+        visible = Balance.objects.filter(location__in=locations_visible_to(request.user))
+        balance = visible.filter(pk=int(object_id)).values("item_id", "location_id").first()
+        if balance is None:
+            return None
+        hidden = blind_counts_hiding_items(
+            request.user, location_id=balance["location_id"], item_ids=[balance["item_id"]]
+        )
+        return hidden.get(balance["item_id"])
+
+    def has_delete_permission(self, request: HttpRequest, obj: Balance | None = None) -> bool:
+        return False
+
+    @admin.display(description="SKU", ordering="item__sku")
+    def sku(self, balance: Balance) -> str:
+        return balance.item.sku
+
+    @admin.display(description="name", ordering="item__name")
+    def item_name(self, balance: Balance) -> str:
+        return balance.item.name
+
+    @admin.display(description="location", ordering="location__code")
+    def location_code(self, balance: Balance) -> str:
+        return balance.location.code
+
+    @admin.display(description="on-hand", ordering="quantity")
+    def on_hand(self, balance: Balance) -> int:
+        return balance.quantity
+
+    @admin.display(description="available")
+    def available(self, balance: Balance) -> int:
+        return balance.available_to_sell
+
+    @admin.display(description="safety", ordering="safety_stock")
+    def safety(self, balance: Balance) -> int:
+        return balance.safety_stock
+
+    @admin.display(description="warn at", ordering="warning_level")
+    def warn_at(self, balance: Balance) -> int:
+        return balance.warning_level
+
+    @admin.display(description="bin", ordering="bin_picking_number")
+    def bin(self, balance: Balance) -> str:
+        return balance.bin_picking_number
+
+    @admin.display(description="history")
+    def history_link(self, balance: Balance) -> str:
+        return format_html('<a href="{}">History</a>', self.history_link_url(balance))
+
+    @staticmethod
+    def history_link_url(balance: Balance) -> str:
+        url = reverse("admin:inventory_adjustmentline_changelist")
+        return f"{url}?{urlencode({'item': balance.item_id, 'location': balance.location_id})}"
+
+    def save_model(self, request, obj, form, change):
+        # Settings changes go through the write path too, so the history records them.
+        update_balance_settings(
+            balance=obj,
+            changes={name: form.cleaned_data[name] for name in form.changed_data},
+            actor=request.user,
+            source=Adjustment.Source.ADMIN,
+        )
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            history = balance_history(obj, range_key=dashboards.chart_range_of(request))
+            context |= dashboards.history_context(
+                request, history, full_history_url=self.history_link_url(obj)
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def get_urls(self):
+        adjust = path(
+            "adjust/",
+            self.admin_site.admin_view(self.adjust_view),
+            name="inventory_balance_adjust",
+        )
+        dashboards = path(
+            "dashboard/",
+            self.admin_site.admin_view(self.dashboard_index_view),
+            name="inventory_dashboard",
+        )
+        dashboard = path(
+            "dashboard/<int:location_id>/",
+            self.admin_site.admin_view(self.location_dashboard_view),
+            name="inventory_dashboard_location",
+        )
+        return [adjust, dashboards, dashboard, *super().get_urls()]
+
+    def adjust_view(self, request: HttpRequest) -> HttpResponse:
+        return adjust.adjust_stock(request, model_admin=self)
+
+    def dashboard_index_view(self, request: HttpRequest) -> HttpResponse:
+        return dashboards.dashboard_index(request, model_admin=self)
+
+    def location_dashboard_view(self, request: HttpRequest, location_id: int) -> HttpResponse:
+        return dashboards.location_dashboard_view(request, location_id, model_admin=self)
+
+    @admin.action(description="Adjust stock of the selected balances", permissions=["adjust"])
+    def adjust_selected(self, request: HttpRequest, queryset: QuerySet[Balance]):
+        location_ids = {balance.location_id for balance in queryset}
+        if len(location_ids) != 1:
+            self.message_user(
+                request, "Select balances of one location to adjust them together.", messages.ERROR
+            )
+            return None
+        query = urlencode(
+            {
+                "location": location_ids.pop(),
+                "items": ",".join(str(balance.item_id) for balance in queryset),
+            }
+        )
+        return HttpResponseRedirect(f"{reverse('admin:inventory_balance_adjust')}?{query}")
+
+    def has_adjust_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("inventory.adjust_stock")

@@ -1,0 +1,223 @@
+"""Stock history through the API (ours): ledger lines newest first, with cursor pagination that
+costs the same on page 1 and page 10,000 (keyset on the line id, never OFFSET), and one
+transaction with all its lines."""
+
+import base64
+import binascii
+from datetime import UTC, datetime
+from urllib.parse import urlencode
+
+from django.utils.dateparse import parse_datetime
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from inventory.api.auth import InventoryScope, allowed_location_ids
+from inventory.api.bigcommerce.query import (
+    id_list_parameter,
+    int_param,
+    list_param,
+    text_list_parameter,
+)
+from inventory.api.bigcommerce.stock import identity
+from inventory.api.errors import Problem
+from inventory.api.openapi import COMMON_ERRORS, problems
+from inventory.api.schemas import AdjustmentDetailResponse, HistoryResponse
+from inventory.models import Adjustment, AdjustmentLine, Item
+
+MAX_LIMIT = 1000
+
+
+def encode_cursor(line_id: int) -> str:
+    return base64.urlsafe_b64encode(str(line_id).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        return int(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode())
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        raise Problem(
+            422, "Invalid query parameter", {"after": "Not a cursor from this API."}
+        ) from None
+
+
+def datetime_param(request: Request, name: str) -> datetime | None:
+    """An ISO 8601 time with an offset, as UTC (PostgreSQL refuses offsets beyond ±15:59)."""
+    raw = request.query_params.get(name)
+    if raw is None:
+        return None
+    try:
+        value = parse_datetime(raw.upper())  # RFC 3339 allows a lower-case t and z
+        value = value.astimezone(UTC) if value and value.tzinfo else None
+    except (ValueError, OverflowError):  # impossible dates, or ones UTC pushes off the calendar
+        value = None
+    if value is None:
+        raise Problem(
+            422, "Invalid query parameter", {name: "Expected an ISO 8601 time with a UTC offset."}
+        )
+    return value
+
+
+def who(adjustment: Adjustment) -> dict:
+    return {
+        "user": adjustment.actor.get_username() if adjustment.actor else None,
+        "api_client": adjustment.api_client.name if adjustment.api_client else None,
+    }
+
+
+class AdjustmentHistoryApi(APIView):
+    permission_classes = [InventoryScope]
+
+    @extend_schema(
+        operation_id="adjustment_history",
+        summary="Stock history: every change, newest first",
+        parameters=[
+            id_list_parameter("location_id:in", "Comma-separated location ids."),
+            text_list_parameter("sku:in", "Comma-separated SKUs."),
+            text_list_parameter("kind:in", "absolute, relative, transfer, stocktake, settings."),
+            text_list_parameter("source:in", "api, admin, stocktake, import, system."),
+            OpenApiParameter(
+                "created_at:min",
+                {"type": "string", "format": "date-time"},
+                description="ISO 8601 time with offset, inclusive.",
+            ),
+            OpenApiParameter(
+                "created_at:max",
+                {"type": "string", "format": "date-time"},
+                description="ISO 8601 time with offset, exclusive.",
+            ),
+            OpenApiParameter(
+                "after",
+                {"type": "string", "pattern": "^[A-Za-z0-9_-]*$", "maxLength": 40},
+                description="meta.cursor_pagination.end_cursor of the previous page.",
+            ),
+            OpenApiParameter(
+                "limit",
+                {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
+                description="Lines per page (default 50).",
+            ),
+        ],
+        responses={200: HistoryResponse, **COMMON_ERRORS},
+        tags=["History"],
+    )
+    def get(self, request: Request) -> Response:
+        limit = int_param(request, "limit", default=50, minimum=1, maximum=MAX_LIMIT)
+        lines = self.filtered(request).order_by("-id")
+        if after := request.query_params.get("after"):
+            lines = lines.filter(id__lt=decode_cursor(after))
+        # The page's ids first, from the ledger's indexes alone, then those lines with their
+        # adjustment and item. In one query the planner may join every line of a SKU with its
+        # adjustment (a scan of all adjustments) before keeping a page: a cost that grows with
+        # the ledger.
+        page_ids = lines.values("pk")[: limit + 1]
+        page = list(
+            AdjustmentLine.objects.filter(pk__in=page_ids)
+            .select_related("adjustment__actor", "adjustment__api_client", "item")
+            .order_by("-id")
+        )
+        has_more = len(page) > limit
+        page = page[:limit]
+        end_cursor = encode_cursor(page[-1].pk) if page else None
+        links = {}
+        if has_more and end_cursor:
+            params = {k: v for k, v in request.query_params.items() if k != "after"}
+            links["next"] = "?" + urlencode({**params, "after": end_cursor}, safe=":,")
+        data = [
+            {
+                "id": line.pk,
+                "transaction_id": str(line.adjustment.transaction_id),
+                "kind": line.adjustment.kind,
+                "source": line.adjustment.source,
+                "reason": line.adjustment.reason,
+                "created_at": line.created_at,
+                **who(line.adjustment),
+                "location_id": line.location_id,
+                "identity": identity(line.item),
+                "quantity_before": line.quantity_before,
+                "quantity_after": line.quantity_after,
+                "delta": line.delta,
+            }
+            for line in page
+        ]
+        meta = {
+            "cursor_pagination": {
+                "count": len(data),
+                "per_page": limit,
+                "end_cursor": end_cursor,
+                "links": links,
+            }
+        }
+        return Response({"data": data, "meta": meta})
+
+    def filtered(self, request: Request):
+        lines = AdjustmentLine.objects.all()
+        allowed = allowed_location_ids(request.auth)
+        if allowed is not None:
+            lines = lines.filter(location_id__in=allowed)
+        if (location_ids := list_param(request, "location_id:in", int)) is not None:
+            lines = lines.filter(location_id__in=location_ids)
+        if (skus := list_param(request, "sku:in")) is not None:
+            # Item ids first: the ledger is then read through its (item, location, id) index.
+            item_ids = list(Item.objects.filter(sku__in=skus).values_list("pk", flat=True))
+            lines = lines.filter(item_id__in=item_ids)
+        if (kinds := list_param(request, "kind:in")) is not None:
+            lines = lines.filter(adjustment__kind__in=kinds)
+        if (sources := list_param(request, "source:in")) is not None:
+            lines = lines.filter(adjustment__source__in=sources)
+        if (since := datetime_param(request, "created_at:min")) is not None:
+            lines = lines.filter(created_at__gte=since)
+        if (until := datetime_param(request, "created_at:max")) is not None:
+            lines = lines.filter(created_at__lt=until)
+        return lines
+
+
+class AdjustmentDetailApi(APIView):
+    permission_classes = [InventoryScope]
+
+    @extend_schema(
+        operation_id="adjustment_detail",
+        summary="One transaction with all its lines",
+        responses={
+            200: AdjustmentDetailResponse,
+            **problems(404),
+            **COMMON_ERRORS,
+        },
+        tags=["History"],
+    )
+    def get(self, request: Request, transaction_id) -> Response:
+        adjustment = (
+            Adjustment.objects.select_related("actor", "api_client")
+            .filter(transaction_id=transaction_id)
+            .first()
+        )
+        lines = (
+            AdjustmentLine.objects.filter(adjustment=adjustment)
+            .select_related("item")
+            .order_by("id")
+        )
+        allowed = allowed_location_ids(request.auth)
+        if allowed is not None:
+            lines = lines.filter(location_id__in=allowed)
+        lines = list(lines)
+        if adjustment is None or (allowed is not None and not lines):
+            raise Problem(404, f"Transaction {transaction_id} not found.")
+        data = {
+            "transaction_id": str(adjustment.transaction_id),
+            "kind": adjustment.kind,
+            "source": adjustment.source,
+            "reason": adjustment.reason,
+            "created_at": adjustment.created_at,
+            **who(adjustment),
+            "lines": [
+                {
+                    "location_id": line.location_id,
+                    "identity": identity(line.item),
+                    "quantity_before": line.quantity_before,
+                    "quantity_after": line.quantity_after,
+                    "delta": line.delta,
+                }
+                for line in lines
+            ],
+        }
+        return Response({"data": data})

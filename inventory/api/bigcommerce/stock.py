@@ -1,0 +1,211 @@
+"""Reading stock (BigCommerce's GET inventory items, all locations or one) and updating one
+location's settings. A balance that was never written reads as 0 with BigCommerce's defaults."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from inventory.api.auth import InventoryScope, allowed_location_ids
+from inventory.api.bigcommerce.query import (
+    PAGE_PARAMETERS,
+    id_list_parameter,
+    list_param,
+    paginate,
+    text_list_parameter,
+)
+from inventory.api.errors import Problem, domain_error_response
+from inventory.api.idempotent import idempotency_key
+from inventory.api.openapi import COMMON_ERRORS, IDEMPOTENCY_PARAMETER, problems
+from inventory.api.schemas import (
+    InventoryItemsResponse,
+    LocationItemsResponse,
+    SettingsRequest,
+    TransactionResponse,
+)
+from inventory.api.zettle.ids import product_uuid
+from inventory.errors import InventoryError
+from inventory.models import Adjustment, ApiClient, Balance, Item
+from inventory.selectors import balances_at
+from inventory.stock import SettingsInput, update_settings
+from locations.models import Location
+
+DEFAULT_SETTINGS = Balance(quantity=0)  # an unsaved row: the model's defaults
+ITEM_FILTERS = [
+    text_list_parameter("sku:in", "Comma-separated SKUs."),
+    id_list_parameter("variant_id:in", "Comma-separated variant ids."),
+    id_list_parameter("product_id:in", "Comma-separated product ids."),
+]
+SETTING_NAMES = ("safety_stock", "is_in_stock", "warning_level", "bin_picking_number")
+NO_SETTING = "At least one setting must be specified: warning_level, is_in_stock or safety_stock"
+
+
+def filtered_items(request: Request):
+    items = Item.objects.order_by("id")
+    if (skus := list_param(request, "sku:in")) is not None:
+        items = items.filter(sku__in=skus)
+    if (variant_ids := list_param(request, "variant_id:in", int)) is not None:
+        items = items.filter(variant_id__in=variant_ids)
+    if (product_ids := list_param(request, "product_id:in", int)) is not None:
+        items = items.filter(product_id__in=product_ids)
+    return items
+
+
+def visible_locations(client: ApiClient):
+    locations = Location.objects.order_by("id")
+    allowed = allowed_location_ids(client)
+    return locations if allowed is None else locations.filter(pk__in=allowed)
+
+
+def identity(item: Item) -> dict:
+    # BigCommerce types variant_id as an integer: omit it for items without a variant.
+    shown = {"sku": item.sku, "product_id": item.product_id}
+    if item.variant_id is not None:
+        shown["variant_id"] = item.variant_id
+    return shown
+
+
+def uuids(item: Item) -> dict:
+    """Ours, beside BigCommerce's identity: what Zettle clients name the item by."""
+    return {"uuid": str(item.uuid), "product_uuid": str(product_uuid(item.product_id))}
+
+
+def stock(balance: Balance) -> dict:
+    return {
+        "available_to_sell": balance.available_to_sell,
+        "total_inventory_onhand": balance.quantity,
+        "settings": {
+            "safety_stock": balance.safety_stock,
+            "is_in_stock": balance.is_in_stock,
+            "warning_level": balance.warning_level,
+            "bin_picking_number": balance.bin_picking_number,
+        },
+    }
+
+
+class InventoryItemsApi(APIView):
+    permission_classes = [InventoryScope]
+
+    @extend_schema(
+        operation_id="inventory_items",
+        summary="Stock and settings of items at every location",
+        parameters=[
+            *ITEM_FILTERS,
+            id_list_parameter("location_id:in", "Comma-separated location ids."),
+            text_list_parameter("location_code:in", "Comma-separated location codes."),
+            *PAGE_PARAMETERS,
+        ],
+        responses={200: InventoryItemsResponse, **COMMON_ERRORS},
+        tags=["Stock"],
+    )
+    def get(self, request: Request) -> Response:
+        locations = visible_locations(request.auth)
+        if (location_ids := list_param(request, "location_id:in", int)) is not None:
+            locations = locations.filter(pk__in=location_ids)
+        if (codes := list_param(request, "location_code:in")) is not None:
+            locations = locations.filter(code__in=codes)
+        locations = list(locations)
+        page = paginate(request, filtered_items(request))
+        balances = balances_at(
+            item_ids=[item.pk for item in page.rows], location_ids=[loc.pk for loc in locations]
+        )
+        data = [
+            {
+                "identity": identity(item),
+                **uuids(item),
+                "locations": [
+                    {
+                        "location_id": location.pk,
+                        "location_code": location.code,
+                        "location_name": location.label,
+                        "location_enabled": location.enabled,
+                        **stock(balances.get((item.pk, location.pk), DEFAULT_SETTINGS)),
+                    }
+                    for location in locations
+                ],
+            }
+            for item in page.rows
+        ]
+        return Response({"data": data, "meta": page.meta})
+
+
+class LocationItemsApi(APIView):
+    permission_classes = [InventoryScope]
+
+    def location(self, request: Request, location_id: int) -> Location:
+        # A location the token may not see does not exist for it.
+        location = visible_locations(request.auth).filter(pk=location_id).first()
+        if location is None:
+            raise Problem(404, f"Location {location_id} not found.")
+        return location
+
+    @extend_schema(
+        operation_id="location_items",
+        summary="Stock and settings of items at one location",
+        parameters=[*ITEM_FILTERS, *PAGE_PARAMETERS],
+        responses={
+            200: LocationItemsResponse,
+            **problems(404),
+            **COMMON_ERRORS,
+        },
+        tags=["Stock"],
+    )
+    def get(self, request: Request, location_id: int) -> Response:
+        location = self.location(request, location_id)
+        page = paginate(request, filtered_items(request))
+        balances = balances_at(item_ids=[item.pk for item in page.rows], location_ids=[location.pk])
+        data = [
+            {
+                "identity": identity(item),
+                **uuids(item),
+                **stock(balances.get((item.pk, location.pk), DEFAULT_SETTINGS)),
+            }
+            for item in page.rows
+        ]
+        return Response({"data": data, "meta": page.meta})
+
+    @extend_schema(
+        operation_id="update_location_settings",
+        summary="Update settings of items at one location",
+        description="BigCommerce's settings update. Settings left out stay as they are; "
+        "quantities never change here.",
+        request=SettingsRequest,
+        parameters=[IDEMPOTENCY_PARAMETER],
+        responses={
+            200: TransactionResponse,
+            **problems(404),
+            **COMMON_ERRORS,
+        },
+        tags=["Stock"],
+    )
+    def put(self, request: Request, location_id: int) -> Response:
+        location = self.location(request, location_id)
+        body = SettingsRequest.model_validate(request.data)
+        empty = {
+            f"setting.{n}.settings": NO_SETTING
+            for n, item in enumerate(body.settings)
+            if all(getattr(item, name) is None for name in SETTING_NAMES)
+        }
+        if empty:
+            raise Problem(422, "Payload contains invalid fields", empty)
+        lines = [
+            SettingsInput(
+                location_id=location.pk,
+                sku=item.identity.sku,
+                variant_id=item.identity.variant_id,
+                product_id=item.identity.product_id,
+                **{name: getattr(item, name) for name in SETTING_NAMES},
+            )
+            for item in body.settings
+        ]
+        try:
+            adjustment = update_settings(
+                lines=lines,
+                source=Adjustment.Source.API,
+                api_client=request.auth,
+                idempotency_key=idempotency_key(request),
+            )
+        except InventoryError as error:
+            rename = {name: f"identity.{name}" for name in ("sku", "variant_id", "product_id")}
+            return domain_error_response(error, prefix="settings", rename=rename)
+        return Response({"transaction_id": str(adjustment.transaction_id)})

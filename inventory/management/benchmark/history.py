@@ -1,0 +1,139 @@
+"""History at scale: the first page of the stock history, and a page filtered by one SKU, in
+the admin and in the API, timed through the running server with a small ledger and again after
+it has grown a hundredfold. Each figure is the time with the big ledger over the time with the
+small one: reading history must cost the same however long the history is."""
+
+import http.client
+import statistics
+import time
+from dataclasses import dataclass
+from urllib.parse import urlencode, urlsplit
+
+from inventory.management.benchmark.context import Context
+from inventory.management.benchmark.ledger_fill import (
+    BUSY_EVERY,
+    busy_sku,
+    fill_ledger,
+    vacuum_analyze,
+)
+from inventory.management.benchmark.report import Row
+from inventory.models import AdjustmentLine
+
+SCALES = (10_000, 1_000_000)
+QUICK_SCALES = (2_000, 20_000)
+ADMIN_HISTORY = "/admin/inventory/adjustmentline/"
+API_HISTORY = "/api/v3/inventory/adjustments"
+WARMUP = 2
+SAMPLES_PER_REPEAT = 3  # pages are quick: more samples steady a ratio of two noisy medians
+
+
+@dataclass(frozen=True)
+class Page:
+    name: str
+    path: str
+    headers: dict[str, str]
+    sku: str | None = None  # a filtered page must list this SKU (checked before timing)
+
+
+def run(context: Context) -> list[Row]:
+    small, large = QUICK_SCALES if context.quick else SCALES
+    pages = _pages(context, busy_sku())
+    client = _Client(context.base_url)
+    at_small = _measure(context, client, pages, small)
+    at_large = _measure(context, client, pages, large)
+    return [
+        Row(
+            "history",
+            f"{page.name}, {at_large.lines:,} ledger lines",
+            at_large.ms[page.name],
+            "ms",
+            floor=at_small.ms[page.name],
+            floor_measure=f"same page at {at_small.lines:,} lines",
+            target="<= 1.5",
+            note=_note(page, at_small, at_large),
+        )
+        for page in pages
+    ]
+
+
+def _pages(context: Context, sku: str) -> list[Page]:
+    admin = {"Cookie": context.admin_cookie}
+    api = {"X-Auth-Token": context.token, "Accept": "application/json"}
+    return [
+        Page("admin history, first page", ADMIN_HISTORY, admin),
+        # The admin's search box: a SKU finds that item's lines.
+        Page("admin history, one SKU", f"{ADMIN_HISTORY}?{urlencode({'q': sku})}", admin, sku),
+        Page("API history, first page", API_HISTORY, api),
+        Page("API history, one SKU", f"{API_HISTORY}?sku:in={sku}", api, sku),
+    ]
+
+
+@dataclass(frozen=True)
+class _Scale:
+    lines: int  # ledger lines when measured
+    busy_lines: int  # of which the busy SKU's
+    ms: dict[str, float]  # median per page name
+
+
+def _measure(context: Context, client: "_Client", pages: list[Page], lines: int) -> _Scale:
+    """Grow the ledger to `lines` (other sections may already have written more), check that
+    every page answers what it should, then time them."""
+    fill_ledger(lines)
+    vacuum_analyze()
+    for page in pages:
+        body = client.get(page.path, page.headers)
+        if page.sku and page.sku.encode() not in body:
+            raise RuntimeError(f"{page.path} does not list {page.sku}")
+    return _Scale(
+        lines=AdjustmentLine.objects.count(),
+        busy_lines=AdjustmentLine.objects.filter(item__sku=busy_sku()).count(),
+        ms=_medians(client, pages, repeat=context.repeat * SAMPLES_PER_REPEAT),
+    )
+
+
+def _medians(client: "_Client", pages: list[Page], *, repeat: int) -> dict[str, float]:
+    """Median time per page after two warm-up runs. The pages take turns, so that each one's
+    samples spread over the whole measurement: a burst of load from elsewhere on the machine
+    then moves every median a little rather than one a lot."""
+    samples: dict[str, list[float]] = {page.name: [] for page in pages}
+    for run in range(WARMUP + repeat):
+        for page in pages:
+            started = time.perf_counter()
+            client.get(page.path, page.headers)
+            if run >= WARMUP:
+                samples[page.name].append((time.perf_counter() - started) * 1000)
+    return {name: statistics.median(times) for name, times in samples.items()}
+
+
+def _note(page: Page, small: _Scale, large: _Scale) -> str:
+    if page.sku is None:
+        return "newest first"
+    return (
+        f"{page.sku}, a busy item with 1 line in {BUSY_EVERY}: {small.busy_lines:,} lines,"
+        f" then {large.busy_lines:,}"
+    )
+
+
+class _Client:
+    """GETs over one kept-alive HTTP connection, so that connection setup does not count."""
+
+    def __init__(self, base_url: str) -> None:
+        parts = urlsplit(base_url)
+        self.connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=120)
+
+    def get(self, path: str, headers: dict[str, str]) -> bytes:
+        try:
+            return self._get(path, headers)
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            # The server closes a connection left idle for a few seconds (gunicorn's keep-alive
+            # timeout), as it is while the ledger grows: connect again, once.
+            self.connection.close()
+            return self._get(path, headers)
+
+    def _get(self, path: str, headers: dict[str, str]) -> bytes:
+        self.connection.request("GET", path, headers=headers)
+        response = self.connection.getresponse()
+        body = response.read()
+        if response.status != 200:
+            raise RuntimeError(f"GET {path}: {response.status} {body[:300]!r}")
+        return body

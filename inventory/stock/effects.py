@@ -1,0 +1,112 @@
+"""What happens because stock or settings changed: low-stock alerts and webhook events.
+
+The write path (`services.py`) calls these inside its transaction, after the balances and the
+ledger are written and before it commits, so an alert or an outbox event exists exactly when the
+change does. Anything that leaves the process (email, HTTP) is scheduled with
+`transaction.on_commit`, never done here: a refused or rolled-back batch sends nothing.
+
+Cost, paid by every write: a batch that moves no balance across a warning level or zero runs ONE
+statement here (the outbox insert, which inserts nothing when nobody subscribes); one that does
+adds at most two (alerts opened or escalated, alerts closed). Never one per line.
+"""
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from django.utils import timezone
+
+from inventory import alerts
+from inventory.alerts import BalanceState, RaisedAlert
+from inventory.models import Adjustment, Balance, LowStockAlert, WebhookScope
+from inventory.sql import values_source
+from inventory.stock.types import StockChange
+from inventory.webhooks import outbox
+
+STOCK_CHANGED = WebhookScope.STOCK_CHANGED.value
+
+
+def statements_with_write(
+    *, adjustment: Adjustment, changes: Sequence[StockChange]
+) -> list[outbox.Statement]:
+    """What every write records besides its ledger: a stock_changed event per moved balance for
+    each subscribed endpoint. Returned, not run: the write path makes it part of its own
+    statement (on PostgreSQL), so an event costs a one-line write no extra statement nor trip to
+    the database, which is what most writes are."""
+    moved = [(STOCK_CHANGED, c.item_id, c.location_id) for c in changes if c.before != c.after]
+    statement = outbox.item_events_statement(moved, created_at=adjustment.created_at)
+    return [statement] if statement else []
+
+
+def statements_with_write_of(*, moved: str, created_at: datetime) -> list[outbox.Statement]:
+    """`statements_with_write` for a write whose changes are rows of a query: `moved` yields
+    the item_id and location_id of each balance the write moves (the single statement's)."""
+    events = (
+        f"SELECT '{STOCK_CHANGED}' AS column1, m.item_id AS column2, m.location_id AS column3"
+        f" FROM ({moved}) AS m"
+    )
+    return [outbox.item_events_from(events, created_at=created_at)]
+
+
+def stock_transitions(changes: Sequence[StockChange]) -> alerts.Transitions:
+    """The alert transitions `stock_changed` will record for these changes; known before the
+    write is recorded, so the write path knows whether anything follows its record."""
+    return alerts.stock_transitions(changes)
+
+
+def stock_changed(
+    *, adjustment: Adjustment, transitions: alerts.Transitions, notify_low_stock: bool = True
+) -> None:
+    """Called once per applied adjustment (never for a replay), inside its transaction, after
+    `statements_with_write` ran: opens and closes low-stock alerts (`stock_transitions`), with
+    their low_stock_reached / out_of_stock_reached events. `notify_low_stock=False` still opens
+    alerts (and sends their webhooks) but emails nobody. Costs no statement when no balance
+    crosses its warning level or zero."""
+    raising, closing = transitions
+    if not raising and not closing:
+        return
+    raised = alerts.record_stock_transitions(
+        adjustment=adjustment, transitions=transitions, notify=notify_low_stock
+    )
+    outbox.enqueue_item_events(_reached(raised), created_at=adjustment.created_at)
+
+
+def settings_changed(*, adjustment: Adjustment, balance_ids: Sequence[int]) -> None:
+    """Called once per settings adjustment, inside its transaction, after the new settings are
+    written."""
+    balances = [
+        BalanceState(*row)
+        for row in Balance.objects.filter(pk__in=values_source(balance_ids, "bigint"))
+        .order_by()
+        .values_list("pk", "item_id", "location_id", "quantity", "warning_level")
+    ]
+    raised = alerts.record_settings_transitions(adjustment=adjustment, balances=balances)
+    outbox.enqueue_item_events(
+        [(WebhookScope.SETTINGS_CHANGED.value, b.item_id, b.location_id) for b in balances]
+        + _reached(raised),
+        created_at=adjustment.created_at,
+    )
+
+
+def _reached(raised: Sequence[RaisedAlert]) -> list[outbox.ItemEvent]:
+    """BigCommerce's low_stock_reached / out_of_stock_reached for the alerts just raised. A
+    drop straight to zero crosses the warning level too, so it sends both (when there is one)."""
+    events = []
+    for alert in raised:
+        key = (alert.balance.item_id, alert.balance.location_id)
+        if not alert.escalated and (
+            alert.kind == LowStockAlert.Kind.LOW or alert.balance.warning_level
+        ):
+            events.append((WebhookScope.LOW_STOCK_REACHED.value, *key))
+        if alert.kind == LowStockAlert.Kind.OUT:
+            events.append((WebhookScope.OUT_OF_STOCK_REACHED.value, *key))
+    return events
+
+
+def locations_changed(*, created: Sequence[int] = (), updated: Sequence[int] = (), **_) -> None:
+    """Receiver of `locations.signals.locations_changed` (connected in `InventoryConfig.ready`),
+    which the locations app sends inside its transaction."""
+    outbox.enqueue_location_events(
+        [(WebhookScope.LOCATION_CREATED.value, pk) for pk in created]
+        + [(WebhookScope.LOCATION_UPDATED.value, pk) for pk in updated],
+        created_at=timezone.now(),
+    )

@@ -1,0 +1,324 @@
+"""CSV upload of stocktake counts: a preview that writes nothing, then an apply that writes
+every row at once.
+
+The file has a header row `sku,counted` or `barcode,counted` (or `code,counted`: a SKU or a
+barcode, SKU first). Headers are case-insensitive; a UTF-8 BOM, blank lines, whitespace around
+cells, Windows line endings and `;` or tab as the delimiter are tolerated. Other columns are
+ignored, so a count sheet exported with names still uploads.
+
+Two modes, chosen explicitly: "replace" sets each line's count to the file's number, "add" adds
+the file's number to what was already counted (scans plus earlier uploads). Applying the same
+file again in add mode would count it twice, so every applied file's SHA-256 is kept and an add
+of a file already applied to the stocktake is refused. The same file again in replace mode sets
+the same numbers again: harmless, allowed.
+
+Both functions cost a constant number of queries whatever the file's size: one to resolve every
+code (with each item's current line), one to check for an earlier upload, and in apply one
+upsert for all the lines (reading the on-hand balances in the same statement).
+"""
+
+import csv
+import hashlib
+import io
+import re
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import connection, transaction
+from django.db.models import OuterRef, Q, Subquery
+from django.utils import timezone
+
+from inventory.models import MAX_QUANTITY, Balance, Item, Stocktake, StocktakeLine, StocktakeUpload
+from inventory.sql import db_datetime, rows_source, table, values_source
+from inventory.stocktakes import services as stocktakes
+from inventory.stocktakes.services import StocktakeError
+
+MODES = ("replace", "add")
+MAX_ROWS = 5000
+CODE_COLUMNS = ("sku", "barcode", "code")
+COUNT_COLUMN = "counted"
+DELIMITERS = (",", ";", "\t")
+ERRORS_IN_MESSAGE = 5  # apply_upload's refusal names this many problems, then "and N more"
+_DIGITS = re.compile(r"[0-9]+")
+_MAX_DIGITS = len(str(MAX_QUANTITY))
+
+
+@dataclass(frozen=True, slots=True)
+class UploadRow:
+    """One data row of the file. `error` is None when the row can be applied; then `new_count`
+    is what the line will hold (`current_count` is its count now, None if never counted)."""
+
+    line_number: int
+    code: str
+    counted: int | None
+    item: Item | None
+    error: str | None
+    current_count: int | None
+    new_count: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class UploadPreview:
+    """What applying the file would do. `errors` are problems with the file as a whole; each
+    row carries its own. `already_uploaded`: this exact file (same bytes) was already applied to
+    this stocktake, which refuses it in add mode."""
+
+    rows: list[UploadRow]
+    errors: list[str]
+    sha256: str
+    mode: str
+    already_uploaded: bool
+
+    @property
+    def ok(self) -> bool:
+        return (
+            not self.errors
+            and not any(row.error for row in self.rows)
+            and not (self.mode == "add" and self.already_uploaded)
+        )
+
+    @property
+    def row_errors(self) -> list[str]:
+        return [f"Line {row.line_number}: {row.error}" for row in self.rows if row.error]
+
+
+def preview_upload(*, stocktake: Stocktake, data: bytes, mode: str) -> UploadPreview:
+    """Parse and check the file, and show each row's count now and after. Writes nothing."""
+    _check_mode(mode)
+    return _preview(stocktake, data, mode)
+
+
+def apply_upload(
+    *, stocktake: Stocktake, data: bytes, mode: str, actor: AbstractBaseUser
+) -> UploadPreview:
+    """Write every row's new count, in one transaction, or nothing at all.
+
+    The stocktake row is locked first (as every count does), so no scan or other upload can
+    change a line between the preview computed here and the write. Raises StocktakeError:
+    "wrong_status" (not counting), "duplicate_upload" (this file already applied, add mode),
+    "invalid_upload" (any error in the file)."""
+    _check_mode(mode)
+    with transaction.atomic():
+        stocktake = stocktakes._locked_stocktakes().get(pk=stocktake.pk)
+        stocktakes._require(stocktake, Stocktake.Status.COUNTING)
+        preview = _preview(stocktake, data, mode)
+        if mode == "add" and preview.already_uploaded:
+            raise StocktakeError(
+                "duplicate_upload",
+                "This file was already applied to this count; adding it again would count"
+                " it twice. Use replace mode to set the counts it holds.",
+            )
+        if not preview.ok:
+            raise StocktakeError("invalid_upload", _refusal(preview))
+        _write_counts(stocktake, preview.rows, actor)
+        StocktakeUpload.objects.create(
+            stocktake=stocktake, sha256=preview.sha256, mode=mode, uploaded_by=actor
+        )
+        stocktakes._record(stocktake, actor, "uploaded", f"{len(preview.rows)} rows, {mode}")
+    return preview
+
+
+def _check_mode(mode: str) -> None:
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
+
+
+def _refusal(preview: UploadPreview) -> str:
+    problems = preview.errors + preview.row_errors
+    shown = " ".join(problems[:ERRORS_IN_MESSAGE])
+    more = len(problems) - ERRORS_IN_MESSAGE
+    return f"The file was not applied. {shown}" + (f" And {more} more." if more > 0 else "")
+
+
+def _preview(stocktake: Stocktake, data: bytes, mode: str) -> UploadPreview:
+    sha256 = hashlib.sha256(data).hexdigest()
+    already = StocktakeUpload.objects.filter(stocktake=stocktake, sha256=sha256).exists()
+    errors: list[str] = []
+    if stocktake.status != Stocktake.Status.COUNTING:
+        errors.append(
+            f"This count is {stocktake.get_status_display().lower()}: counts can no longer change."
+        )
+    column, parsed, file_errors = _parse(data)
+    errors += file_errors
+    rows = _check_rows(stocktake, column, parsed, mode) if parsed else []
+    return UploadPreview(
+        rows=rows, errors=errors, sha256=sha256, mode=mode, already_uploaded=already
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Parsed:
+    line_number: int
+    code: str
+    counted: int | None
+    error: str | None
+
+
+def _parse(data: bytes) -> tuple[str, list[_Parsed], list[str]]:
+    """The code column's name, the data rows, and the file's problems."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return "", [], ["The file is not UTF-8 text. Save it as “CSV UTF-8” and upload it again."]
+    if not text.strip():
+        return "", [], ["The file is empty."]
+    if "\x00" in text:  # a spreadsheet, not its CSV export (and PostgreSQL refuses NUL in text)
+        return "", [], ["The file is not a CSV text file. Export it from the spreadsheet as CSV."]
+    first_line = next(line for line in text.splitlines() if line.strip())
+    delimiter = next((d for d in DELIMITERS if d in first_line), ",")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    try:
+        records = [
+            (reader.line_num, [cell.strip() for cell in record])
+            for record in reader
+            if any(cell.strip() for cell in record)
+        ]
+    except csv.Error as error:
+        return "", [], [f"The file is not a readable CSV (line {reader.line_num}: {error})."]
+    if not records:
+        return "", [], ["The file is empty."]
+    (_, header), *body = records
+    names = [cell.lower() for cell in header]
+    code_columns = [name for name in CODE_COLUMNS if name in names]
+    if len(code_columns) != 1 or COUNT_COLUMN not in names:
+        return (
+            "",
+            [],
+            [
+                "The first row must be a header naming the columns: sku,counted or"
+                f" barcode,counted (or code,counted); found {','.join(header)}."
+            ],
+        )
+    if not body:
+        return "", [], ["The file has a header but no rows of counts."]
+    if len(body) > MAX_ROWS:
+        return "", [], [f"At most {MAX_ROWS} rows per file, not {len(body)}: split it."]
+    column = code_columns[0]
+    code_at, count_at = names.index(column), names.index(COUNT_COLUMN)
+    return column, [_parse_row(n, cells, code_at, count_at) for n, cells in body], []
+
+
+def _parse_row(line_number: int, cells: list[str], code_at: int, count_at: int) -> _Parsed:
+    code = cells[code_at] if code_at < len(cells) else ""
+    raw = cells[count_at] if count_at < len(cells) else ""
+    digits = (raw.lstrip("0") or "0") if _DIGITS.fullmatch(raw) else None
+    # int() refuses more than 4300 digits (ValueError): far more than any count can have.
+    counted = int(digits) if digits is not None and len(digits) <= _MAX_DIGITS else None
+    error = None
+    if not code:
+        error = "No code."
+    elif not raw:
+        error = "No count."
+    elif digits is None:
+        error = f"The count “{raw}” is not a whole number of zero or more."
+    elif counted is None or counted > MAX_QUANTITY:
+        shown = raw if len(raw) <= _MAX_DIGITS * 2 else f"{raw[:_MAX_DIGITS]}… ({len(raw)} digits)"
+        error = f"The count {shown} is too large."
+    return _Parsed(line_number, code, counted, error)
+
+
+def _check_rows(
+    stocktake: Stocktake, column: str, parsed: list[_Parsed], mode: str
+) -> list[UploadRow]:
+    by_sku, by_barcode = _resolve(stocktake, column, {row.code for row in parsed if row.code})
+    first_line_of: dict[int, int] = {}  # item id -> line that named it first
+    rows = []
+    for row in parsed:
+        item = by_sku.get(row.code) or by_barcode.get(row.code)
+        error = row.error
+        current = item.current_count if item is not None and item.has_line else None
+        if error is None:
+            if item is None:
+                error = _unknown(column, row.code)
+            elif item.pk in first_line_of:
+                error = f"{item.sku} is already counted on line {first_line_of[item.pk]}."
+            elif not stocktake.full and not item.has_line:
+                error = f"{item.sku} is not part of this count."
+        if item is not None:
+            first_line_of.setdefault(item.pk, row.line_number)
+        new = None
+        if error is None and row.counted is not None:
+            new = row.counted if mode == "replace" else (current or 0) + row.counted
+            if new > MAX_QUANTITY:
+                error, new = f"{current} + {row.counted} is too large a count.", None
+        rows.append(
+            UploadRow(
+                line_number=row.line_number,
+                code=row.code,
+                counted=row.counted,
+                item=item,
+                error=error,
+                current_count=current,
+                new_count=new,
+            )
+        )
+    return rows
+
+
+def _unknown(column: str, code: str) -> str:
+    label = {"sku": "SKU", "barcode": "barcode", "code": "SKU or barcode"}[column]
+    return f"No item has {label} “{code}”."
+
+
+def _resolve(
+    stocktake: Stocktake, column: str, codes: set[str]
+) -> tuple[dict[str, Item], dict[str, Item]]:
+    """Every code's item, by SKU and by barcode, in one query. Each item carries `has_line`
+    and `current_count` (its line on this stocktake)."""
+    if not codes:
+        return {}, {}
+    wanted = values_source(sorted(codes), "text")
+    match = {
+        "sku": Q(sku__in=wanted),
+        "barcode": Q(barcode__in=wanted),
+        "code": Q(sku__in=wanted) | Q(barcode__in=wanted),
+    }[column]
+    line = StocktakeLine.objects.filter(stocktake=stocktake, item=OuterRef("pk"))
+    items = (
+        Item.objects.filter(match)
+        .annotate(
+            line_id=Subquery(line.values("pk")[:1]),
+            current_count=Subquery(line.values("counted_quantity")[:1]),
+        )
+        .order_by()
+    )
+    by_sku: dict[str, Item] = {}
+    by_barcode: dict[str, Item] = {}
+    for item in items:
+        item.has_line = item.line_id is not None
+        if item.sku in codes and column != "barcode":
+            by_sku[item.sku] = item
+        if item.barcode in codes and column != "sku":
+            by_barcode[item.barcode] = item
+    return by_sku, by_barcode
+
+
+def _write_counts(stocktake: Stocktake, rows: list[UploadRow], actor: AbstractBaseUser) -> None:
+    """Every row's count in ONE statement: insert the lines a full count does not have yet,
+    update the others, with the on-hand at the location now as each line's expected quantity
+    (as counting an item does). Lines are written in item order, the order counts lock them."""
+    assert all(row.item is not None and row.new_count is not None for row in rows)
+    source, params = rows_source(
+        sorted((row.item.pk, row.new_count) for row in rows)  # type: ignore[union-attr]
+    )
+    line_table, balance_table = table(StocktakeLine), table(Balance)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {line_table} (stocktake_id, item_id, counted_quantity, counted_at,"
+            " counted_by_id, expected_quantity)"
+            " SELECT %s, v.column1, v.column2, %s, %s, COALESCE(b.quantity, 0)"
+            f" FROM ({source}) AS v LEFT JOIN {balance_table} AS b"
+            " ON b.item_id = v.column1 AND b.location_id = %s"
+            " WHERE true ORDER BY v.column1"
+            " ON CONFLICT (stocktake_id, item_id) DO UPDATE SET"
+            " counted_quantity = excluded.counted_quantity, counted_at = excluded.counted_at,"
+            " counted_by_id = excluded.counted_by_id,"
+            " expected_quantity = excluded.expected_quantity",
+            [
+                stocktake.pk,
+                db_datetime(timezone.now()),
+                actor.pk,
+                *params,
+                stocktake.location_id,
+            ],
+        )

@@ -1,0 +1,170 @@
+"""What a stocktake's review shows and what applying it writes: each line's variance, the ledger
+movements since it was counted, and the on-hand applying will set (the count-time rule, in
+`inventory.stocktakes.services`' docstring). Reads only."""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Min, OuterRef, QuerySet, Subquery, Sum
+
+from inventory.models import (
+    AdjustmentLine,
+    Balance,
+    Item,
+    Stocktake,
+    StocktakeLine,
+)
+from inventory.stock import LineInput
+from locations.models import Location
+
+Status = Stocktake.Status
+
+
+def variance_threshold(location: Location) -> int:
+    if location.stocktake_variance_threshold is not None:
+        return location.stocktake_variance_threshold
+    return settings.STOCKTAKE_VARIANCE_THRESHOLD
+
+
+def lines_over_threshold(stocktake: Stocktake, lines: list[LineInput]) -> int:
+    """How many of the lines applying writes change on-hand by more than the threshold:
+    every line counts, items nobody counted that applying sets to 0 included."""
+    limit = variance_threshold(stocktake.location)
+    return sum(1 for line in lines if abs(line.quantity - line.expected_quantity) > limit)
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewLine:
+    """What review shows for one item, and what applying will set."""
+
+    item: Item
+    counted: int | None
+    counted_at: object
+    expected_at_count: int | None
+    moved_since: int
+    on_hand_now: int
+    will_set: int | None
+
+    @property
+    def variance(self) -> int | None:
+        if self.counted is None or self.expected_at_count is None:
+            return None
+        return self.counted - self.expected_at_count
+
+    @property
+    def change(self) -> int | None:
+        """What applying does to on-hand now: what the threshold is measured on."""
+        return None if self.will_set is None else self.will_set - self.on_hand_now
+
+
+def review(stocktake: Stocktake) -> list[ReviewLine]:
+    """Every line with its variance, the movements since it was counted, and the on-hand that
+    applying will set; uncounted items of the location too (set to 0 only with
+    `zero_uncounted`). A constant number of queries whatever the stocktake's size."""
+    moved, now = _moved_since_counted(stocktake), _on_hand(stocktake)
+    reviewed = [
+        ReviewLine(
+            item=line.item,
+            counted=line.counted_quantity,
+            counted_at=line.counted_at,
+            expected_at_count=line.expected_quantity,
+            moved_since=moved.get(line.item_id, 0),
+            on_hand_now=now.get(line.item_id, 0),
+            will_set=_will_set(stocktake, line.counted_quantity, moved.get(line.item_id, 0)),
+        )
+        for line in stocktake.lines.select_related("item").order_by("item__sku")
+    ]
+    if stocktake.full:
+        reviewed += _uncounted(stocktake)
+    return reviewed
+
+
+def _moved_since_counted(stocktake: Stocktake) -> dict[int, int]:
+    """Net ledger movement of each counted item at the location after it was counted.
+
+    One grouped query over the ledger lines written since the first count (a range of the
+    created_at index: the count's duration, however long the history). Per line, a subquery
+    would read its balance's whole history; worse, for a location the planner's statistics do
+    not know yet (a new store), it scanned every line of the location for each counted line:
+    20 s instead of 50 ms for a 5,000-line count."""
+    first = stocktake.lines.aggregate(first=Min("counted_at"))["first"]
+    if first is None:
+        return {}
+    counted_at = (
+        StocktakeLine.objects.filter(stocktake=stocktake, item=OuterRef("item_id"))
+        .order_by()  # the default ordering, by SKU, would join the item for each ledger line
+        .values("counted_at")
+    )
+    moves = (
+        AdjustmentLine.objects.filter(location=stocktake.location_id, created_at__gt=first)
+        .filter(created_at__gt=Subquery(counted_at))
+        .order_by()
+        .values("item_id")
+        .annotate(total=Sum("delta"))
+        .values_list("item_id", "total")
+    )
+    return dict(moves)
+
+
+def _on_hand(stocktake: Stocktake) -> dict[int, int]:
+    """On-hand now of every item the stocktake lists (an item without a balance holds 0)."""
+    balances = Balance.objects.filter(
+        location=stocktake.location_id, item__in=stocktake.lines.values("item")
+    )
+    return dict(balances.order_by().values_list("item_id", "quantity"))
+
+
+def _will_set(stocktake: Stocktake, counted: int | None, moved: int) -> int | None:
+    if counted is not None:
+        # Sold more after the count than was counted: the shelf is empty, not negative.
+        return max(counted + moved, 0)
+    return 0 if stocktake.zero_uncounted else None
+
+
+def _uncounted(stocktake: Stocktake) -> list[ReviewLine]:
+    return [
+        ReviewLine(
+            item=balance.item,
+            counted=None,
+            counted_at=None,
+            expected_at_count=None,
+            moved_since=0,
+            on_hand_now=balance.quantity,
+            will_set=0 if stocktake.zero_uncounted else None,
+        )
+        for balance in _uncounted_balances(stocktake).select_related("item").order_by("item__sku")
+    ]
+
+
+def _uncounted_balances(stocktake: Stocktake) -> QuerySet[Balance]:
+    """Balances at the location that no line mentions (full counts only)."""
+    return (
+        Balance.objects.filter(location=stocktake.location_id)
+        .exclude(item__in=stocktake.lines.values("item"))
+        .exclude(quantity=0)
+    )
+
+
+def lines_to_apply(stocktake: Stocktake) -> list[LineInput]:
+    """What applying writes: review's `will_set` per item, with the on-hand it was computed
+    from as `expected_quantity`. Review's numbers, read as plain values: building a review
+    row (a model instance with its item) for each of 5,000 lines cost as much as the write."""
+    moved, now = _moved_since_counted(stocktake), _on_hand(stocktake)
+    counted = stocktake.lines.order_by("item_id").values_list("item_id", "counted_quantity")
+    sets = [
+        (item_id, _will_set(stocktake, quantity, moved.get(item_id, 0)), now.get(item_id, 0))
+        for item_id, quantity in counted
+    ]
+    if stocktake.full and stocktake.zero_uncounted:
+        uncounted = _uncounted_balances(stocktake).order_by("item_id")
+        sets += [(item_id, 0, now) for item_id, now in uncounted.values_list("item_id", "quantity")]
+    return [
+        LineInput(
+            location_id=stocktake.location_id,
+            item_id=item_id,
+            quantity=quantity,
+            expected_quantity=now,
+        )
+        for item_id, quantity, now in sets
+        if quantity is not None
+    ]

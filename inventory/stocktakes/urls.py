@@ -1,0 +1,20 @@
+"""The stocktake pages, under /stocktakes/."""
+
+from django.urls import path
+
+from inventory.stocktakes import views
+
+app_name = "stocktakes"
+
+urlpatterns = [
+    path("", views.stocktake_list, name="list"),
+    path("<int:pk>/", views.count, name="count"),
+    path("<int:pk>/scan/", views.scan, name="scan"),
+    path("<int:pk>/submit/", views.submit, name="submit"),
+    path("<int:pk>/cancel/", views.cancel, name="cancel"),
+    path("<int:pk>/review/", views.review, name="review"),
+    path("<int:pk>/approve/", views.approve, name="approve"),
+    path("<int:pk>/apply/", views.apply, name="apply"),
+    path("<int:pk>/sheet/", views.sheet, name="sheet"),
+    path("<int:pk>/upload/", views.upload, name="upload"),
+]

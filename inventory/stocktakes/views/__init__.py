@@ -1,0 +1,23 @@
+"""The stocktake pages under /stocktakes/: start, count, upload, review, approve, apply.
+
+Thin on purpose: each view checks who may see the stocktake (another location's is 404, also
+for POSTs), validates a form, calls `inventory.stocktakes.services` and maps StocktakeError to
+a form or page error. What a page may show is decided here, never in the template: a blind
+count's expected quantities are not put in any context or JSON a counter can reach."""
+
+from inventory.stocktakes.views.counting import cancel, count, scan, stocktake_list, submit
+from inventory.stocktakes.views.review import apply, approve, review, sheet
+from inventory.stocktakes.views.upload import upload
+
+__all__ = [
+    "apply",
+    "approve",
+    "cancel",
+    "count",
+    "review",
+    "scan",
+    "sheet",
+    "stocktake_list",
+    "submit",
+    "upload",
+]

@@ -1,0 +1,229 @@
+"""Reviewing a submitted count, approving and applying it; the outcome; the printable sheet."""
+
+from django.contrib import messages
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+)
+from django.urls import reverse
+
+from inventory.models import (
+    AdjustmentLine,
+    Balance,
+    Stocktake,
+)
+from inventory.stocktakes import selectors as stocktake_selectors
+from inventory.stocktakes import services as stocktakes
+from inventory.stocktakes.forms import (
+    TokenForm,
+)
+from inventory.stocktakes.views.common import (
+    APPROVE,
+    COUNT,
+    Status,
+    expected_in_review,
+    expected_while_counting,
+    may_cancel,
+    once_or_say_why,
+    page,
+    redirect_to,
+    require,
+    stocktake_page,
+    token_or_reload,
+)
+
+
+@stocktake_page()
+def review(request: HttpRequest, stocktake: Stocktake) -> HttpResponse:
+    if stocktake.status == Status.COUNTING:
+        return redirect_to("count", stocktake)
+    if stocktake.status != Status.SUBMITTED:
+        return outcome(request, stocktake)
+    show_expected = expected_in_review(stocktake, request.user)
+    limit = stocktake_selectors.variance_threshold(stocktake.location)
+    counted, uncounted = [], []
+    for line in stocktake_selectors.review(stocktake):
+        row = {
+            "sku": line.item.sku,
+            "name": line.item.name,
+            "counted": line.counted,
+            "counted_at": line.counted_at,
+            "moved_since": line.moved_since,
+            "will_set": line.will_set,
+        }
+        if show_expected:
+            row.update(
+                expected=line.expected_at_count,
+                variance=line.variance,
+                on_hand_now=line.on_hand_now,
+                over=line.change is not None and abs(line.change) > limit,
+            )
+        (counted if line.counted is not None else uncounted).append(row)
+    if not show_expected:
+        # Which items nobody counted still hold stock is what a blind counter must not learn.
+        uncounted = []
+    approved = stocktake.approved_at is not None
+    can_apply = request.user.has_perm(COUNT) and (not stocktake.needs_approval or approved)
+    totals = {"counted": len(counted), "uncounted": len(uncounted)}
+    if show_expected:
+        totals.update(
+            variance=sum(row["variance"] or 0 for row in counted),
+            over=sum(1 for row in counted + uncounted if row["over"]),
+        )
+    return page(
+        request,
+        "review.html",
+        f"Review {stocktake}",
+        stocktake=stocktake,
+        show_expected=show_expected,
+        threshold=limit,
+        rows=counted,
+        uncounted=uncounted,
+        totals=totals,
+        can_apply=can_apply,
+        can_approve=(request.user.has_perm(APPROVE) and stocktake.needs_approval and not approved),
+        can_cancel=may_cancel(request, stocktake),
+        apply_form=TokenForm(),
+        approve_form=TokenForm(),
+        events=stocktake.events.select_related("actor"),
+    )
+
+
+@stocktake_page(("POST",))
+def approve(request: HttpRequest, stocktake: Stocktake) -> HttpResponse:
+    require(request, APPROVE)
+    token = token_or_reload(request)
+    if token is None:
+        return redirect_to("review", stocktake)
+
+    def act() -> dict:
+        current = Stocktake.objects.get(pk=stocktake.pk)
+        if current.approved_at is not None:
+            return {"stocktake": stocktake.pk, "already": True}
+        stocktakes.approve_stocktake(stocktake=stocktake, actor=request.user)
+        return {"stocktake": stocktake.pk}
+
+    outcome = once_or_say_why(request, token, f"approve:{stocktake.pk}", act)
+    if outcome is None:
+        return redirect_to("review", stocktake)
+    result, replayed = outcome
+    if replayed or result.get("already"):
+        messages.info(request, "This count was already approved.")
+    else:
+        messages.success(request, "Approved. The count can now be applied.")
+    return redirect_to("review", stocktake)
+
+
+@stocktake_page(("POST",))
+def apply(request: HttpRequest, stocktake: Stocktake) -> HttpResponse:
+    require(request, COUNT)
+    token = token_or_reload(request)
+    if token is None:
+        return redirect_to("review", stocktake)
+
+    def act() -> dict:
+        adjustment = stocktakes.apply_stocktake(stocktake=stocktake, actor=request.user)
+        return {"stocktake": stocktake.pk, "adjustment": adjustment and adjustment.pk}
+
+    outcome = once_or_say_why(request, token, f"apply:{stocktake.pk}", act)
+    if outcome is None:
+        return redirect_to("review", stocktake)
+    result, replayed = outcome
+    if result["adjustment"] is None:
+        messages.warning(
+            request,
+            "Not applied: stock changed since the count was submitted, and applying now would "
+            "change some items by more than the threshold. An Inventory manager must approve.",
+        )
+        return redirect_to("review", stocktake)
+    if replayed:
+        messages.info(request, "This count was already applied; it was not applied twice.")
+    else:
+        messages.success(request, "Applied: stock was set from this count.")
+    return redirect_to("count", stocktake)
+
+
+def outcome(request: HttpRequest, stocktake: Stocktake) -> HttpResponse:
+    """An applied or cancelled stocktake: what was counted, the steps, the adjustment."""
+    show_expected = expected_in_review(stocktake, request.user)
+    set_to = {}
+    if stocktake.adjustment_id:
+        set_to = dict(
+            AdjustmentLine.objects.filter(adjustment=stocktake.adjustment_id).values_list(
+                "item_id", "quantity_after"
+            )
+        )
+    rows = []
+    for line in stocktake.lines.filter(counted_quantity__isnull=False).select_related(
+        "item", "counted_by"
+    ):
+        row = {
+            "item_id": line.item_id,
+            "sku": line.item.sku,
+            "name": line.item.name,
+            "counted": line.counted_quantity,
+            "counted_by": line.counted_by,
+            "counted_at": line.counted_at,
+            "set_to": set_to.get(line.item_id),
+        }
+        if show_expected:
+            row.update(expected=line.expected_quantity, variance=line.variance)
+        rows.append(row)
+    adjustment_url = None
+    if stocktake.adjustment_id:
+        adjustment_url = reverse(
+            "admin:inventory_adjustment_change", args=[stocktake.adjustment_id]
+        )
+    return page(
+        request,
+        "outcome.html",
+        str(stocktake),
+        stocktake=stocktake,
+        show_expected=show_expected,
+        rows=rows,
+        applied=bool(set_to),
+        adjustment_url=adjustment_url,
+        events=stocktake.events.select_related("actor"),
+    )
+
+
+# --- printable sheet ----------------------------------------------------------------------------
+
+
+@stocktake_page()
+def sheet(request: HttpRequest, stocktake: Stocktake) -> HttpResponse:
+    """A paper count sheet: the location's items (or the chosen ones) in bin order."""
+    show_expected = expected_while_counting(stocktake)
+    balances = Balance.objects.filter(location=stocktake.location_id).select_related("item")
+    if stocktake.full:
+        entries = [(balance.item, balance) for balance in balances]
+    else:
+        by_item = {
+            balance.item_id: balance
+            for balance in balances.filter(item__in=stocktake.lines.values("item"))
+        }
+        entries = [
+            (line.item, by_item.get(line.item_id))
+            for line in stocktake.lines.select_related("item")
+        ]
+    rows = []
+    for item, balance in entries:
+        row = {
+            "sku": item.sku,
+            "name": item.name,
+            "barcode": item.barcode,
+            "bin": balance.bin_picking_number if balance else "",
+        }
+        if show_expected:
+            row["expected"] = balance.quantity if balance else 0
+        rows.append(row)
+    # Walking order: by bin, items without a bin last, then by SKU.
+    rows.sort(key=lambda row: (row["bin"] == "", row["bin"], row["sku"]))
+    return page(
+        request,
+        "sheet.html",
+        f"Count sheet: {stocktake}",
+        stocktake=stocktake,
+        rows=rows,
+        show_expected=show_expected,
+    )

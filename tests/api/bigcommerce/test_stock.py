@@ -1,0 +1,243 @@
+"""Reading stock and updating one location's settings, in BigCommerce's shapes."""
+
+import pytest
+
+from inventory.models import Adjustment, AdjustmentLine, Balance, Item
+from tests.api.bigcommerce.schema import assert_matches
+from tests.factories import ItemFactory, LocationFactory, set_stock
+
+ITEMS = "/api/v3/inventory/items"
+
+
+def location_items(location_id) -> str:
+    return f"/api/v3/inventory/locations/{location_id}/items"
+
+
+@pytest.fixture
+def shop(db):
+    north, south = LocationFactory(code="NORTH"), LocationFactory(code="SOUTH")
+    shirt = ItemFactory(sku="SHIRT", variant_id=78, product_id=130)
+    mug = ItemFactory(sku="MUG", variant_id=None, product_id=200, tracking=Item.Tracking.PRODUCT)
+    set_stock(shirt, north, 11)
+    set_stock(mug, south, 4)
+    Balance.objects.filter(item=shirt, location=north).update(
+        safety_stock=1, warning_level=3, bin_picking_number="A-1"
+    )
+    return {"north": north, "south": south, "shirt": shirt, "mug": mug}
+
+
+@pytest.fixture
+def reader(api, api_client_factory):
+    _, token = api_client_factory(["store_inventory_read_only"])
+    return api(token)
+
+
+def test_items_at_every_location_in_bigcommerce_shape(reader, shop):
+    response = reader.get(ITEMS)
+
+    assert response.status_code == 200
+    body = response.json()
+    for entry in body["data"]:
+        assert_matches(entry, "ItemResponse")
+    assert_matches(body["meta"], "Meta")
+    shirt = next(entry for entry in body["data"] if entry["identity"]["sku"] == "SHIRT")
+    assert shirt["identity"] == {"sku": "SHIRT", "variant_id": 78, "product_id": 130}
+    north = next(row for row in shirt["locations"] if row["location_code"] == "NORTH")
+    assert north == {
+        "location_id": shop["north"].pk,
+        "location_code": "NORTH",
+        "location_name": shop["north"].label,
+        "location_enabled": True,
+        "available_to_sell": 10,
+        "total_inventory_onhand": 11,
+        "settings": {
+            "safety_stock": 1,
+            "is_in_stock": True,
+            "warning_level": 3,
+            "bin_picking_number": "A-1",
+        },
+    }
+    south = next(row for row in shirt["locations"] if row["location_code"] == "SOUTH")
+    assert (south["total_inventory_onhand"], south["available_to_sell"]) == (0, 0)
+
+
+@pytest.mark.parametrize(
+    ("query", "skus"),
+    [
+        ("sku:in=SHIRT", {"SHIRT"}),
+        ("variant_id:in=78", {"SHIRT"}),
+        ("product_id:in=200,130", {"SHIRT", "MUG"}),
+        ("sku:in=NONE", set()),
+    ],
+)
+def test_item_filters(reader, shop, query, skus):
+    body = reader.get(f"{ITEMS}?{query}").json()
+
+    assert {entry["identity"]["sku"] for entry in body["data"]} == skus
+
+
+def test_location_filters(reader, shop):
+    by_id = reader.get(f"{ITEMS}?sku:in=SHIRT&location_id:in={shop['south'].pk}").json()
+    by_code = reader.get(f"{ITEMS}?sku:in=SHIRT&location_code:in=NORTH").json()
+
+    assert [row["location_code"] for row in by_id["data"][0]["locations"]] == ["SOUTH"]
+    assert [row["location_code"] for row in by_code["data"][0]["locations"]] == ["NORTH"]
+
+
+def test_pagination_meta_and_links(reader, shop):
+    ItemFactory.create_batch(3)
+
+    body = reader.get(f"{ITEMS}?limit=2&page=2").json()
+
+    assert body["meta"]["pagination"] == {
+        "total": 5,
+        "count": 2,
+        "per_page": 2,
+        "current_page": 2,
+        "total_pages": 3,
+        "links": {
+            "current": "?limit=2&page=2",
+            "previous": "?limit=2&page=1",
+            "next": "?limit=2&page=3",
+        },
+    }
+
+
+@pytest.mark.parametrize("query", ["limit=0", "limit=1001", "page=0", "limit=x", "variant_id:in=a"])
+def test_bad_query_parameters_are_422(reader, shop, query):
+    response = reader.get(f"{ITEMS}?{query}")
+
+    assert response.status_code == 422
+    assert response["Content-Type"] == "application/problem+json"
+
+
+def test_restricted_client_sees_only_its_locations(api, api_client_factory, shop):
+    _, token = api_client_factory(["store_inventory"], [shop["north"]])
+
+    body = api(token).get(ITEMS).json()
+    hidden = api(token).get(location_items(shop["south"].pk))
+
+    assert {row["location_code"] for entry in body["data"] for row in entry["locations"]} == {
+        "NORTH"
+    }
+    assert hidden.status_code == 404
+
+
+def test_one_locations_items(reader, shop):
+    response = reader.get(location_items(shop["north"].pk))
+
+    assert response.status_code == 200
+    body = response.json()
+    for entry in body["data"]:
+        assert_matches(entry, "LocationItemsResponse")
+    shirt = next(entry for entry in body["data"] if entry["identity"]["sku"] == "SHIRT")
+    assert (shirt["total_inventory_onhand"], shirt["available_to_sell"]) == (11, 10)
+    mug = next(entry for entry in body["data"] if entry["identity"]["sku"] == "MUG")
+    assert mug["identity"] == {"sku": "MUG", "product_id": 200}
+
+
+def test_unknown_location_is_404(reader, shop):
+    response = reader.get(location_items(9999))
+
+    assert response.status_code == 404
+    assert response.json()["title"] == "Location 9999 not found."
+
+
+@pytest.fixture
+def writer(api, api_client_factory):
+    _, token = api_client_factory(["store_inventory"])
+    return api(token)
+
+
+def snapshot():
+    return (
+        sorted(
+            Balance.objects.values_list(
+                "item_id",
+                "location_id",
+                "quantity",
+                "safety_stock",
+                "warning_level",
+                "is_in_stock",
+                "bin_picking_number",
+            )
+        ),
+        Adjustment.objects.count(),
+        AdjustmentLine.objects.count(),
+    )
+
+
+def test_settings_update_changes_only_the_given_settings(writer, shop):
+    response = writer.put(
+        location_items(shop["north"].pk),
+        {
+            "settings": [
+                {"identity": {"sku": "SHIRT"}, "safety_stock": 5, "is_in_stock": False},
+                {"identity": {"product_id": 200}, "bin_picking_number": "Z-9"},
+            ]
+        },
+        format="json",
+    )
+
+    assert response.status_code == 200
+    assert_matches(response.json(), "SimpleTransactionResponse")
+    shirt = Balance.objects.get(item=shop["shirt"], location=shop["north"])
+    assert (
+        shirt.quantity,
+        shirt.safety_stock,
+        shirt.is_in_stock,
+        shirt.warning_level,
+        shirt.bin_picking_number,
+    ) == (11, 5, False, 3, "A-1")
+    mug = Balance.objects.get(item=shop["mug"], location=shop["north"])
+    assert (mug.quantity, mug.bin_picking_number, mug.is_in_stock) == (0, "Z-9", True)
+    adjustment = Adjustment.objects.get(transaction_id=response.json()["transaction_id"])
+    assert adjustment.kind == Adjustment.Kind.SETTINGS
+    assert sorted(adjustment.lines.values_list("delta", flat=True)) == [0, 0]
+
+
+def test_settings_update_without_any_setting_gives_bigcommerces_error(writer, shop):
+    before = snapshot()
+
+    response = writer.put(
+        location_items(shop["north"].pk),
+        {"settings": [{"identity": {"sku": "SHIRT"}}]},
+        format="json",
+    )
+
+    assert response.status_code == 422
+    assert response.json() == {
+        "status": 422,
+        "title": "Payload contains invalid fields",
+        "type": "https://developer.bigcommerce.com/api-docs/getting-started/api-status-codes",
+        "errors": {
+            "setting.0.settings": "At least one setting must be specified: warning_level, is_in_stock or safety_stock"
+        },
+    }
+    assert snapshot() == before
+
+
+def test_settings_update_refusals_change_nothing(writer, api, api_client_factory, shop):
+    _, read_only = api_client_factory(["store_inventory_read_only"])
+    before = snapshot()
+    body = {
+        "settings": [
+            {"identity": {"sku": "SHIRT"}, "safety_stock": 2},
+            {"identity": {"sku": "NOPE"}, "safety_stock": 1},
+        ]
+    }
+
+    unknown = writer.put(location_items(shop["north"].pk), body, format="json")
+    forbidden = api(read_only).put(location_items(shop["north"].pk), body, format="json")
+    negative = writer.put(
+        location_items(shop["north"].pk),
+        {"settings": [{"identity": {"sku": "SHIRT"}, "safety_stock": -1}]},
+        format="json",
+    )
+
+    assert unknown.status_code == 422
+    assert set(unknown.json()["errors"]) == {"settings.1.identity.sku"}
+    assert forbidden.status_code == 403
+    assert negative.status_code == 422
+    assert set(negative.json()["errors"]) == {"settings.0.safety_stock"}
+    assert snapshot() == before
