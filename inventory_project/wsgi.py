@@ -10,5 +10,5 @@ application = get_wsgi_application()
 # Everything loaded so far (Django, the project, their modules and caches) lives as long as the
 # process: move it out of the collector's sight. Otherwise each full collection walks those
 # hundreds of thousands of objects again, and a 2000-line batch, which allocates enough to set
-# a few off, spent a quarter of its CPU in them (68 against 51 ms, measured).
+# a few off, spent a large share of its CPU in them.
 gc.freeze()

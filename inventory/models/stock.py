@@ -18,9 +18,8 @@ def time_ordered_uuid() -> uuid.UUID:
     """A version 7 UUID (RFC 9562; `uuid.uuid7` from Python 3.14): the Unix time in
     milliseconds, then random bits. Newer ids sort after older ones, so an insert into a unique
     index on them lands on the index's newest page. A random (version 4) id lands on any page,
-    and PostgreSQL logs a page's full image the first time it changes after a checkpoint: on a
-    table of 100,000 adjustments a one-line write logged 3.2 KB of WAL, against 1.3 KB with
-    these (0.34 against 0.01 full-page images per write, measured)."""
+    and PostgreSQL logs a page's full image the first time it changes after a checkpoint: many
+    more bytes of WAL per write than with these."""
     value = (time_ns() // 1_000_000) << 80 | secrets.randbits(80)
     value = value & ~(0xF << 76) | 0x7 << 76  # the version, 7 (Python 3.11 accepts 1 to 5)
     value = value & ~(0x3 << 62) | 0x2 << 62  # the variant, RFC 9562's
@@ -206,8 +205,8 @@ class AdjustmentLine(models.Model):
     # No database constraint on the adjustment either: the write path inserts a batch's lines in
     # the same statement as their adjustment, and neither can be updated or deleted afterwards
     # (the append-only triggers), so the check could only ever pass. It cost a KEY SHARE lock
-    # of the adjustment row per line at commit: 7.5 of the 67 ms of a 2000-line batch
-    # (measured). `verify_ledger` reports a line whose adjustment is missing.
+    # of the adjustment row per line at commit, a large share of a 2000-line batch's time.
+    # `verify_ledger` reports a line whose adjustment is missing.
     adjustment = models.ForeignKey(
         Adjustment, on_delete=models.PROTECT, related_name="lines", db_constraint=False
     )
