@@ -12,7 +12,7 @@ from django.db.models import Min
 from django.utils import timezone
 
 from inventory.management.demo.calendar import HISTORY_DAYS
-from inventory.management.demo.history import RAISED_WARNING_LEVEL
+from inventory.management.demo.story import RAISED_WARNING_LEVEL
 from inventory.models import Adjustment, AdjustmentLine, Balance, Item, LowStockAlert, Stocktake
 from inventory.reports.dashboard import BELOW_WARNING, OUT_OF_STOCK
 from inventory.stock.audit import find_ledger_discrepancies

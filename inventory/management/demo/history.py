@@ -30,6 +30,23 @@ from datetime import datetime
 from django.utils import timezone
 
 from inventory.management.demo.calendar import HISTORY_DAYS, SimulatedClock
+from inventory.management.demo.story import (
+    COUNTED_ITEMS,
+    KIOSK_PREFIXES,
+    OPENING_STOCK,
+    RAISED_WARNING_LEVEL,
+    REPLENISHMENT_DAY_OF_WEEK,
+    SEED,
+    SETTINGS_CHANGE_DAY,
+    SHRINKAGE,
+    STOCKTAKE_DAY,
+    STOCKTAKE_VARIANCES,
+    TEE_SAFETY_STOCK,
+    TOP_UP_HEADROOM,
+    TOP_UPS,
+    WARNING_LEVELS,
+    popularity,
+)
 from inventory.management.demo.writer import Cast, DemoWriter
 from inventory.models import Adjustment, Item
 from inventory.stock import LineInput, SettingsInput
@@ -38,37 +55,6 @@ from locations.models import Location
 
 Kind = Adjustment.Kind
 Source = Adjustment.Source
-
-SEED = 2024
-
-WARNING_LEVELS = {"DT": 5, "AP": 2}
-TEE_SAFETY_STOCK = 2  # downtown keeps two of each T-shirt for display
-RAISED_WARNING_LEVEL = 10
-# Top-ups on days 5, 12, ...: the last is six days before the end, so stock runs low again.
-REPLENISHMENT_DAY_OF_WEEK = 5
-SETTINGS_CHANGE_DAY = HISTORY_DAYS - 21  # a replenishment day: the T-shirts were just topped up
-STOCKTAKE_DAY = HISTORY_DAYS - 10
-COUNTED_ITEMS = 12
-SHRINKAGE = -6  # the fullest shelf's variance: beyond the default threshold of 5
-STOCKTAKE_VARIANCES = (0, 0, 1, 0, -1, 0, -2, 2, 0, -3, 0)  # the other shelves', in SKU order
-# Best sellers are drawn into baskets 4 times as often as the rest, T-shirts in M and L 12 times.
-BEST_SELLERS = ("TEE-", "SOCK-", "MUG", "CAP", "BOTTLE", "TOTE", "BEANIE")
-# What the airport kiosk carries: travel-sized things.
-KIOSK_PREFIXES = ("TEE-", "SOCK-", "BOTTLE", "CAP", "UMBR", "SUNGL", "BEANIE")
-# Weekly top-ups from the warehouse: to the warning level plus this.
-TOP_UPS = (
-    ("DT", "Weekly replenishment"),
-    ("AP", "Kiosk top-up"),
-    ("DEFAULT", "Online stock top-up"),
-)
-TOP_UP_HEADROOM = {"DT": 6, "AP": 4, "DEFAULT": 5}
-OPENING_STOCK = {"WH": (20, 80), "DT": (1, 25), "AP": (1, 10), "DEFAULT": (1, 15)}
-
-
-def _popularity(sku: str) -> int:
-    if sku.startswith("TEE-") and sku.endswith(("-M", "-L")):
-        return 12
-    return 4 if sku.startswith(BEST_SELLERS) else 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +110,7 @@ class DemoHistory(DemoWriter):
             code: [(item.pk, location.pk) for item in (kiosk if code == "AP" else self.items)]
             for code, location in self.stores.items()
         }
-        self.popularity = {item.pk: _popularity(item.sku) for item in self.items}
+        self.popularity = {item.pk: popularity(item.sku) for item in self.items}
 
     def write(self) -> None:
         self._store_setup()
