@@ -74,7 +74,10 @@ def _shared_identity(kind: Kind, lines: Sequence[LineInput]) -> str | None:
         identities = line.identities()
         if len(identities) != 1 or identities[0][0] != field:
             return None
-        if rules.out_of_range(line.quantity) or rules.out_of_range(line.expected_quantity or 0):
+        expected = line.expected_quantity
+        if rules.out_of_range(line.quantity) or (
+            expected is not None and rules.out_of_range(expected)
+        ):
             return None  # the largest would not even fit the statement's bigint columns
     return field
 

@@ -40,7 +40,7 @@ def in_range_sql(column: str) -> str:
 
 # Set below 0: an absolute or stocktake line cannot set on-hand below 0.
 def sets_below_zero(kind: Kind, quantity: int) -> bool:
-    return operation(kind) is Op.SET and quantity < 0
+    return quantity < 0 and operation(kind) is Op.SET  # the cheap test first: once per line
 
 
 SETS_NOT_BELOW_ZERO_SQL = "amount >= 0"
@@ -49,7 +49,7 @@ SETS_NOT_BELOW_ZERO_SQL = "amount >= 0"
 # Transfer quantity not positive, no destination, same location: no SQL form, the fast path
 # takes no transfers (`fast_path.KINDS`).
 def transfer_not_positive(kind: Kind, quantity: int) -> bool:
-    return kind == Kind.TRANSFER and quantity <= 0
+    return quantity <= 0 and kind == Kind.TRANSFER
 
 
 # Stale: `expected_quantity`, when given, must be the on-hand of the locked row.
