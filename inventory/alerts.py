@@ -1,11 +1,10 @@
 """Low-stock alerts: opened when a change takes a balance below its warning level or to zero,
 closed when a change brings it back; emailed after the transaction commits.
 
-BigCommerce's rule: the owner is told when on-hand "drops below the warning level" (so a
-balance is low when warning_level > 0 and on-hand < warning_level), and separately when it is
-out of stock (on-hand ≤ 0, whatever the warning level). Transitions are read from each change's
-before and after quantities, in Python, so a write that crosses no line touches no alert row;
-one that does costs at most two statements (open-or-escalate, close) whatever the batch size.
+What is low and what is out of stock is a rule of the write path (`stock.rules.stock_level`,
+beside its SQL form). Transitions are read from each change's before and after quantities, in
+Python, so a write that crosses no line touches no alert row; one that does costs at most two
+statements (open-or-escalate, close) whatever the batch size.
 
 An alert is an episode: it opens once, becomes "out of stock" if on-hand reaches zero while it
 is open (escalation, emailed too), and closes when on-hand is back at or above the warning level
@@ -16,7 +15,6 @@ one); it never makes a balance out of stock, so it never opens or closes an out-
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import IntEnum
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -27,6 +25,7 @@ from django.utils import timezone
 
 from inventory.models import Adjustment, Balance, Item, LowStockAlert
 from inventory.sql import db_datetime, rows_source, table
+from inventory.stock.rules import Level, stock_level
 from locations.models import Location
 
 if TYPE_CHECKING:
@@ -34,29 +33,6 @@ if TYPE_CHECKING:
 
 Kind = LowStockAlert.Kind
 LOW, OUT = Kind.LOW.value, Kind.OUT.value
-
-
-class Level(IntEnum):
-    OK = 0
-    LOW = 1
-    OUT = 2
-
-
-def stock_level(quantity: int, warning_level: int) -> Level:
-    if quantity <= 0:
-        return Level.OUT
-    if warning_level > 0 and quantity < warning_level:
-        return Level.LOW
-    return Level.OK
-
-
-def stock_level_sql(quantity: str, warning_level: str) -> str:
-    """`stock_level` as an SQL expression of two columns, for the single-statement write."""
-    return (
-        f"CASE WHEN {quantity} <= 0 THEN {Level.OUT.value}"
-        f" WHEN {warning_level} > 0 AND {quantity} < {warning_level} THEN {Level.LOW.value}"
-        f" ELSE {Level.OK.value} END"
-    )
 
 
 @dataclass(frozen=True, slots=True)

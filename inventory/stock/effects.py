@@ -1,6 +1,6 @@
 """What happens because stock or settings changed: low-stock alerts and webhook events.
 
-The write path (`services.py`) calls these inside its transaction, after the balances and the
+The write path (`stock.apply`) calls these inside its transaction, after the balances and the
 ledger are written and before it commits, so an alert or an outbox event exists exactly when the
 change does. Anything that leaves the process (email, HTTP) is scheduled with
 `transaction.on_commit`, never done here: a refused or rolled-back batch sends nothing.

@@ -1,21 +1,20 @@
-"""The write path's shortcut, on PostgreSQL: a batch the rules plainly accept is applied by ONE
-statement, which locks its balances, checks every rule on the locked values and records the
-change (adjustment, balances, ledger lines, outbox events).
+"""The write path's shortcut, on PostgreSQL: is this batch eligible? then the shared record
+(`statements.record`), in ONE statement that locks its balances, checks every rule (`rules`, in
+their SQL form) on the locked values and records the change (adjustment, balances, ledger
+lines, outbox events).
 
 Why: most writes are a line or two (a sale, a receipt), and for them the trips to the database
 cost more than the work. The full path (`stock.apply_adjustment`) makes three: BEGIN; the
 identities and the locks; the record, with the rules checked in Python between the last two.
 Outside a transaction this statement is a transaction of its own: no BEGIN, no COMMIT, and the
-row locks are held for one statement only. Measured: a one-line write went from 2.24 to 1.54 ms of
-CPU (Python and PostgreSQL, in-process; a ping costs 0.97), a 2000-line batch through HTTP from
-75 to 35 ms.
+row locks are held for one statement only. (What it saves is measured in README, Performance.)
 
 It applies only what the full path would apply, and the same way: balances locked in
-(item_id, location_id) order, quantities from the locked rows. It writes nothing, and returns
-None, unless every line names an existing balance at an enabled location, every rule holds and
-no balance crosses an alert level. The caller then takes the full path, which creates missing
-balances, names every failing line and opens or closes alerts. So the rules here may be
-stricter than `resolve` and `apply._check_rules`, never looser:
+(item_id, location_id) order, quantities from the locked rows, names meaning what `resolve`
+says they mean. It writes nothing, and returns False, unless every line names an existing
+balance at an enabled location, every rule holds and no balance crosses an alert level. The
+caller then takes the full path, which creates missing balances, names every failing line and
+opens or closes alerts. So the rules here may be stricter than the full path's, never looser:
 tests/stock/test_fast_path.py holds both paths to the same results.
 """
 
@@ -23,12 +22,11 @@ from collections.abc import Sequence
 
 from django.db import connection
 
-from inventory.alerts import stock_level_sql
-from inventory.models import MAX_QUANTITY, Adjustment, AdjustmentLine, Balance, Item
+from inventory.models import Adjustment, Balance, Item
 from inventory.sql import on_postgresql, prepared, rows_source, table
-from inventory.stock import effects
-from inventory.stock.locking import MEANS, NAME_TYPES
-from inventory.stock.types import LineInput, Op, operation
+from inventory.stock import effects, rules, statements
+from inventory.stock.resolve import means
+from inventory.stock.types import NAME_TYPES, LineInput, Op, operation
 from locations.models import Location
 
 Kind = Adjustment.Kind
@@ -76,7 +74,10 @@ def _shared_identity(kind: Kind, lines: Sequence[LineInput]) -> str | None:
         identities = line.identities()
         if len(identities) != 1 or identities[0][0] != field:
             return None
-        if abs(line.quantity) > MAX_QUANTITY or abs(line.expected_quantity or 0) > MAX_QUANTITY:
+        expected = line.expected_quantity
+        if rules.out_of_range(line.quantity) or (
+            expected is not None and rules.out_of_range(expected)
+        ):
             return None  # the largest would not even fit the statement's bigint columns
     return field
 
@@ -102,56 +103,26 @@ def _lines_source(lines: Sequence[LineInput]) -> tuple[str, list]:
 
 
 def _statement(kind: Kind, identity: str, source: str, outbox: str) -> str:
-    """Lock, check, record. `locked` takes the row locks in key order, as `locking` does, and
-    reads the balances' newest committed values (a locking read waits for a concurrent writer,
-    then sees its change). Every CTE that writes depends on `verdict`, an aggregate over all
-    lines, so nothing is written unless every line passes; and nothing is written before every
-    lock is held."""
+    """Is every line eligible? then the shared record. `locked` takes the row locks in the one
+    order (`statements.in_lock_order`) and reads the balances' newest committed values (a
+    locking read waits for a concurrent writer, then sees its change). The record's writes all
+    depend on `verdict`, an aggregate over all lines, so nothing is written unless every line
+    passes every rule (`rules`); and nothing is written before every lock is held."""
     after = "amount" if operation(kind) is Op.SET else "quantity + amount"
-    return (
-        f"WITH line AS ({source}),"
-        " locked AS (SELECT b.id, b.item_id, b.location_id, b.quantity, b.safety_stock,"
-        " b.warning_level, l.enabled, l.allow_negative_stock, line.column6 AS amount,"
-        f" line.column7 AS expected FROM line JOIN {table(Item)} AS i ON {MEANS[identity]}"
+    locked = statements.in_lock_order(
+        f"SELECT {statements.LOCKED_COLUMNS}, l.enabled, l.allow_negative_stock,"
+        " line.column6 AS amount, line.column7 AS expected"
+        f" FROM line JOIN {table(Item)} AS i ON {means(identity)}"
         f" JOIN {table(Balance)} AS b ON b.item_id = i.id AND b.location_id = line.column5"
         f" JOIN {table(Location)} AS l ON l.id = line.column5"
-        " ORDER BY b.item_id, b.location_id FOR NO KEY UPDATE OF b),"
+    )
+    eligible = (
+        f"line AS ({source}), locked AS ({locked}),"
         " change AS (SELECT id AS balance_id, item_id, location_id, quantity AS before,"
         f" {after} AS after, safety_stock, warning_level, enabled, allow_negative_stock,"
         " amount, expected FROM locked),"
         " verdict AS (SELECT count(*) = (SELECT count(*) FROM line)"
-        " AND count(DISTINCT balance_id) = count(*)"
-        f" AND coalesce(bool_and({_accepted(kind)}), FALSE) AS accepted FROM change),"
-        f" new_adjustment AS (INSERT INTO {table(Adjustment)} ({Adjustment.INSERTED_COLUMNS})"
-        " SELECT %s::uuid, %s::text, %s::text, %s::text, %s::bigint, %s::bigint,"
-        " %s::timestamptz FROM verdict WHERE accepted RETURNING id, created_at),"
-        f" balance AS (UPDATE {table(Balance)} AS b SET quantity = change.after,"
-        " updated_at = new_adjustment.created_at FROM change CROSS JOIN new_adjustment"
-        " WHERE b.id = change.balance_id),"
-        f" ledger AS (INSERT INTO {table(AdjustmentLine)} (adjustment_id, item_id,"
-        " location_id, quantity_before, quantity_after, delta, created_at)"
-        " SELECT new_adjustment.id, change.item_id, change.location_id, change.before,"
-        " change.after, change.after - change.before, new_adjustment.created_at"
-        " FROM change CROSS JOIN new_adjustment ORDER BY change.item_id, change.location_id),"
-        f" event AS ({outbox})"
-        " SELECT id FROM new_adjustment"
+        f" AND {rules.NO_DUPLICATES_SQL}"
+        f" AND coalesce(bool_and({rules.accepted_sql(kind)}), FALSE) AS accepted FROM change)"
     )
-
-
-def _accepted(kind: Kind) -> str:
-    """A line the full path would apply, as this statement applies it: the rules of
-    `resolve._shape_errors`, `apply._check_rules` and `apply._takes_too_much`, on an
-    enabled location, moving no balance across an alert level (`alerts.stock_level`). The
-    quantities themselves are in range (`_shared_identity`)."""
-    rules = [
-        "enabled",
-        f"abs(after) <= {MAX_QUANTITY}",
-        "(expected IS NULL OR expected = before)",
-        f"{stock_level_sql('before', 'warning_level')}"
-        f" = {stock_level_sql('after', 'warning_level')}",
-    ]
-    if operation(kind) is Op.SET:
-        rules.append("amount >= 0")
-    else:  # a decrease may not take on-hand below the safety stock, nor below zero
-        rules.append("(amount >= 0 OR allow_negative_stock OR after >= greatest(safety_stock, 0))")
-    return " AND ".join(rules)
+    return statements.record(eligible, only_if=" FROM verdict WHERE accepted", also=[outbox])

@@ -1,18 +1,93 @@
-"""Turning a batch's lines into effects on balances: shape checks and identity resolution, in a
-constant number of queries whatever the batch size. Used by stock.apply_adjustment."""
+"""Which item and location a line names, written once: the table of meanings (`MEANINGS`) is
+what the lookup SQL, the lock SQL (here and in `fast_path`) and the Python index all read. Turns
+a batch's lines into effects on balances in a constant number of queries whatever its size.
+Used by stock.apply_adjustment."""
 
 from collections.abc import Sequence
 from typing import NamedTuple
 
 from inventory.errors import AdjustmentRejected, ErrorCode, LineError, StaleBalances
-from inventory.models import MAX_BATCH_LINES, MAX_QUANTITY, Adjustment, Item
+from inventory.models import MAX_BATCH_LINES, Adjustment, Item
 from inventory.sql import table
-from inventory.stock.locking import BalanceKey, BalanceName, LockedBalance, lock_named_balances
-from inventory.stock.types import Effect, LineInput, Op, operation
+from inventory.stock import rules
+from inventory.stock.locking import lock_named_balances
+from inventory.stock.types import (
+    BalanceKey,
+    BalanceName,
+    Effect,
+    LineInput,
+    LockedBalance,
+    Op,
+    operation,
+)
 from locations.models import Location
 
 Kind = Adjustment.Kind
-IDENTITY_FIELDS = ("sku", "variant_id", "product_id", "item_id")
+PRODUCT = Item.Tracking.PRODUCT
+
+
+class Meaning(NamedTuple):
+    """What an identity a line gives means: the item whose `column` equals the line's
+    `line_column` (a column of the `line` rows, see `locking.BalanceName`), if its tracking
+    fits `by_product` (True: tracked by product; False: not; None: either). An item found by
+    the column but of the other tracking is refused with `wrong_tracking`."""
+
+    column: str
+    line_column: str
+    by_product: bool | None = None
+    wrong_tracking: str = ""
+
+
+MEANINGS = {
+    "sku": Meaning("sku", "column1"),
+    "variant_id": Meaning(
+        "variant_id",
+        "column2",
+        by_product=False,
+        wrong_tracking="Item with variant_id {} is tracked by product,"
+        " please update stock by product id",
+    ),
+    "product_id": Meaning(
+        "product_id",
+        "column3",
+        by_product=True,
+        wrong_tracking="Item with product_id {} is tracked by variant,"
+        " please update stock by variant id",
+    ),
+    "item_id": Meaning("id", "column4"),
+}
+IDENTITY_FIELDS = tuple(MEANINGS)
+
+
+def finds(identity: str) -> str:
+    """A join condition of `line` with items `i`: the items the identity finds, whatever their
+    tracking (so that naming an item by the wrong one gets its own error)."""
+    meaning = MEANINGS[identity]
+    return f"i.{meaning.column} = line.{meaning.line_column}"
+
+
+def means(identity: str) -> str:
+    """A join condition of `line` with items `i`: the item the identity means."""
+    meaning = MEANINGS[identity]
+    if meaning.by_product is None:
+        return finds(identity)
+    tracking = "=" if meaning.by_product else "<>"
+    return f"{finds(identity)} AND i.tracking {tracking} '{PRODUCT}'"
+
+
+def named(identities: Sequence[str]) -> str:
+    """`named`: the (item_id, location_id) of every balance a `line` can mean by `identities`."""
+    joins = [
+        f"SELECT i.id AS item_id, line.column5 AS location_id FROM line"
+        f" JOIN {table(Item)} AS i ON {means(identity)}"
+        for identity in identities
+    ]
+    return f"named AS ({' UNION ALL '.join(joins) or NAMES_NOTHING})"
+
+
+NAMES_NOTHING = (
+    "SELECT CAST(NULL AS BIGINT) AS item_id, CAST(NULL AS BIGINT) AS location_id WHERE FALSE"
+)
 
 
 def plan_and_lock(
@@ -39,7 +114,7 @@ def plan_and_lock(
         if values.count(None) < len(values)
     )
     rows, locked = lock_named_balances(
-        names, identities=identities, lookup=_lookup_query(identities)
+        names, named=named(identities), lookup=_lookup_query(identities)
     )
     effects, errors = _plan(kind, lines, rows)
     if unlocked := [effect for effect in effects if effect.key not in locked]:
@@ -91,10 +166,10 @@ def _plan(
     for index, line in enumerate(lines):  # up to 2000 times per batch: kept lean
         given = line.identities()
         item, item_error = items.resolve(index, given)
-        line_errors = _shape_errors(kind, index, line)
+        line_errors = rules.shape_errors(kind, index, line)
         if item_error:
             line_errors.append(item_error)
-        line_errors += locations.errors(index, line, kind)
+        line_errors += rules.location_errors(kind, index, line, locations.enabled)
         if line_errors:
             errors += line_errors
             continue
@@ -103,7 +178,7 @@ def _plan(
         effects.append(
             Effect(
                 index,
-                (item.pk, line.location_id),
+                (item.id, line.location_id),
                 op,
                 sign * line.quantity,
                 field,
@@ -114,80 +189,18 @@ def _plan(
         )
         if transfer:
             assert line.to_location_id is not None
-            destination = (item.pk, line.to_location_id)
+            destination = (item.id, line.to_location_id)
             effects.append(Effect(index, destination, Op.ADD, line.quantity, field, value))
-    errors += _duplicate_errors(effects)
+    errors += rules.duplicate_errors(effects)
     return effects, errors
-
-
-def _shape_errors(kind: Kind, index: int, line: LineInput) -> list[LineError]:
-    errors = []
-    quantity = line.quantity
-    if kind in (Kind.ABSOLUTE, Kind.STOCKTAKE) and quantity < 0:
-        errors.append(
-            LineError(
-                index,
-                "quantity",
-                ErrorCode.NEGATIVE_QUANTITY,
-                f"{_label(line)}: on-hand cannot be set below 0.",
-            )
-        )
-    elif kind == Kind.TRANSFER and quantity <= 0:
-        errors.append(
-            LineError(
-                index,
-                "quantity",
-                ErrorCode.NON_POSITIVE_QUANTITY,
-                f"{_label(line)}: a transfer moves a positive quantity.",
-            )
-        )
-    if abs(quantity) > MAX_QUANTITY:
-        errors.append(_out_of_range(index, "quantity", line))
-    if line.expected_quantity is not None and abs(line.expected_quantity) > MAX_QUANTITY:
-        errors.append(_out_of_range(index, "expected_quantity", line))
-    if kind == Kind.TRANSFER and line.to_location_id is None:
-        errors.append(
-            LineError(
-                index,
-                "to_location_id",
-                ErrorCode.UNKNOWN_LOCATION,
-                f"{_label(line)}: a transfer needs a destination location.",
-            )
-        )
-    elif kind == Kind.TRANSFER and line.to_location_id == line.location_id:
-        errors.append(
-            LineError(
-                index,
-                "to_location_id",
-                ErrorCode.SAME_LOCATION,
-                f"{_label(line)}: source and destination are both location {line.location_id}.",
-            )
-        )
-    return errors
-
-
-def _out_of_range(index: int, field: str, line: LineInput) -> LineError:
-    return LineError(
-        index,
-        field,
-        ErrorCode.QUANTITY_OUT_OF_RANGE,
-        f"{_label(line)}: {field} must be between -{MAX_QUANTITY} and {MAX_QUANTITY}.",
-    )
-
-
-def _label(line: LineInput) -> str:
-    identity = line.identity()
-    if identity is None:
-        return f"line at location {line.location_id}"
-    name, value = identity
-    return f"{name} {value}"
 
 
 class ItemRef(NamedTuple):
     """The few columns of an item that planning needs (tuples, not model instances: building
-    2000 ORM objects would cost more than the whole database round trip)."""
+    2000 ORM objects would cost more than the whole database round trip). Fields are named as
+    the item's columns, which `MEANINGS` names."""
 
-    pk: int
+    id: int
     sku: str
     variant_id: int | None
     product_id: int
@@ -196,14 +209,12 @@ class ItemRef(NamedTuple):
 
 def _lookup_query(identities: Sequence[str]) -> str:
     """Every item and every location a batch's `line`s name (see `lock_named_balances`) by the
-    `identities` it gives: a UNION of the two row shapes. An item is found by an identity
-    whatever its tracking, so that naming it by the wrong one gets its own error. Each identity
-    is a join of its own, which probes that column's index: an OR of them would scan the item
-    table."""
+    `identities` it gives: a UNION of the two row shapes. Each identity is a join of its own,
+    which probes that column's index: an OR of them would scan the item table."""
     no_flag = "CAST(NULL AS BOOLEAN)"  # typed: the first SELECT settles the columns' types
     columns = f"'item', i.id, i.sku, i.variant_id, i.product_id, i.tracking, {no_flag}, {no_flag}"
     items = [
-        f"SELECT {columns} FROM line JOIN {table(Item)} AS i ON {FINDS[identity]}"
+        f"SELECT {columns} FROM line JOIN {table(Item)} AS i ON {finds(identity)}"
         for identity in identities
     ] or [f"SELECT {columns} FROM {table(Item)} AS i WHERE FALSE"]
     return (
@@ -213,30 +224,27 @@ def _lookup_query(identities: Sequence[str]) -> str:
     )
 
 
-# The items a line's identity finds, whatever their tracking (locking.MEANS narrows it).
-FINDS = {
-    "sku": "i.sku = line.column1",
-    "variant_id": "i.variant_id = line.column2",
-    "product_id": "i.product_id = line.column3",
-    "item_id": "i.id = line.column4",
-}
-
-
 class _ItemIndex:
-    """The items a batch names, by each of their identities."""
+    """The items a batch names, by each identity in `MEANINGS`; and the values that find an
+    item of the other tracking (`wrong`)."""
 
     def __init__(self, items: list[ItemRef]) -> None:
-        self.by: dict[str, dict[str | int, ItemRef]] = {name: {} for name in IDENTITY_FIELDS}
-        self.product_tracked_by_variant: set[int] = set()
+        self.by: dict[str, dict[str | int, ItemRef]] = {name: {} for name in MEANINGS}
+        self.wrong: dict[str, set[str | int]] = {name: set() for name in MEANINGS}
+        indexes = [
+            (self.by[name], self.wrong[name], meaning.column, meaning.by_product)
+            for name, meaning in MEANINGS.items()
+        ]
         for item in items:
-            self.by["sku"][item.sku] = item
-            self.by["item_id"][item.pk] = item
-            if item.variant_id is not None:
-                self.by["variant_id"][item.variant_id] = item
-            if item.tracking == Item.Tracking.PRODUCT:
-                self.by["product_id"][item.product_id] = item
-            else:
-                self.product_tracked_by_variant.add(item.product_id)
+            by_product = item.tracking == PRODUCT
+            for by, wrong, column, wanted in indexes:
+                value = getattr(item, column)
+                if value is None:
+                    continue
+                if wanted is None or wanted == by_product:
+                    by[value] = item
+                else:
+                    wrong.add(value)
 
     def resolve(
         self, index: int, given: list[tuple[str, str | int]]
@@ -252,7 +260,7 @@ class _ItemIndex:
             if error is not None:
                 return None, error
             found.append(item)
-        if len({item.pk for item in found}) > 1:
+        if len({item.id for item in found}) > 1:
             names = " and ".join(f"{name} {value}" for name, value in given)
             message = f"{names} name different items."
             return None, LineError(index, given[0][0], ErrorCode.AMBIGUOUS_IDENTITY, message)
@@ -262,25 +270,13 @@ class _ItemIndex:
         self, index: int, name: str, value: str | int
     ) -> tuple[ItemRef | None, LineError | None]:
         item = self.by[name].get(value)
-        if name == "variant_id" and item is not None and item.tracking == Item.Tracking.PRODUCT:
-            return None, LineError(
-                index,
-                name,
-                ErrorCode.WRONG_IDENTIFIER,
-                f"Item with variant_id {value} is tracked by product, please update stock by product id",
-            )
-        if item is None and name == "product_id" and value in self.product_tracked_by_variant:
-            return None, LineError(
-                index,
-                name,
-                ErrorCode.WRONG_IDENTIFIER,
-                f"Item with product_id {value} is tracked by variant, please update stock by variant id",
-            )
-        if item is None:
-            return None, LineError(
-                index, name, ErrorCode.UNKNOWN_ITEM, f"Item with {name} {value} does not exist."
-            )
-        return item, None
+        if item is not None:
+            return item, None
+        if value in self.wrong[name]:
+            message = MEANINGS[name].wrong_tracking.format(value)
+            return None, LineError(index, name, ErrorCode.WRONG_IDENTIFIER, message)
+        message = f"Item with {name} {value} does not exist."
+        return None, LineError(index, name, ErrorCode.UNKNOWN_ITEM, message)
 
 
 class _LocationIndex:
@@ -292,51 +288,3 @@ class _LocationIndex:
 
     def allows_negative(self, location_id: int) -> bool:
         return location_id in self.negative_allowed
-
-    def errors(self, index: int, line: LineInput, kind: Kind) -> list[LineError]:
-        if kind != Kind.TRANSFER and self.enabled.get(line.location_id):
-            return []  # the common case, first: one enabled location
-        fields = ["location_id", "to_location_id"] if kind == Kind.TRANSFER else ["location_id"]
-        errors = []
-        for field in fields:
-            location_id = getattr(line, field)
-            if location_id is None:
-                continue
-            if location_id not in self.enabled:
-                errors.append(
-                    LineError(
-                        index,
-                        field,
-                        ErrorCode.UNKNOWN_LOCATION,
-                        f"{_label(line)}: location {location_id} does not exist.",
-                    )
-                )
-            elif not self.enabled[location_id]:
-                errors.append(
-                    LineError(
-                        index,
-                        field,
-                        ErrorCode.LOCATION_DISABLED,
-                        f"{_label(line)}: location {location_id} is disabled.",
-                    )
-                )
-        return errors
-
-
-def _duplicate_errors(effects: list[Effect]) -> list[LineError]:
-    """Two lines on one balance make the result depend on their order: refuse them."""
-    first_index: dict[BalanceKey, int] = {}
-    errors = []
-    for effect in effects:
-        first = first_index.setdefault(effect.key, effect.index)
-        if first != effect.index:
-            location_id = effect.key[1]
-            errors.append(
-                LineError(
-                    effect.index,
-                    effect.identity_field,
-                    ErrorCode.DUPLICATE_LINE,
-                    f"{effect.label} at location {location_id} is already changed by line {first}.",
-                )
-            )
-    return errors

@@ -15,8 +15,9 @@ from inventory.errors import AdjustmentRejected
 from inventory.models import Adjustment, ApiClient, Balance
 from inventory.sql import db_datetime, rows_source, table
 from inventory.stock import effects
-from inventory.stock.apply import replayed, write_ledger
+from inventory.stock.apply import replayed
 from inventory.stock.resolve import plan_and_lock
+from inventory.stock.statements import write_ledger
 from inventory.stock.types import LineInput, StockChange
 
 Kind = Adjustment.Kind
