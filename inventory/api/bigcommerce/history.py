@@ -11,9 +11,8 @@ from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from inventory.api.auth import InventoryScope, allowed_location_ids
+from inventory.api.auth import allowed_location_ids
 from inventory.api.bigcommerce.query import (
     id_list_parameter,
     int_param,
@@ -66,8 +65,11 @@ def who(adjustment: Adjustment) -> dict:
     }
 
 
-class AdjustmentHistoryApi(APIView):
-    permission_classes = [InventoryScope]
+# The history's actions of `AdjustmentViewSet`: every ledger line (`list`), one transaction
+# (`retrieve`). No docstring: it would become the operations' description.
+class HistoryActions:
+    lookup_field = "transaction_id"
+    lookup_value_converter = "uuid"
 
     @extend_schema(
         operation_id="adjustment_history",
@@ -101,7 +103,7 @@ class AdjustmentHistoryApi(APIView):
         responses={200: HistoryResponse, **COMMON_ERRORS},
         tags=["History"],
     )
-    def get(self, request: Request) -> Response:
+    def list(self, request: Request) -> Response:
         limit = int_param(request, "limit", default=50, minimum=1, maximum=MAX_LIMIT)
         lines = self.filtered(request).order_by("-id")
         if after := request.query_params.get("after"):
@@ -171,10 +173,6 @@ class AdjustmentHistoryApi(APIView):
             lines = lines.filter(created_at__lt=until)
         return lines
 
-
-class AdjustmentDetailApi(APIView):
-    permission_classes = [InventoryScope]
-
     @extend_schema(
         operation_id="adjustment_detail",
         summary="One transaction with all its lines",
@@ -185,7 +183,7 @@ class AdjustmentDetailApi(APIView):
         },
         tags=["History"],
     )
-    def get(self, request: Request, transaction_id) -> Response:
+    def retrieve(self, request: Request, transaction_id) -> Response:
         adjustment = (
             Adjustment.objects.select_related("actor", "api_client")
             .filter(transaction_id=transaction_id)

@@ -26,7 +26,6 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from inventory.api.auth import LocationsScope, allowed_location_ids
 from inventory.api.bigcommerce.location_schemas import (
@@ -45,6 +44,7 @@ from inventory.api.bigcommerce.query import (
     paginate,
     text_list_parameter,
 )
+from inventory.api.bigcommerce.routing import BigCommerceViewSet
 from inventory.api.errors import Problem, problem_response
 from inventory.api.idempotent import idempotent_write
 from inventory.api.openapi import IDEMPOTENCY_PARAMETER, problems
@@ -75,10 +75,11 @@ FILTERS = [
 ]
 
 
-class LocationsApi(APIView):
+class LocationViewSet(BigCommerceViewSet):
     """Reads need `store_locations_read_only`, writes `store_locations`."""
 
     permission_classes = [LocationsScope]
+    view_names = {"list": "Locations Api"}
 
     @extend_schema(
         operation_id="getLocations",
@@ -87,7 +88,7 @@ class LocationsApi(APIView):
         parameters=FILTERS,
         responses={200: LocationsResponse, **problems(401, 403, 422, 429)},
     )
-    def get(self, request: Request) -> Response:
+    def list(self, request: Request) -> Response:
         locations = Location.objects.order_by("pk")
         ids = list_param(request, "location_id:in", int)
         if ids is not None:
@@ -129,7 +130,7 @@ class LocationsApi(APIView):
         request=LocationsCreateRequest,
         responses={200: TransactionResponse, **problems(400, 401, 403, 409, 413, 415, 422, 429)},
     )
-    def post(self, request: Request) -> Response:
+    def create(self, request: Request) -> Response:
         if allowed_location_ids(request.auth) is not None:
             raise Problem(
                 status.HTTP_403_FORBIDDEN,
@@ -148,7 +149,7 @@ class LocationsApi(APIView):
         request=LocationsUpdateRequest,
         responses={200: TransactionResponse, **problems(400, 401, 403, 409, 413, 415, 422, 429)},
     )
-    def put(self, request: Request) -> Response:
+    def update_many(self, request: Request) -> Response:
         payload = LocationsUpdateRequest.model_validate(request.data)
         _refuse_outside_allowed(request, [entry.id for entry in payload.root], field="{}.id")
         updates = [(entry.id, model_fields(entry)) for entry in payload.root]
@@ -178,7 +179,7 @@ class LocationsApi(APIView):
             **problems(400, 401, 403, 404, 409, 413, 415, 422, 429),
         },
     )
-    def delete(self, request: Request) -> Response:
+    def destroy_many(self, request: Request) -> Response:
         ids = list_param(request, "location_id:in", int)
         if not ids:
             raise Problem(

@@ -4,7 +4,6 @@ location's settings. A balance that was never written reads as 0 with BigCommerc
 from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from inventory.api.auth import InventoryScope, allowed_location_ids
 from inventory.api.bigcommerce.query import (
@@ -14,6 +13,7 @@ from inventory.api.bigcommerce.query import (
     paginate,
     text_list_parameter,
 )
+from inventory.api.bigcommerce.routing import BigCommerceViewSet
 from inventory.api.errors import Problem, domain_error_response
 from inventory.api.idempotent import idempotency_key
 from inventory.api.openapi import COMMON_ERRORS, IDEMPOTENCY_PARAMETER, problems
@@ -83,8 +83,9 @@ def stock(balance: Balance) -> dict:
     }
 
 
-class InventoryItemsApi(APIView):
+class InventoryItemViewSet(BigCommerceViewSet):
     permission_classes = [InventoryScope]
+    view_names = {"list": "Inventory Items Api"}
 
     @extend_schema(
         operation_id="inventory_items",
@@ -98,7 +99,7 @@ class InventoryItemsApi(APIView):
         responses={200: InventoryItemsResponse, **COMMON_ERRORS},
         tags=["Stock"],
     )
-    def get(self, request: Request) -> Response:
+    def list(self, request: Request) -> Response:
         locations = visible_locations(request.auth)
         if (location_ids := list_param(request, "location_id:in", int)) is not None:
             locations = locations.filter(pk__in=location_ids)
@@ -129,8 +130,9 @@ class InventoryItemsApi(APIView):
         return Response({"data": data, "meta": page.meta})
 
 
-class LocationItemsApi(APIView):
+class LocationItemViewSet(BigCommerceViewSet):
     permission_classes = [InventoryScope]
+    view_names = {"list": "Location Items Api"}
 
     def location(self, request: Request, location_id: int) -> Location:
         # A location the token may not see does not exist for it.
@@ -150,7 +152,7 @@ class LocationItemsApi(APIView):
         },
         tags=["Stock"],
     )
-    def get(self, request: Request, location_id: int) -> Response:
+    def list(self, request: Request, location_id: int) -> Response:
         location = self.location(request, location_id)
         page = paginate(request, filtered_items(request))
         balances = balances_at(item_ids=[item.pk for item in page.rows], location_ids=[location.pk])
@@ -178,7 +180,7 @@ class LocationItemsApi(APIView):
         },
         tags=["Stock"],
     )
-    def put(self, request: Request, location_id: int) -> Response:
+    def update_many(self, request: Request, location_id: int) -> Response:
         location = self.location(request, location_id)
         body = SettingsRequest.model_validate(request.data)
         empty = {
