@@ -28,6 +28,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from inventory.api.auth import LocationsScope, allowed_location_ids
+from inventory.api.bigcommerce import filters
 from inventory.api.bigcommerce.location_schemas import (
     LocationsCreateRequest,
     LocationsResponse,
@@ -37,10 +38,8 @@ from inventory.api.bigcommerce.location_schemas import (
 from inventory.api.bigcommerce.query import (
     ID_LIST,
     PAGE_PARAMETERS,
-    bool_param,
     bool_parameter,
     id_list_parameter,
-    list_param,
     paginate,
     text_list_parameter,
 )
@@ -50,7 +49,7 @@ from inventory.api.idempotent import idempotent_write
 from inventory.api.openapi import IDEMPOTENCY_PARAMETER, problems
 from inventory.api.schemas import TransactionResponse
 from inventory.models import AdjustmentLine, ApiClient, Balance
-from locations.models import DEFAULT_LOCATION_ID, Location
+from locations.models import Location
 from locations.services import (
     CANT_BE_DELETED,
     LocationsConflict,
@@ -89,31 +88,8 @@ class LocationViewSet(BigCommerceViewSet):
         responses={200: LocationsResponse, **problems(401, 403, 422, 429)},
     )
     def list(self, request: Request) -> Response:
-        locations = Location.objects.order_by("pk")
-        ids = list_param(request, "location_id:in", int)
-        if ids is not None:
-            locations = locations.filter(pk__in=ids)
-        codes = list_param(request, "location_code:in")
-        if codes is not None:
-            locations = locations.filter(code__in=codes)
-        types = list_param(request, "type_id:in")
-        if types is not None:
-            locations = locations.filter(type_id__in=types)
-        is_default = bool_param(request, "is_default")
-        if is_default is not None:
-            locations = (
-                locations.filter(pk=DEFAULT_LOCATION_ID)
-                if is_default
-                else locations.exclude(pk=DEFAULT_LOCATION_ID)
-            )
-        for parameter, field in (
-            ("managed_by_external_source", "managed_by_external_source"),
-            ("is_active", "enabled"),
-            ("storefront_visibility", "storefront_visibility"),
-        ):
-            value = bool_param(request, parameter)
-            if value is not None:
-                locations = locations.filter(**{field: value})
+        found = Location.objects.order_by("pk")
+        locations = filters.apply(filters.LocationFilters, request, found)
         allowed = allowed_location_ids(request.auth)
         if allowed is not None:
             locations = locations.filter(pk__in=allowed)
@@ -180,7 +156,9 @@ class LocationViewSet(BigCommerceViewSet):
         },
     )
     def destroy_many(self, request: Request) -> Response:
-        ids = list_param(request, "location_id:in", int)
+        ids = filters.one(
+            filters.CommaListField(ids=True, required=False), request, "location_id:in"
+        )
         if not ids:
             raise Problem(
                 status.HTTP_422_UNPROCESSABLE_ENTITY,

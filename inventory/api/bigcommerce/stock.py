@@ -6,10 +6,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from inventory.api.auth import InventoryScope, allowed_location_ids
+from inventory.api.bigcommerce import filters
 from inventory.api.bigcommerce.query import (
     PAGE_PARAMETERS,
     id_list_parameter,
-    list_param,
     paginate,
     text_list_parameter,
 )
@@ -41,14 +41,7 @@ NO_SETTING = "At least one setting must be specified: warning_level, is_in_stock
 
 
 def filtered_items(request: Request):
-    items = Item.objects.order_by("id")
-    if (skus := list_param(request, "sku:in")) is not None:
-        items = items.filter(sku__in=skus)
-    if (variant_ids := list_param(request, "variant_id:in", int)) is not None:
-        items = items.filter(variant_id__in=variant_ids)
-    if (product_ids := list_param(request, "product_id:in", int)) is not None:
-        items = items.filter(product_id__in=product_ids)
-    return items
+    return filters.apply(filters.ItemFilters, request, Item.objects.order_by("id"))
 
 
 def visible_locations(client: ApiClient):
@@ -100,12 +93,8 @@ class InventoryItemViewSet(BigCommerceViewSet):
         tags=["Stock"],
     )
     def list(self, request: Request) -> Response:
-        locations = visible_locations(request.auth)
-        if (location_ids := list_param(request, "location_id:in", int)) is not None:
-            locations = locations.filter(pk__in=location_ids)
-        if (codes := list_param(request, "location_code:in")) is not None:
-            locations = locations.filter(code__in=codes)
-        locations = list(locations)
+        found = visible_locations(request.auth)
+        locations = list(filters.apply(filters.StockLocationFilters, request, found))
         page = paginate(request, filtered_items(request))
         balances = balances_at(
             item_ids=[item.pk for item in page.rows], location_ids=[loc.pk for loc in locations]
