@@ -14,12 +14,13 @@ from django.utils import timezone
 from inventory import idempotency
 from inventory.api_clients import issue_token
 from inventory.errors import IdempotencyKeyInFlight
-from inventory.models import ApiClient
+from inventory.idempotency import Kept
+from inventory.models import ApiClient, IdempotencyRecord
 
 Scope = ApiClient.Scope
 EDITABLE = ["name", "scopes", "location_access", "allowed_locations"]
 # The add form's submission token is all that identifies a resubmission; the body is not compared.
-ADD_FINGERPRINT = "api-client-add"
+ADD_FINGERPRINT = idempotency.fingerprint(idempotency.API_CLIENT_FORM)
 
 
 EVERY_LOCATION, CHOSEN_LOCATIONS = "every", "chosen"
@@ -165,18 +166,24 @@ class ApiClientAdmin(admin.ModelAdmin):
         # Runs in the admin's transaction: the client and the record of its submission are
         # saved together, so a resubmission sees both or neither.
         nonce = form.cleaned_data.get("submission_token")
-        scope, key = f"user:{request.user.pk}", f"api-client-add:{nonce}"
-        if nonce is not None:
-            previous = idempotency.claim(scope=scope, key=key, fingerprint=ADD_FINGERPRINT)
-            if previous is not None:
-                raise AlreadySubmitted((previous.response_body or {}).get("api_client_id"))
-        obj.created_by = request.user
-        request.api_client_token = issue_token(obj)  # type: ignore[attr-defined]
-        super().save_model(request, obj, form, change)
-        if nonce is not None:
-            idempotency.remember(
-                scope=scope, key=key, fingerprint=ADD_FINGERPRINT, body={"api_client_id": obj.pk}
-            )
+
+        def create() -> ApiClient:
+            obj.created_by = request.user
+            request.api_client_token = issue_token(obj)  # type: ignore[attr-defined]
+            super(ApiClientAdmin, self).save_model(request, obj, form, change)
+            return obj
+
+        def already(previous: IdempotencyRecord) -> ApiClient:
+            raise AlreadySubmitted((previous.response_body or {}).get("api_client_id"))
+
+        idempotency.run_once(
+            scope=idempotency.scope_of(actor=request.user),
+            key=None if nonce is None else idempotency.key_of(idempotency.API_CLIENT_FORM, nonce),
+            fingerprint=ADD_FINGERPRINT,
+            act=create,
+            keep=lambda client: Kept(body={"api_client_id": client.pk}),
+            replay=already,
+        )
 
     def add_view(self, request: HttpRequest, form_url: str = "", extra_context=None):
         try:

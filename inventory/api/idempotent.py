@@ -2,12 +2,9 @@
 write and the stored response share one transaction, so a retry finds either the first
 request's response (and gets it again) or no trace of it."""
 
-import hashlib
-import json
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db import transaction
 from django.http import QueryDict
 from rest_framework import status
 from rest_framework.request import Request
@@ -15,9 +12,13 @@ from rest_framework.response import Response
 
 from inventory import idempotency
 from inventory.api.errors import Problem
+from inventory.idempotency import Kept
+from inventory.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
+
+T = TypeVar("T")
 
 
 def idempotency_key(request: Request) -> str | None:
@@ -32,39 +33,42 @@ def idempotency_key(request: Request) -> str | None:
 
 
 def request_fingerprint(request: Request) -> str:
-    """SHA-256 of the method, path, query and canonical JSON body: a retry of the same request
-    has the same fingerprint whatever the key order or spacing of its JSON."""
+    """The method, path, query and JSON body of a request, hashed by `idempotency.fingerprint`."""
     data = request.data
     body = None if isinstance(data, QueryDict) else data
-    canonical = json.dumps(
-        [request.method, request.path, sorted(request.query_params.lists()), body],
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
+    return idempotency.fingerprint(
+        request.method, request.path, sorted(request.query_params.lists()), body
     )
-    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def replay(record: IdempotencyRecord) -> Response:
+    """The stored answer to the first request with a key, marked as a replay."""
+    return Response(
+        record.response_body,
+        status=record.response_status,
+        headers={"Idempotent-Replayed": "true"},
+    )
+
+
+def run_once(
+    request: Request, key: str | None, act: Callable[[], T], keep: Callable[[T], Kept]
+) -> T | Response:
+    """`idempotency.run_once` for an API request: keys scoped to its client, the request
+    fingerprinted, a repeat answered with the stored response."""
+    return idempotency.run_once(
+        scope=idempotency.scope_of(api_client=request.auth),
+        key=key,
+        fingerprint=lambda: request_fingerprint(request),
+        act=act,
+        keep=keep,
+        replay=replay,
+    )
 
 
 def idempotent_write(request: Request, write: Callable[[], Any]) -> Response:
     """Run `write()` (which returns the 200 response body) in one transaction with the request's
     Idempotency-Key, if any. A repeat of the same request replays the stored response; the key
     reused for another request raises IdempotencyKeyReused, and while the first is still
-    running IdempotencyKeyInFlight (the exception handler maps both). A refused write (any
-    exception) stores nothing, so it may be retried under the same key."""
-    key = idempotency_key(request)
-    if key is None:
-        with transaction.atomic():
-            return Response(write())
-    scope = idempotency.scope_of(api_client=request.auth)
-    fingerprint = request_fingerprint(request)
-    with transaction.atomic():
-        previous = idempotency.claim(scope=scope, key=key, fingerprint=fingerprint)
-        if previous is not None:
-            return Response(
-                previous.response_body,
-                status=previous.response_status,
-                headers={"Idempotent-Replayed": "true"},
-            )
-        body = write()
-        idempotency.remember(scope=scope, key=key, fingerprint=fingerprint, body=body)
-    return Response(body)
+    running IdempotencyKeyInFlight (the exception handler maps both)."""
+    answer = run_once(request, idempotency_key(request), write, lambda body: Kept(body=body))
+    return answer if isinstance(answer, Response) else Response(answer)

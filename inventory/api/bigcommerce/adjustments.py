@@ -4,11 +4,14 @@ validates the body, checks the client's locations, calls the write path and maps
 from collections.abc import Iterable, Sequence
 
 from drf_spectacular.utils import extend_schema
+from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from inventory.api.auth import InventoryScope, allowed_location_ids
+from inventory.api.bigcommerce.history import HistoryActions
+from inventory.api.bigcommerce.routing import BigCommerceViewSet
 from inventory.api.errors import Problem, domain_error_response
 from inventory.api.idempotent import idempotency_key
 from inventory.api.openapi import COMMON_ERRORS, IDEMPOTENCY_PARAMETER
@@ -71,11 +74,42 @@ def apply_and_answer(
     return Response({"transaction_id": str(adjustment.transaction_id)})
 
 
-class AdjustmentApi(APIView):
+# `inventory/adjustments`: BigCommerce's absolute and relative adjustments, and the history of
+# every change (`HistoryActions`). No docstring: see BigCommerceViewSet.
+class AdjustmentViewSet(HistoryActions, BigCommerceViewSet):
     permission_classes = [InventoryScope]
-    kind: Adjustment.Kind
+    view_names = {
+        "absolute": "Absolute Adjustment Api",
+        "relative": "Relative Adjustment Api",
+        "list": "Adjustment History Api",
+        "retrieve": "Adjustment Detail Api",
+    }
 
-    def apply(self, request: Request) -> Response:
+    @stock_write_schema(
+        operation_id="absolute_adjustment",
+        summary="Set on-hand (absolute adjustment)",
+        description="BigCommerce's absolute adjustment: sets on-hand per item and location. "
+        "All or nothing, up to 2000 items; the change is visible as soon as this answers.",
+        request=AdjustmentRequest,
+    )
+    @action(detail=False, methods=["put"])
+    def absolute(self, request: Request) -> Response:
+        return self.apply(request, Adjustment.Kind.ABSOLUTE)
+
+    @stock_write_schema(
+        operation_id="relative_adjustment",
+        summary="Add or subtract (relative adjustment)",
+        description="BigCommerce's relative adjustment: adds a signed quantity per item and "
+        "location. Refused (422, nothing applied) when on-hand would fall below zero or a "
+        "decrease would take it below the safety stock.",
+        request=AdjustmentRequest,
+    )
+    @action(detail=False, methods=["post"])
+    def relative(self, request: Request) -> Response:
+        return self.apply(request, Adjustment.Kind.RELATIVE)
+
+    @staticmethod
+    def apply(request: Request, kind: Adjustment.Kind) -> Response:
         body = AdjustmentRequest.model_validate(request.data)
         check_locations(
             request.auth,
@@ -92,36 +126,7 @@ class AdjustmentApi(APIView):
             )
             for item in body.items
         ]
-        return apply_and_answer(request, kind=self.kind, reason=body.reason, lines=lines)
-
-
-class AbsoluteAdjustmentApi(AdjustmentApi):
-    kind = Adjustment.Kind.ABSOLUTE
-
-    @stock_write_schema(
-        operation_id="absolute_adjustment",
-        summary="Set on-hand (absolute adjustment)",
-        description="BigCommerce's absolute adjustment: sets on-hand per item and location. "
-        "All or nothing, up to 2000 items; the change is visible as soon as this answers.",
-        request=AdjustmentRequest,
-    )
-    def put(self, request: Request) -> Response:
-        return self.apply(request)
-
-
-class RelativeAdjustmentApi(AdjustmentApi):
-    kind = Adjustment.Kind.RELATIVE
-
-    @stock_write_schema(
-        operation_id="relative_adjustment",
-        summary="Add or subtract (relative adjustment)",
-        description="BigCommerce's relative adjustment: adds a signed quantity per item and "
-        "location. Refused (422, nothing applied) when on-hand would fall below zero or a "
-        "decrease would take it below the safety stock.",
-        request=AdjustmentRequest,
-    )
-    def post(self, request: Request) -> Response:
-        return self.apply(request)
+        return apply_and_answer(request, kind=kind, reason=body.reason, lines=lines)
 
 
 class TransferApi(APIView):

@@ -14,10 +14,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from inventory.api.auth import InventoryScope
+from inventory.api.bigcommerce import filters
 from inventory.api.bigcommerce.query import (
     PAGE_PARAMETERS,
     id_list_parameter,
-    list_param,
     paginate,
     text_list_parameter,
 )
@@ -110,16 +110,7 @@ class CatalogItemsApi(APIView):
         responses={200: CatalogPageResponse, **problems(401, 403, 422, 429)},
     )
     def get(self, request: Request) -> Response:
-        items = Item.objects.order_by("sku")
-        for parameter, lookup, cast in (
-            ("sku:in", "sku__in", str),
-            ("variant_id:in", "variant_id__in", int),
-            ("product_id:in", "product_id__in", int),
-            ("barcode:in", "barcode__in", str),
-        ):
-            values = list_param(request, parameter, cast)
-            if values is not None:
-                items = items.filter(**{lookup: values})
+        items = filters.apply(filters.CatalogFilters, request, Item.objects.order_by("sku"))
         page = paginate(request, items)
         return Response({"data": [item_json(item) for item in page.rows], "meta": page.meta})
 

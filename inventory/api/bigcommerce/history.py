@@ -4,27 +4,24 @@ transaction with all its lines."""
 
 import base64
 import binascii
-from datetime import UTC, datetime
 from urllib.parse import urlencode
 
-from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from inventory.api.auth import InventoryScope, allowed_location_ids
+from inventory.api.auth import allowed_location_ids
+from inventory.api.bigcommerce import filters
 from inventory.api.bigcommerce.query import (
     id_list_parameter,
     int_param,
-    list_param,
     text_list_parameter,
 )
 from inventory.api.bigcommerce.stock import identity
 from inventory.api.errors import Problem
 from inventory.api.openapi import COMMON_ERRORS, problems
 from inventory.api.schemas import AdjustmentDetailResponse, HistoryResponse
-from inventory.models import Adjustment, AdjustmentLine, Item
+from inventory.models import Adjustment, AdjustmentLine
 
 MAX_LIMIT = 1000
 
@@ -42,23 +39,6 @@ def decode_cursor(cursor: str) -> int:
         ) from None
 
 
-def datetime_param(request: Request, name: str) -> datetime | None:
-    """An ISO 8601 time with an offset, as UTC (PostgreSQL refuses offsets beyond ±15:59)."""
-    raw = request.query_params.get(name)
-    if raw is None:
-        return None
-    try:
-        value = parse_datetime(raw.upper())  # RFC 3339 allows a lower-case t and z
-        value = value.astimezone(UTC) if value and value.tzinfo else None
-    except (ValueError, OverflowError):  # impossible dates, or ones UTC pushes off the calendar
-        value = None
-    if value is None:
-        raise Problem(
-            422, "Invalid query parameter", {name: "Expected an ISO 8601 time with a UTC offset."}
-        )
-    return value
-
-
 def who(adjustment: Adjustment) -> dict:
     return {
         "user": adjustment.actor.get_username() if adjustment.actor else None,
@@ -66,8 +46,11 @@ def who(adjustment: Adjustment) -> dict:
     }
 
 
-class AdjustmentHistoryApi(APIView):
-    permission_classes = [InventoryScope]
+# The history's actions of `AdjustmentViewSet`: every ledger line (`list`), one transaction
+# (`retrieve`). No docstring: it would become the operations' description.
+class HistoryActions:
+    lookup_field = "transaction_id"
+    lookup_value_converter = "uuid"
 
     @extend_schema(
         operation_id="adjustment_history",
@@ -101,7 +84,7 @@ class AdjustmentHistoryApi(APIView):
         responses={200: HistoryResponse, **COMMON_ERRORS},
         tags=["History"],
     )
-    def get(self, request: Request) -> Response:
+    def list(self, request: Request) -> Response:
         limit = int_param(request, "limit", default=50, minimum=1, maximum=MAX_LIMIT)
         lines = self.filtered(request).order_by("-id")
         if after := request.query_params.get("after"):
@@ -155,25 +138,7 @@ class AdjustmentHistoryApi(APIView):
         allowed = allowed_location_ids(request.auth)
         if allowed is not None:
             lines = lines.filter(location_id__in=allowed)
-        if (location_ids := list_param(request, "location_id:in", int)) is not None:
-            lines = lines.filter(location_id__in=location_ids)
-        if (skus := list_param(request, "sku:in")) is not None:
-            # Item ids first: the ledger is then read through its (item, location, id) index.
-            item_ids = list(Item.objects.filter(sku__in=skus).values_list("pk", flat=True))
-            lines = lines.filter(item_id__in=item_ids)
-        if (kinds := list_param(request, "kind:in")) is not None:
-            lines = lines.filter(adjustment__kind__in=kinds)
-        if (sources := list_param(request, "source:in")) is not None:
-            lines = lines.filter(adjustment__source__in=sources)
-        if (since := datetime_param(request, "created_at:min")) is not None:
-            lines = lines.filter(created_at__gte=since)
-        if (until := datetime_param(request, "created_at:max")) is not None:
-            lines = lines.filter(created_at__lt=until)
-        return lines
-
-
-class AdjustmentDetailApi(APIView):
-    permission_classes = [InventoryScope]
+        return filters.apply(filters.HistoryFilters, request, lines)
 
     @extend_schema(
         operation_id="adjustment_detail",
@@ -185,7 +150,7 @@ class AdjustmentDetailApi(APIView):
         },
         tags=["History"],
     )
-    def get(self, request: Request, transaction_id) -> Response:
+    def retrieve(self, request: Request, transaction_id) -> Response:
         adjustment = (
             Adjustment.objects.select_related("actor", "api_client")
             .filter(transaction_id=transaction_id)

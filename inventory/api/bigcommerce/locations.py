@@ -26,9 +26,9 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from inventory.api.auth import LocationsScope, allowed_location_ids
+from inventory.api.bigcommerce import filters
 from inventory.api.bigcommerce.location_schemas import (
     LocationsCreateRequest,
     LocationsResponse,
@@ -38,19 +38,18 @@ from inventory.api.bigcommerce.location_schemas import (
 from inventory.api.bigcommerce.query import (
     ID_LIST,
     PAGE_PARAMETERS,
-    bool_param,
     bool_parameter,
     id_list_parameter,
-    list_param,
     paginate,
     text_list_parameter,
 )
+from inventory.api.bigcommerce.routing import BigCommerceViewSet
 from inventory.api.errors import Problem, problem_response
 from inventory.api.idempotent import idempotent_write
 from inventory.api.openapi import IDEMPOTENCY_PARAMETER, problems
 from inventory.api.schemas import TransactionResponse
 from inventory.models import AdjustmentLine, ApiClient, Balance
-from locations.models import DEFAULT_LOCATION_ID, Location
+from locations.models import Location
 from locations.services import (
     CANT_BE_DELETED,
     LocationsConflict,
@@ -75,10 +74,11 @@ FILTERS = [
 ]
 
 
-class LocationsApi(APIView):
+class LocationViewSet(BigCommerceViewSet):
     """Reads need `store_locations_read_only`, writes `store_locations`."""
 
     permission_classes = [LocationsScope]
+    view_names = {"list": "Locations Api"}
 
     @extend_schema(
         operation_id="getLocations",
@@ -87,32 +87,9 @@ class LocationsApi(APIView):
         parameters=FILTERS,
         responses={200: LocationsResponse, **problems(401, 403, 422, 429)},
     )
-    def get(self, request: Request) -> Response:
-        locations = Location.objects.order_by("pk")
-        ids = list_param(request, "location_id:in", int)
-        if ids is not None:
-            locations = locations.filter(pk__in=ids)
-        codes = list_param(request, "location_code:in")
-        if codes is not None:
-            locations = locations.filter(code__in=codes)
-        types = list_param(request, "type_id:in")
-        if types is not None:
-            locations = locations.filter(type_id__in=types)
-        is_default = bool_param(request, "is_default")
-        if is_default is not None:
-            locations = (
-                locations.filter(pk=DEFAULT_LOCATION_ID)
-                if is_default
-                else locations.exclude(pk=DEFAULT_LOCATION_ID)
-            )
-        for parameter, field in (
-            ("managed_by_external_source", "managed_by_external_source"),
-            ("is_active", "enabled"),
-            ("storefront_visibility", "storefront_visibility"),
-        ):
-            value = bool_param(request, parameter)
-            if value is not None:
-                locations = locations.filter(**{field: value})
+    def list(self, request: Request) -> Response:
+        found = Location.objects.order_by("pk")
+        locations = filters.apply(filters.LocationFilters, request, found)
         allowed = allowed_location_ids(request.auth)
         if allowed is not None:
             locations = locations.filter(pk__in=allowed)
@@ -129,7 +106,7 @@ class LocationsApi(APIView):
         request=LocationsCreateRequest,
         responses={200: TransactionResponse, **problems(400, 401, 403, 409, 413, 415, 422, 429)},
     )
-    def post(self, request: Request) -> Response:
+    def create(self, request: Request) -> Response:
         if allowed_location_ids(request.auth) is not None:
             raise Problem(
                 status.HTTP_403_FORBIDDEN,
@@ -148,7 +125,7 @@ class LocationsApi(APIView):
         request=LocationsUpdateRequest,
         responses={200: TransactionResponse, **problems(400, 401, 403, 409, 413, 415, 422, 429)},
     )
-    def put(self, request: Request) -> Response:
+    def update_many(self, request: Request) -> Response:
         payload = LocationsUpdateRequest.model_validate(request.data)
         _refuse_outside_allowed(request, [entry.id for entry in payload.root], field="{}.id")
         updates = [(entry.id, model_fields(entry)) for entry in payload.root]
@@ -178,8 +155,10 @@ class LocationsApi(APIView):
             **problems(400, 401, 403, 404, 409, 413, 415, 422, 429),
         },
     )
-    def delete(self, request: Request) -> Response:
-        ids = list_param(request, "location_id:in", int)
+    def destroy_many(self, request: Request) -> Response:
+        ids = filters.one(
+            filters.CommaListField(ids=True, required=False), request, "location_id:in"
+        )
         if not ids:
             raise Problem(
                 status.HTTP_422_UNPROCESSABLE_ENTITY,

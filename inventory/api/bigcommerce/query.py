@@ -1,10 +1,10 @@
-"""Query-string helpers shared by the list endpoints: BigCommerce's `name:in` filters and its
-page/limit pagination with `meta.pagination`."""
+"""Query-string helpers shared by the list endpoints: the OpenAPI shape of BigCommerce's `name:in`
+filters (their FilterSets are in `filters`) and its page/limit pagination with `meta.pagination`."""
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urlencode
 
 from drf_spectacular.utils import OpenApiParameter
@@ -12,7 +12,6 @@ from rest_framework.request import Request
 
 from inventory.api.errors import Problem
 
-T = TypeVar("T")
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 1000
 
@@ -46,34 +45,6 @@ PAGE_PARAMETERS = [
         description=f"Items per page (default {DEFAULT_LIMIT}).",
     ),
 ]
-
-
-def list_param(request: Request, name: str, cast: Callable[[str], T] = str) -> list[T] | None:
-    """`?sku:in=A,B` as ["A", "B"] (`cast` to int: ids); None when absent or empty. What the
-    OpenAPI document does not allow (ID_LIST, TEXT_LIST) is refused with 422."""
-    raw = request.query_params.get(name)
-    if not raw:
-        return None
-    # NUL: PostgreSQL cannot compare text containing it.
-    valid = (
-        ID_PATTERN.fullmatch(raw)
-        if cast is int
-        else len(raw) <= MAX_TEXT_LIST and "\x00" not in raw
-    )
-    if not valid:
-        raise Problem(422, "Invalid query parameter", {name: "Expected a comma-separated list."})
-    return [cast(part) for part in raw.split(",") if part]
-
-
-def bool_param(request: Request, name: str) -> bool | None:
-    raw = request.query_params.get(name)
-    if raw is None:
-        return None
-    if raw.lower() in {"true", "1"}:
-        return True
-    if raw.lower() in {"false", "0"}:
-        return False
-    raise Problem(422, "Invalid query parameter", {name: "Expected true or false."})
 
 
 def int_param(request: Request, name: str, *, default: int, minimum: int, maximum: int) -> int:

@@ -4,16 +4,16 @@ location's settings. A balance that was never written reads as 0 with BigCommerc
 from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from inventory.api.auth import InventoryScope, allowed_location_ids
+from inventory.api.bigcommerce import filters
 from inventory.api.bigcommerce.query import (
     PAGE_PARAMETERS,
     id_list_parameter,
-    list_param,
     paginate,
     text_list_parameter,
 )
+from inventory.api.bigcommerce.routing import BigCommerceViewSet
 from inventory.api.errors import Problem, domain_error_response
 from inventory.api.idempotent import idempotency_key
 from inventory.api.openapi import COMMON_ERRORS, IDEMPOTENCY_PARAMETER, problems
@@ -41,14 +41,7 @@ NO_SETTING = "At least one setting must be specified: warning_level, is_in_stock
 
 
 def filtered_items(request: Request):
-    items = Item.objects.order_by("id")
-    if (skus := list_param(request, "sku:in")) is not None:
-        items = items.filter(sku__in=skus)
-    if (variant_ids := list_param(request, "variant_id:in", int)) is not None:
-        items = items.filter(variant_id__in=variant_ids)
-    if (product_ids := list_param(request, "product_id:in", int)) is not None:
-        items = items.filter(product_id__in=product_ids)
-    return items
+    return filters.apply(filters.ItemFilters, request, Item.objects.order_by("id"))
 
 
 def visible_locations(client: ApiClient):
@@ -83,8 +76,9 @@ def stock(balance: Balance) -> dict:
     }
 
 
-class InventoryItemsApi(APIView):
+class InventoryItemViewSet(BigCommerceViewSet):
     permission_classes = [InventoryScope]
+    view_names = {"list": "Inventory Items Api"}
 
     @extend_schema(
         operation_id="inventory_items",
@@ -98,13 +92,9 @@ class InventoryItemsApi(APIView):
         responses={200: InventoryItemsResponse, **COMMON_ERRORS},
         tags=["Stock"],
     )
-    def get(self, request: Request) -> Response:
-        locations = visible_locations(request.auth)
-        if (location_ids := list_param(request, "location_id:in", int)) is not None:
-            locations = locations.filter(pk__in=location_ids)
-        if (codes := list_param(request, "location_code:in")) is not None:
-            locations = locations.filter(code__in=codes)
-        locations = list(locations)
+    def list(self, request: Request) -> Response:
+        found = visible_locations(request.auth)
+        locations = list(filters.apply(filters.StockLocationFilters, request, found))
         page = paginate(request, filtered_items(request))
         balances = balances_at(
             item_ids=[item.pk for item in page.rows], location_ids=[loc.pk for loc in locations]
@@ -129,8 +119,9 @@ class InventoryItemsApi(APIView):
         return Response({"data": data, "meta": page.meta})
 
 
-class LocationItemsApi(APIView):
+class LocationItemViewSet(BigCommerceViewSet):
     permission_classes = [InventoryScope]
+    view_names = {"list": "Location Items Api"}
 
     def location(self, request: Request, location_id: int) -> Location:
         # A location the token may not see does not exist for it.
@@ -150,7 +141,7 @@ class LocationItemsApi(APIView):
         },
         tags=["Stock"],
     )
-    def get(self, request: Request, location_id: int) -> Response:
+    def list(self, request: Request, location_id: int) -> Response:
         location = self.location(request, location_id)
         page = paginate(request, filtered_items(request))
         balances = balances_at(item_ids=[item.pk for item in page.rows], location_ids=[location.pk])
@@ -178,7 +169,7 @@ class LocationItemsApi(APIView):
         },
         tags=["Stock"],
     )
-    def put(self, request: Request, location_id: int) -> Response:
+    def update_many(self, request: Request, location_id: int) -> Response:
         location = self.location(request, location_id)
         body = SettingsRequest.model_validate(request.data)
         empty = {

@@ -28,7 +28,6 @@ from collections.abc import Sequence
 from typing import Literal
 from uuid import UUID
 
-from django.db import transaction
 from drf_spectacular.utils import extend_schema
 from pydantic import BaseModel, RootModel
 from rest_framework import status
@@ -36,9 +35,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from inventory import idempotency, selectors
+from inventory import selectors
 from inventory.api.auth import InventoryScope, allowed_location_ids
-from inventory.api.idempotent import idempotency_key, request_fingerprint
+from inventory.api.idempotent import idempotency_key, run_once
 from inventory.api.openapi import IDEMPOTENCY_PARAMETER, problems
 from inventory.api.vendor import (
     VENDOR_AUTHENTICATION,
@@ -62,6 +61,7 @@ from inventory.api.zettle.movements import (
     refuse_unknown,
 )
 from inventory.errors import AdjustmentRejected, InventoryError
+from inventory.idempotency import ZETTLE_EXTERNAL_UUID, Kept, key_of
 from inventory.models import MAX_BATCH_LINES, Adjustment
 from inventory.stock import apply_adjustment
 from locations.models import DEFAULT_LOCATION_ID, Location
@@ -249,48 +249,35 @@ class ZettleInventoryApi(ZettleApi):
         found: Found,
     ) -> Response:
         key, key_field = self.key(request, body)
-        scope = idempotency.scope_of(api_client=request.auth)
-        fingerprint = request_fingerprint(request)
         reason = "Zettle: inventory movements"
         if body.externalUuid is not None:
             reason += f" (externalUuid {body.externalUuid})"
+
+        def act() -> tuple[Adjustment, dict]:
+            adjustment = apply_adjustment(
+                kind=movement.kind,
+                lines=movement.lines,
+                reason=reason,
+                source=Adjustment.Source.API,
+                api_client=request.auth,
+                max_lines=2 * MAX_BATCH_LINES,  # a change has up to two store ends
+            )
+            return adjustment, balances(place, body.changes, found)
+
         try:
-            with transaction.atomic():
-                if key is not None:
-                    previous = idempotency.claim(scope=scope, key=key, fingerprint=fingerprint)
-                    if previous is not None:
-                        return Response(
-                            previous.response_body,
-                            status=previous.response_status,
-                            headers={"Idempotent-Replayed": "true"},
-                        )
-                adjustment = apply_adjustment(
-                    kind=movement.kind,
-                    lines=movement.lines,
-                    reason=reason,
-                    source=Adjustment.Source.API,
-                    api_client=request.auth,
-                    max_lines=2 * MAX_BATCH_LINES,  # a change has up to two store ends
-                )
-                answer = balances(place, body.changes, found)
-                if key is not None:
-                    idempotency.remember(
-                        scope=scope,
-                        key=key,
-                        fingerprint=fingerprint,
-                        adjustment=adjustment,
-                        body=answer,
-                    )
+            outcome = run_once(
+                request, key, act, lambda done: Kept(adjustment=done[0], body=done[1])
+            )
         except AdjustmentRejected as error:
             raise domain_refusal(error, line_violations(error.errors, movement)) from None
         except InventoryError as error:  # the key: reused for another request, or in flight
             raise domain_refusal(error, {key_field: error.message}) from None
-        return Response(answer)
+        return outcome if isinstance(outcome, Response) else Response(outcome[1])
 
     @staticmethod
     def key(request: Request, body: ZettleMovements) -> tuple[str | None, str]:
         """The request's idempotency key and the field it came from. externalUuid keys live
         apart from Idempotency-Key ones, so the two can never be confused."""
         if body.externalUuid is not None:
-            return f"zettle-externalUuid:{body.externalUuid}", "externalUuid"
+            return key_of(ZETTLE_EXTERNAL_UUID, body.externalUuid), "externalUuid"
         return idempotency_key(request), "Idempotency-Key"

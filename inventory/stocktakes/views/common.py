@@ -14,7 +14,6 @@ from typing import Any
 from django.contrib import admin, messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import (
     HttpRequest,
     HttpResponse,
@@ -27,6 +26,7 @@ from django.utils.http import urlencode
 
 from inventory import idempotency
 from inventory.errors import AdjustmentRejected, IdempotencyKeyReused, StaleBalances
+from inventory.idempotency import Kept
 from inventory.models import (
     Stocktake,
 )
@@ -116,24 +116,19 @@ def expected_in_review(stocktake: Stocktake, user) -> bool:
 def once(
     request: HttpRequest, token: uuid.UUID, fingerprint: str, act: Callable[[], dict]
 ) -> tuple[dict, bool]:
-    """Run `act` once per form token: a second submission of the same rendered form (double
+    """Run `act` once per form token (`fingerprint` names what the form does, e.g.
+    "approve:<id>"): a second submission of the same rendered form (double
     click, browser resend) waits for the first and gets its result back, with `replayed` True.
     The token is an idempotency record saved in the same transaction as the write."""
-    scope = f"stocktakes:user:{request.user.pk}"
-    key = str(token)
-    with transaction.atomic():
-        previous = idempotency.claim(scope=scope, key=key, fingerprint=fingerprint, wait=True)
-        if previous is not None:
-            return previous.response_body or {}, True
-        result = act()
-        idempotency.remember(
-            scope=scope,
-            key=key,
-            fingerprint=fingerprint,
-            adjustment_id=result.get("adjustment"),
-            body=result,
-        )
-    return result, False
+    return idempotency.run_once(
+        scope=idempotency.scope_of(actor=request.user, area=idempotency.STOCKTAKE_FORMS),
+        key=str(token),
+        fingerprint=idempotency.fingerprint(fingerprint),
+        act=lambda: (act(), False),
+        keep=lambda done: Kept(adjustment_id=done[0].get("adjustment"), body=done[0]),
+        replay=lambda previous: (previous.response_body or {}, True),
+        wait=True,
+    )
 
 
 def once_or_say_why(

@@ -1,0 +1,194 @@
+"""The list filters of BigCommerce's surface as django-filter FilterSets: `sku:in`,
+`variant_id:in`, `product_id:in`, `location_id:in`, `location_code:in`, the locations' flags and
+the history's kind, source and time range.
+
+Query names carry a colon (`sku:in`), which no Python attribute can, so each FilterSet is built
+from a dict by `filter_set`. A refused value is answered by `apply` with the 422 problem+json
+the API always gave: the first refused parameter, in the order the filters are declared."""
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import django_filters
+from django import forms
+from django.db.models import QuerySet
+from django.utils.dateparse import parse_datetime
+from rest_framework.request import Request
+
+from inventory.api.bigcommerce.query import ID_PATTERN, MAX_TEXT_LIST
+from inventory.api.errors import Problem
+from inventory.models import Item
+from locations.models import DEFAULT_LOCATION_ID
+
+
+class CommaListField(forms.Field):
+    """`A,B` as ["A", "B"] (ints with `ids`); None when absent or empty. What the OpenAPI
+    document does not allow (query.ID_LIST, query.TEXT_LIST) is refused."""
+
+    def __init__(self, *, ids: bool = False, **kwargs: Any) -> None:
+        self.ids = ids
+        super().__init__(**kwargs)
+
+    def to_python(self, value: str | None) -> list[Any] | None:
+        if not value:
+            return None
+        # NUL: PostgreSQL cannot compare text containing it.
+        valid = (
+            ID_PATTERN.fullmatch(value)
+            if self.ids
+            else len(value) <= MAX_TEXT_LIST and "\x00" not in value
+        )
+        if not valid:
+            raise forms.ValidationError("Expected a comma-separated list.")
+        return [int(part) if self.ids else part for part in value.split(",") if part]
+
+
+class FlagField(forms.Field):
+    """`true`/`1` or `false`/`0`, any case; None when absent."""
+
+    def to_python(self, value: str | None) -> bool | None:
+        if value is None:
+            return None
+        if value.lower() in {"true", "1"}:
+            return True
+        if value.lower() in {"false", "0"}:
+            return False
+        raise forms.ValidationError("Expected true or false.")
+
+
+class TimeField(forms.Field):
+    """An ISO 8601 time with an offset, as UTC (PostgreSQL refuses offsets beyond ±15:59)."""
+
+    def to_python(self, value: str | None) -> datetime | None:
+        if value is None:
+            return None
+        try:
+            parsed = parse_datetime(value.upper())  # RFC 3339 allows a lower-case t and z
+            parsed = parsed.astimezone(UTC) if parsed and parsed.tzinfo else None
+        except (ValueError, OverflowError):  # impossible dates, or ones UTC pushes off the calendar
+            parsed = None
+        if parsed is None:
+            raise forms.ValidationError("Expected an ISO 8601 time with a UTC offset.")
+        return parsed
+
+
+Using = Callable[[QuerySet, Any], QuerySet]
+
+
+class QueryFilter(django_filters.Filter):
+    """Skips only an absent parameter: `?sku:in=,` is an empty list and matches nothing, as it
+    always did (django-filter skips any empty value, also with its own `method`, hence
+    `using`: a function of the queryset and the value, for filters that are not one lookup)."""
+
+    def __init__(self, *args: Any, using: Using | None = None, **kwargs: Any) -> None:
+        self.using = using
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs: QuerySet, value: Any) -> QuerySet:
+        if value is None:
+            return qs
+        if self.using is not None:
+            return self.using(qs, value)
+        return qs.filter(**{f"{self.field_name}__{self.lookup_expr}": value})
+
+
+class CommaList(QueryFilter):
+    field_class = CommaListField
+
+    def __init__(self, field_name: str, *, ids: bool = False, **kwargs: Any) -> None:
+        super().__init__(field_name=field_name, lookup_expr="in", ids=ids, **kwargs)
+
+
+class Flag(QueryFilter):
+    field_class = FlagField
+
+    def __init__(self, field_name: str | None = None, **kwargs: Any) -> None:
+        super().__init__(field_name=field_name, lookup_expr="exact", **kwargs)
+
+
+class Time(QueryFilter):
+    field_class = TimeField
+
+
+class QueryFilterSet(django_filters.FilterSet):
+    def get_form_class(self) -> type[forms.Form]:
+        # Built once per FilterSet: django-filter builds a new form class on every request,
+        # most of what a FilterSet costs a list page.
+        cls = type(self)
+        if "_form_class" not in cls.__dict__:
+            cls._form_class = super().get_form_class()
+        return cls._form_class
+
+
+def filter_set(name: str, filters: dict[str, django_filters.Filter]) -> type[QueryFilterSet]:
+    return django_filters.filterset.FilterSetMetaclass(name, (QueryFilterSet,), filters)
+
+
+def apply(filters: type[QueryFilterSet], request: Request, queryset: QuerySet) -> QuerySet:
+    """`queryset` filtered by the request's query, or 422 naming the first refused parameter."""
+    found = filters(request.query_params, queryset=queryset)
+    if not found.is_valid():
+        name, messages = next(iter(found.errors.items()))
+        raise Problem(422, "Invalid query parameter", {name: messages[0]})
+    return found.qs
+
+
+def one(field: forms.Field, request: Request, name: str) -> Any:
+    """One query parameter read by `field`, outside any FilterSet (DELETE's `location_id:in`)."""
+    try:
+        return field.clean(request.query_params.get(name))
+    except forms.ValidationError as error:
+        raise Problem(422, "Invalid query parameter", {name: error.messages[0]}) from None
+
+
+def skus_as_item_ids(queryset: QuerySet, skus: list[str]) -> QuerySet:
+    # Item ids first: the ledger is then read through its (item, location, id) index.
+    item_ids = list(Item.objects.filter(sku__in=skus).values_list("pk", flat=True))
+    return queryset.filter(item_id__in=item_ids)
+
+
+def default_or_not(queryset: QuerySet, is_default: bool) -> QuerySet:
+    if is_default:
+        return queryset.filter(pk=DEFAULT_LOCATION_ID)
+    return queryset.exclude(pk=DEFAULT_LOCATION_ID)
+
+
+ItemFilters = filter_set(
+    "ItemFilters",
+    {
+        "sku:in": CommaList("sku"),
+        "variant_id:in": CommaList("variant_id", ids=True),
+        "product_id:in": CommaList("product_id", ids=True),
+    },
+)
+CatalogFilters = filter_set(
+    "CatalogFilters",
+    {**ItemFilters.base_filters, "barcode:in": CommaList("barcode")},
+)
+StockLocationFilters = filter_set(
+    "StockLocationFilters",
+    {"location_id:in": CommaList("pk", ids=True), "location_code:in": CommaList("code")},
+)
+LocationFilters = filter_set(
+    "LocationFilters",
+    {
+        **StockLocationFilters.base_filters,
+        "type_id:in": CommaList("type_id"),
+        "is_default": Flag(using=default_or_not),
+        "managed_by_external_source": Flag("managed_by_external_source"),
+        "is_active": Flag("enabled"),
+        "storefront_visibility": Flag("storefront_visibility"),
+    },
+)
+HistoryFilters = filter_set(
+    "HistoryFilters",
+    {
+        "location_id:in": CommaList("location_id", ids=True),
+        "sku:in": CommaList("sku", using=skus_as_item_ids),
+        "kind:in": CommaList("adjustment__kind"),
+        "source:in": CommaList("adjustment__source"),
+        "created_at:min": Time(field_name="created_at", lookup_expr="gte"),
+        "created_at:max": Time(field_name="created_at", lookup_expr="lt"),
+    },
+)
