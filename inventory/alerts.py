@@ -1,7 +1,7 @@
 """Low-stock alerts: opened when a change takes a balance below its warning level or to zero,
 closed when a change brings it back; emailed after the transaction commits.
 
-What is low and what is out of stock is a rule of the write path (`stock.rules.stock_level`,
+What is low and what is out of stock is decided here (`stock_level`,
 beside its SQL form). Transitions are read from each change's before and after quantities, in
 Python, so a write that crosses no line touches no alert row; one that does costs at most two
 statements (open-or-escalate, close) whatever the batch size.
@@ -15,6 +15,7 @@ one); it never makes a balance out of stock, so it never opens or closes an out-
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import IntEnum
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -25,11 +26,38 @@ from django.utils import timezone
 
 from inventory.models import Adjustment, Balance, Item, LowStockAlert
 from inventory.sql import db_datetime, rows_source, table
-from inventory.stock.rules import Level, stock_level
 from locations.models import Location
 
 if TYPE_CHECKING:
     from inventory.stock.types import StockChange
+
+
+# Alert level: BigCommerce tells the owner when on-hand drops below the warning level (so a
+# balance is low when warning_level > 0 and on-hand < warning_level), and separately when it
+# is out of stock (on-hand <= 0). `alerts` opens and closes alerts on a change of level; the fast
+# path takes only changes that keep it.
+class Level(IntEnum):
+    OK = 0
+    LOW = 1
+    OUT = 2
+
+
+def stock_level(quantity: int, warning_level: int) -> Level:
+    if quantity <= 0:
+        return Level.OUT
+    if warning_level > 0 and quantity < warning_level:
+        return Level.LOW
+    return Level.OK
+
+
+def stock_level_sql(quantity: str, warning_level: str) -> str:
+    """`stock_level` as an SQL expression of two columns."""
+    return (
+        f"CASE WHEN {quantity} <= 0 THEN {Level.OUT.value}"
+        f" WHEN {warning_level} > 0 AND {quantity} < {warning_level} THEN {Level.LOW.value}"
+        f" ELSE {Level.OK.value} END"
+    )
+
 
 Kind = LowStockAlert.Kind
 LOW, OUT = Kind.LOW.value, Kind.OUT.value

@@ -12,8 +12,8 @@ warning_level, enabled, allow_negative_stock, balance_id.
 """
 
 from collections.abc import Mapping, Sequence
-from enum import IntEnum
 
+from inventory.alerts import stock_level_sql
 from inventory.errors import ErrorCode, LineError
 from inventory.models import MAX_QUANTITY, Adjustment
 from inventory.stock.types import (
@@ -75,33 +75,8 @@ ENOUGH_STOCK_SQL = "(amount >= 0 OR allow_negative_stock OR after >= greatest(sa
 LOCATION_ENABLED_SQL = "enabled"
 
 
-# Alert level: BigCommerce tells the owner when on-hand drops below the warning level (so a
-# balance is low when warning_level > 0 and on-hand < warning_level), and separately when it
-# is out of stock (on-hand <= 0). `alerts` opens and closes alerts on a change of level; the fast
-# path takes only changes that keep it.
-class Level(IntEnum):
-    OK = 0
-    LOW = 1
-    OUT = 2
-
-
-def stock_level(quantity: int, warning_level: int) -> Level:
-    if quantity <= 0:
-        return Level.OUT
-    if warning_level > 0 and quantity < warning_level:
-        return Level.LOW
-    return Level.OK
-
-
-def stock_level_sql(quantity: str, warning_level: str) -> str:
-    """`stock_level` as an SQL expression of two columns."""
-    return (
-        f"CASE WHEN {quantity} <= 0 THEN {Level.OUT.value}"
-        f" WHEN {warning_level} > 0 AND {quantity} < {warning_level} THEN {Level.LOW.value}"
-        f" ELSE {Level.OK.value} END"
-    )
-
-
+# Alert level (`alerts.stock_level`, with its SQL form beside it there): `alerts` opens and
+# closes alerts on a change of level; the fast path takes only changes that keep it.
 LEVEL_KEPT_SQL = (
     f"{stock_level_sql('before', 'warning_level')} = {stock_level_sql('after', 'warning_level')}"
 )

@@ -6,6 +6,7 @@ import itertools
 import pytest
 from django.db import connection
 
+from inventory import alerts
 from inventory.models import MAX_QUANTITY, Adjustment
 from inventory.sql import rows_source
 from inventory.stock import rules
@@ -34,7 +35,7 @@ def holds(sql: str, columns: dict[str, str], rows: list[tuple]) -> list[bool | N
 @pytest.mark.django_db
 def test_a_stock_level_is_the_same_in_python_and_in_sql():
     rows = list(itertools.product(QUANTITIES, LEVELS))
-    sql = rules.stock_level_sql("quantity", "warning_level")
+    sql = alerts.stock_level_sql("quantity", "warning_level")
     with connection.cursor() as cursor:
         source, params = rows_source(rows)
         cursor.execute(
@@ -42,10 +43,10 @@ def test_a_stock_level_is_the_same_in_python_and_in_sql():
             f" FROM ({source}) AS s) AS t",
             params,
         )
-        in_sql = [rules.Level(value) for (value,) in cursor.fetchall()]
+        in_sql = [alerts.Level(value) for (value,) in cursor.fetchall()]
 
-    assert in_sql == [rules.stock_level(quantity, level) for quantity, level in rows]
-    assert set(in_sql) == set(rules.Level)  # the grid reaches every level
+    assert in_sql == [alerts.stock_level(quantity, level) for quantity, level in rows]
+    assert set(in_sql) == set(alerts.Level)  # the grid reaches every level
 
 
 @pytest.mark.django_db
@@ -57,7 +58,7 @@ def test_a_kept_alert_level_is_the_same_in_python_and_in_sql():
         rows,
     )
 
-    expected = [rules.stock_level(b, w) == rules.stock_level(a, w) for b, a, w in rows]
+    expected = [alerts.stock_level(b, w) == alerts.stock_level(a, w) for b, a, w in rows]
     assert in_sql == expected
     assert set(expected) == {True, False}
 
