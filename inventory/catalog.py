@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from inventory.errors import InventoryError
 from inventory.models import MAX_BATCH_LINES, Item
+from inventory.models.stock import product_uuids
 from inventory.sql import db_datetime, rows_source, table, values_source
 
 Tracking = Item.Tracking
@@ -145,15 +146,20 @@ def upsert_items(*, items: Sequence[ItemInput]) -> list[Item]:
         if errors:
             raise CatalogRejected(sorted(errors, key=lambda error: (error.index or 0, error.field)))
         now = timezone.now()
+        product_uuids = _product_uuids(rows)
         try:
-            _insert([row for row in rows if row.existing is None], now)
-            _update([row for row in rows if row.existing is not None and row.changed()], now)
+            _insert([row for row in rows if row.existing is None], product_uuids, now)
+            _update(
+                [row for row in rows if row.existing is not None and row.changed()],
+                product_uuids,
+                now,
+            )
         except IntegrityError as exc:
             raise CatalogConflict() from exc
         stored = {
             item.sku: item
             for item in Item.objects.filter(sku__in=values_source(skus, "text")).only(
-                "sku", *WRITTEN_FIELDS, "uuid"
+                "sku", *WRITTEN_FIELDS, "uuid", "product_uuid"
             )
         }
     return [stored[sku] for sku in skus]
@@ -265,35 +271,71 @@ def _uuid(value: uuid.UUID) -> str:
     return str(value) if connection.vendor == "postgresql" else value.hex
 
 
-def _insert(rows: list[_Row], now) -> None:
+def _product_uuids(rows: list[_Row]) -> dict[int, uuid.UUID]:
+    """The product UUID of each new item and of each item moved to another product."""
+    moved = [
+        row.product_id
+        for row in rows
+        if row.existing is None or row.existing.product_id != row.product_id
+    ]
+    return product_uuids(moved) if moved else {}
+
+
+def _insert(rows: list[_Row], product_uuids: dict[int, uuid.UUID], now) -> None:
     if not rows:
         return
     source, params = rows_source(
-        [(row.sku, *row.values(), _uuid(uuid.uuid4())) for row in rows],
-        ["text", "bigint", "bigint", "text", "text", "text", "uuid"],
+        [
+            (row.sku, *row.values(), _uuid(uuid.uuid4()), _uuid(product_uuids[row.product_id]))
+            for row in rows
+        ],
+        ["text", "bigint", "bigint", "text", "text", "text", "uuid", "uuid"],
     )
-    columns = ", ".join(["sku", *WRITTEN_FIELDS, "uuid", "created_at", "updated_at"])
+    columns = ", ".join(
+        ["sku", *WRITTEN_FIELDS, "uuid", "product_uuid", "created_at", "updated_at"]
+    )
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table(Item)} ({columns})"
             " SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, v.column7,"
-            f" %s, %s FROM ({source}) AS v",
+            f" v.column8, %s, %s FROM ({source}) AS v",
             [db_datetime(now), db_datetime(now), *params],
         )
 
 
-def _update(rows: list[_Row], now) -> None:
+def _update(rows: list[_Row], product_uuids: dict[int, uuid.UUID], now) -> None:
+    """An item moved to another product takes that product's UUID; the others keep theirs."""
     if not rows:
         return
     source, params = rows_source(
-        [(row.existing.pk, *row.values()) for row in rows],  # type: ignore[union-attr]
-        ["bigint", "bigint", "bigint", "text", "text", "text"],
+        [
+            (
+                row.existing.pk,  # type: ignore[union-attr]
+                *row.values(),
+                _uuid(product_uuids[row.product_id]) if row.product_id in product_uuids else None,
+            )
+            for row in rows
+        ],
+        ["bigint", "bigint", "bigint", "text", "text", "text", "uuid"],
     )
     item_table = table(Item)
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {item_table} SET product_id = v.column2, variant_id = v.column3,"
-            " name = v.column4, barcode = v.column5, tracking = v.column6, updated_at = %s"
+            " name = v.column4, barcode = v.column5, tracking = v.column6,"
+            " product_uuid = COALESCE(v.column7, product_uuid), updated_at = %s"
             f" FROM ({source}) AS v WHERE {item_table}.id = v.column1",
             [db_datetime(now), *params],
         )
+
+
+def set_zettle_tracking(*, product_uuid: uuid.UUID, tracked: bool) -> bool:
+    """Start or stop Zettle's tracking of every item of a product (balances are never touched);
+    items already so are left as they are. False when no item carries this product UUID."""
+    items = Item.objects.filter(product_uuid=product_uuid)
+    if not items.exists():
+        return False
+    items.exclude(zettle_tracking=tracked).update(
+        zettle_tracking=tracked, updated_at=timezone.now()
+    )
+    return True

@@ -61,9 +61,9 @@ class BalanceInline(admin.TabularInline):
 @admin.register(Item)
 class ItemAdmin(admin.ModelAdmin):
     list_display = ["sku", "name", "barcode", "product_id", "variant_id", "tracking"]
-    list_filter = ["tracking"]
+    list_filter = ["tracking", "zettle_tracking"]
     search_fields = ["sku", "=barcode", "name"]
-    readonly_fields = ["uuid", "created_at", "updated_at"]
+    readonly_fields = ["uuid", "product_uuid", "created_at", "updated_at"]
     inlines = [BalanceInline]
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):

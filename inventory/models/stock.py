@@ -1,5 +1,6 @@
 import secrets
 import uuid
+from collections.abc import Iterable
 from time import time_ns
 
 from django.conf import settings
@@ -26,6 +27,44 @@ def time_ordered_uuid() -> uuid.UUID:
     return uuid.UUID(int=value)
 
 
+# Of the UUIDs Stockroom derives (products, Zettle's virtual locations): clients store them,
+# so the namespace never changes.
+DERIVED_UUID_NAMESPACE = uuid.UUID("83cc8b82-3d6e-4677-acd5-72b915a3dcd8")
+
+
+def derived_product_uuid(product_id: int) -> uuid.UUID:
+    return uuid.uuid5(DERIVED_UUID_NAMESPACE, f"product:{product_id}")
+
+
+def product_uuids(product_ids: Iterable[int]) -> dict[int, uuid.UUID]:
+    """The UUID of each product (one query): the one its items already carry, else the one
+    derived from its product id. So every item of a product carries the same UUID, and a
+    product whose UUID was given keeps it for the variants added later."""
+    wanted = set(product_ids)
+    known = dict(
+        Item.objects.filter(product_id__in=wanted)
+        .order_by()
+        .values_list("product_id", "product_uuid")
+        .distinct()
+    )
+    return {
+        product_id: known.get(product_id) or derived_product_uuid(product_id)
+        for product_id in wanted
+    }
+
+
+class ItemQuerySet(models.QuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        # bulk_create skips save(): give the new items their product's UUID here too.
+        objs = list(objs)
+        missing = [item for item in objs if item.product_uuid is None]
+        if missing:
+            found = product_uuids(item.product_id for item in missing)
+            for item in missing:
+                item.product_uuid = found[item.product_id]
+        return super().bulk_create(objs, *args, **kwargs)
+
+
 class Item(models.Model):
     """Something we stock: a variant, or a product tracked as a whole."""
 
@@ -42,8 +81,25 @@ class Item(models.Model):
     )
     tracking = models.CharField(max_length=16, choices=Tracking.choices, default=Tracking.VARIANT)
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    product_uuid = models.UUIDField(
+        "product UUID",
+        db_index=True,
+        editable=False,
+        help_text="Its product's UUID, the same for every item of the product (Zettle's "
+        "productUuid).",
+    )
+    zettle_tracking = models.BooleanField(
+        "tracked in Zettle",
+        default=True,
+        db_default=True,  # for the catalog's INSERT too
+        help_text="Zettle's start and stop tracking of the item's product. When off, Zettle's "
+        "balance reads leave the item out and Zettle's movements of it are refused; its "
+        "balances are kept, and every other channel changes them as before.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ItemQuerySet.as_manager()
 
     class Meta:
         ordering = ["sku"]
@@ -65,6 +121,20 @@ class Item(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sku} {self.name}".strip()
+
+    def save(self, *args, **kwargs):
+        # A new item, or one moved to another product, carries its product's UUID.
+        moved = self.product_id != getattr(self, "_stored_product_id", self.product_id)
+        if self.product_uuid is None or moved:
+            self.product_uuid = product_uuids([self.product_id])[self.product_id]
+        super().save(*args, **kwargs)
+        self._stored_product_id = self.product_id
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        item = super().from_db(db, field_names, values)
+        item._stored_product_id = item.__dict__.get("product_id")
+        return item
 
 
 class Balance(models.Model):

@@ -23,7 +23,6 @@ from inventory.api.schemas import (
     SettingsRequest,
     TransactionResponse,
 )
-from inventory.api.zettle.ids import product_uuid
 from inventory.errors import InventoryError
 from inventory.models import Adjustment, ApiClient, Balance, Item
 from inventory.selectors import balances_at
@@ -60,7 +59,7 @@ def identity(item: Item) -> dict:
 
 def uuids(item: Item) -> dict:
     """Ours, beside BigCommerce's identity: what Zettle clients name the item by."""
-    return {"uuid": str(item.uuid), "product_uuid": str(product_uuid(item.product_id))}
+    return {"uuid": str(item.uuid), "product_uuid": str(item.product_uuid)}
 
 
 def stock(balance: Balance) -> dict:

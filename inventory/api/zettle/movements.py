@@ -37,7 +37,7 @@ ENDS = ("fromLocationUuid", "toLocationUuid")
 class ZettleChange(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    productUuid: UUID = Field(description="Echoed in the answer; the variant names the item.")
+    productUuid: UUID = Field(description="The variant's product: a mismatch is refused.")
     variantUuid: UUID = Field(description="The item's `uuid`.")
     fromLocationUuid: UUID
     toLocationUuid: UUID
@@ -77,6 +77,8 @@ class Place:
 class Variant:
     item_id: int
     sku: str
+    product_uuid: UUID
+    tracked: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,12 +112,16 @@ def find(body: ZettleMovements, default_id: int) -> Found:
         if pk == default_id:
             default_store = places[uuid]
     items = Item.objects.filter(uuid__in={change.variantUuid for change in body.changes})
-    variants = {uuid: Variant(pk, sku) for uuid, pk, sku in items.values_list("uuid", "pk", "sku")}
+    variants = {
+        uuid: Variant(*row)
+        for uuid, *row in items.values_list("uuid", "pk", "sku", "product_uuid", "zettle_tracking")
+    }
     return Found(places, variants, default_store)
 
 
 def refuse_unknown(body: ZettleMovements, found: Found) -> None:
-    """422 naming every UUID that names nothing, and every movement that cannot be made."""
+    """422 naming every UUID that names nothing (or a variant of another product, or of a
+    product whose tracking is stopped), and every movement that cannot be made."""
     errors: dict[str, str] = {}
     for n, change in enumerate(body.changes):
         errors.update(change_errors(f"changes[{n}]", change, found))
@@ -127,7 +133,8 @@ def refuse_unknown(body: ZettleMovements, found: Found) -> None:
     if errors:
         raise VendorError(
             status.HTTP_422_UNPROCESSABLE_ENTITY,
-            "The request names unknown variants or locations, or impossible movements.",
+            "The request names unknown or untracked variants or locations, or impossible "
+            "movements.",
             errors,
             code="invalid_movement",
         )
@@ -135,8 +142,17 @@ def refuse_unknown(body: ZettleMovements, found: Found) -> None:
 
 def change_errors(path: str, change: ZettleChange, found: Found) -> dict[str, str]:
     errors = {}
-    if change.variantUuid not in found.variants:
+    variant = found.variants.get(change.variantUuid)
+    if variant is None:
         errors[f"{path}.variantUuid"] = "No variant (item) has this UUID."
+    elif variant.product_uuid != change.productUuid:
+        errors[f"{path}.productUuid"] = (
+            f"The variant (SKU {variant.sku}) belongs to product {variant.product_uuid}."
+        )
+    elif not variant.tracked:
+        errors[f"{path}.productUuid"] = (
+            "Tracking of this product is stopped: start it with POST /organizations/self/inventory."
+        )
     for end in ENDS:
         if getattr(change, end) not in found.places:
             errors[f"{path}.{end}"] = "No location has this UUID."

@@ -1,52 +1,48 @@
-"""Zettle's inventory movements (its `/organizations/self/…` API), so a Zettle client only swaps
+"""Zettle's inventory service (its `/organizations/self/…` API), so a Zettle client only swaps
 its base URL (`https://inventory.izettle.com` → `https://<host>/api/zettle`) and sends a
-Stockroom token as `Authorization: Bearer …`:
+Stockroom token as `Authorization: Bearer …`. The writes are here; the reads (locations and
+balances) in inventory.api.zettle.reads:
 
-    GET /api/zettle/organizations/self/locations   our STORE locations and the virtual ones
-    PUT /api/zettle/organizations/self/inventory   move stock; answers the resulting balances
+    PUT    …/organizations/self/inventory                        move stock; answers balances
+    POST   …/organizations/self/inventory                        start tracking a product
+    DELETE …/organizations/self/inventory/products/{productUuid}  stop tracking it (204)
 
 How a request becomes ONE `apply_adjustment` call (one transaction, all or nothing, every
 failing change reported) is in inventory.api.zettle.movements; the UUIDs are in
 inventory.api.zettle.ids (research/seed-apis.md §2, §4).
-- `productUuid` is echoed in the answer but not checked: Stockroom keeps no products, and the
-  variant names the item. `/api/v3/inventory/items` lists each item's `product_uuid` to send.
+- Each change's `productUuid` must be its variant's (the item's `product_uuid`), and the
+  product's tracking must be on; otherwise 422 naming `changes[n].productUuid`.
 - The answer lists the balance of each variant of the request at `returnBalanceForLocationUuid`,
   or at the default STORE (location 1, or the token's first location if it may not see 1),
   as Zettle does: `{"locationUuid", "variants": [{locationUuid, locationType, productUuid,
   variantUuid, balance}]}`.
 - `externalUuid` makes the request idempotent per API client: a repeat applies nothing and
-  gets the first answer again; the same externalUuid with another body is refused (422).
-  Without it, our `Idempotency-Key` header does the same.
+  gets the first answer again; the same externalUuid with another body is refused with 400,
+  as Zettle refuses a UUID that is already taken (its Pusher API's answer to a subscription
+  `uuid` that exists). Without it, our `Idempotency-Key` header does the same.
+- Tracking is Zettle's switch per product (`Item.zettle_tracking` on each of its items):
+  stopped, its balances are kept but left out of Zettle's reads and refused to its movements;
+  started again, they are back. Neither touches a balance.
 - Errors are Zettle's shape, `{"developerMessage", "errorType", "violations": [{"propertyName",
-  "developerMessage"}]}`: 400 for a malformed body, 422 for unknown UUIDs and broken stock
-  rules, 403 for locations the token may not touch, each naming the fields at fault
-  (`changes[2].toLocationUuid`).
+  "developerMessage"}]}`: 400 for a malformed body, 404 for an unknown UUID in the path, 422 for
+  unknown UUIDs and broken stock rules in the body, 403 for locations the token may not touch,
+  each naming the fields at fault (`changes[2].toLocationUuid`).
 """
 
-import re
 from collections.abc import Sequence
-from typing import Literal
 from uuid import UUID
 
 from drf_spectacular.utils import extend_schema
-from pydantic import BaseModel, RootModel
+from pydantic import BaseModel, ConfigDict
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from inventory import selectors
-from inventory.api.auth import InventoryScope, allowed_location_ids
+from inventory import catalog, selectors
+from inventory.api.auth import allowed_location_ids
 from inventory.api.idempotent import idempotency_key, run_once
 from inventory.api.openapi import IDEMPOTENCY_PARAMETER, problems
-from inventory.api.vendor import (
-    VENDOR_AUTHENTICATION,
-    Refusal,
-    VendorError,
-    domain_refusal,
-    vendor_exception_handler,
-)
-from inventory.api.zettle.ids import STORE, VIRTUAL_LOCATIONS
+from inventory.api.vendor import VendorError, domain_refusal
 from inventory.api.zettle.movements import (
     Found,
     Movement,
@@ -60,122 +56,13 @@ from inventory.api.zettle.movements import (
     refuse_outside,
     refuse_unknown,
 )
-from inventory.errors import AdjustmentRejected, InventoryError
+from inventory.api.zettle.reads import find_product, store_balances
+from inventory.api.zettle.shape import ZettleApi, ZettleBalances, variant_json, zettle_errors
+from inventory.errors import AdjustmentRejected, IdempotencyKeyReused, InventoryError
 from inventory.idempotency import ZETTLE_EXTERNAL_UUID, Kept, key_of
 from inventory.models import MAX_BATCH_LINES, Adjustment
 from inventory.stock import apply_adjustment
-from locations.models import DEFAULT_LOCATION_ID, Location
-
-LocationType = Literal["STORE", "SUPPLIER", "SOLD", "BIN"]
-
-
-class ZettleVariantBalance(BaseModel):
-    locationUuid: UUID
-    locationType: Literal["STORE"]  # balances are kept at STORE locations only
-    productUuid: UUID
-    variantUuid: UUID
-    balance: int
-
-
-class ZettleBalances(BaseModel):
-    locationUuid: UUID
-    variants: list[ZettleVariantBalance]
-
-
-class ZettleLocation(BaseModel):
-    uuid: UUID
-    type: LocationType
-    name: str
-    description: str
-    default: bool
-
-
-class ZettleLocations(RootModel[list[ZettleLocation]]):
-    pass
-
-
-class ZettleViolation(BaseModel):
-    propertyName: str
-    developerMessage: str
-
-
-class ZettleError(BaseModel):
-    """Zettle's error body."""
-
-    developerMessage: str
-    errorType: str
-    violations: list[ZettleViolation]
-
-
-def render_error(refusal: Refusal) -> dict:
-    return {
-        "developerMessage": refusal.message,
-        "errorType": refusal.type_name,
-        "violations": [
-            {"propertyName": java_path(name), "developerMessage": message}
-            for name, message in refusal.fields.items()
-        ],
-    }
-
-
-def java_path(path: str) -> str:
-    """`changes.0.change` (pydantic's) → `changes[0].change` (Zettle's, bean validation's)."""
-    return re.sub(r"\.(\d+)(?=\.|$)", r"[\1]", path)
-
-
-def zettle_errors(*codes: int) -> dict:
-    return {(code, "application/json"): ZettleError for code in codes}
-
-
-class ZettleApi(APIView):
-    authentication_classes = VENDOR_AUTHENTICATION
-    permission_classes = [InventoryScope]
-
-    def get_exception_handler(self):
-        return vendor_exception_handler(render_error)
-
-
-# --- locations -------------------------------------------------------------------------------
-
-
-def store_json(location: Location) -> dict:
-    return {
-        "uuid": str(location.uuid),
-        "type": STORE,
-        "name": location.label,
-        "description": location.description,
-        "default": location.pk == DEFAULT_LOCATION_ID,
-    }
-
-
-def virtual_json(uuid: UUID, location_type: str) -> dict:
-    return {
-        "uuid": str(uuid),
-        "type": location_type,
-        "name": location_type,
-        "description": "System generated location",
-        "default": False,
-    }
-
-
-class ZettleLocationsApi(ZettleApi):
-    @extend_schema(
-        operation_id="zettle_locations",
-        summary="Fetch inventory locations (Zettle)",
-        description="Our enabled locations the token may see, as STORE locations (location 1 is "
-        "the default), then Zettle's virtual SUPPLIER, SOLD and BIN locations. Their UUIDs never "
-        "change.",
-        tags=["Zettle"],
-        responses={200: ZettleLocations, **zettle_errors(401, 403, 429)},
-    )
-    def get(self, request: Request) -> Response:
-        stores = Location.objects.filter(enabled=True).order_by("pk")
-        allowed = allowed_location_ids(request.auth)
-        if allowed is not None:
-            stores = stores.filter(pk__in=allowed)
-        virtual = [virtual_json(uuid, kind) for uuid, kind in VIRTUAL_LOCATIONS.items()]
-        return Response([store_json(location) for location in stores] + virtual)
-
+from locations.models import Location
 
 # --- movements -------------------------------------------------------------------------------
 
@@ -193,16 +80,18 @@ def balances(place: Place, changes: Sequence[ZettleChange], found: Found) -> dic
     return {
         "locationUuid": str(place.uuid),
         "variants": [
-            {
-                "locationUuid": str(place.uuid),
-                "locationType": STORE,
-                "productUuid": str(product),
-                "variantUuid": str(variant),
-                "balance": on_hand[found.variants[variant].item_id],
-            }
+            variant_json(place.uuid, product, variant, on_hand[found.variants[variant].item_id])
             for variant, product in products.items()
         ],
     }
+
+
+class StartTracking(BaseModel):
+    """Zettle's `POST /organizations/self/inventory` body."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    productUuid: UUID
 
 
 class ZettleInventoryApi(ZettleApi):
@@ -213,7 +102,9 @@ class ZettleInventoryApi(ZettleApi):
         "between two locations (SUPPLIER→STORE restocks, STORE→SOLD or BIN sells or writes off, "
         "STORE→STORE transfers). All or nothing in one transaction. Answers the balances of the "
         "request's variants at `returnBalanceForLocationUuid` (default: the default STORE). "
-        "`externalUuid` makes a retry safe: it applies nothing and gets the same answer.",
+        "Each change's `productUuid` must be its variant's, and the product tracked. "
+        "`externalUuid` makes a retry safe: it applies nothing and gets the same answer; "
+        "reused for another body it is refused (400).",
         tags=["Zettle"],
         request=ZettleMovements,
         parameters=[IDEMPOTENCY_PARAMETER],
@@ -270,7 +161,9 @@ class ZettleInventoryApi(ZettleApi):
             )
         except AdjustmentRejected as error:
             raise domain_refusal(error, line_violations(error.errors, movement)) from None
-        except InventoryError as error:  # the key: reused for another request, or in flight
+        except IdempotencyKeyReused as error:
+            raise reused(error, body, key_field) from None
+        except InventoryError as error:  # the key, still in flight
             raise domain_refusal(error, {key_field: error.message}) from None
         return outcome if isinstance(outcome, Response) else Response(outcome[1])
 
@@ -281,3 +174,56 @@ class ZettleInventoryApi(ZettleApi):
         if body.externalUuid is not None:
             return key_of(ZETTLE_EXTERNAL_UUID, body.externalUuid), "externalUuid"
         return idempotency_key(request), "Idempotency-Key"
+
+    @extend_schema(
+        operation_id="zettle_start_tracking",
+        summary="Start tracking a product (Zettle)",
+        description="Turns Zettle's tracking on for every variant of the product and answers "
+        "their non-zero balances at the default STORE (as strings, as Zettle's reads give "
+        "them). Starting a tracked product again changes nothing.",
+        tags=["Zettle"],
+        request=StartTracking,
+        responses={200: ZettleBalances, **zettle_errors(400, 401, 403, 415, 422, 429)},
+    )
+    def post(self, request: Request) -> Response:
+        body = StartTracking.model_validate(request.data)
+        if not catalog.set_zettle_tracking(product_uuid=body.productUuid, tracked=True):
+            raise VendorError(
+                status.HTTP_422_UNPROCESSABLE_ENTITY,
+                "No product has this UUID.",
+                {"productUuid": "No item belongs to a product with this UUID."},
+                code="product_not_found",
+            )
+        store = Location.objects.get(pk=default_store_id(allowed_location_ids(request.auth)))
+        return Response(
+            {
+                "locationUuid": str(store.uuid),
+                "variants": store_balances(store, body.productUuid),
+            }
+        )
+
+
+def reused(error: IdempotencyKeyReused, body: ZettleMovements, key_field: str) -> VendorError:
+    """A key reused for another request: 400 for an externalUuid, as Zettle refuses a UUID
+    already taken; 422 for an Idempotency-Key, as on every other route."""
+    if key_field != "externalUuid":
+        return domain_refusal(error, {key_field: error.message})
+    message = f"externalUuid {body.externalUuid} was already used for a different request."
+    return VendorError(
+        status.HTTP_400_BAD_REQUEST, message, {key_field: message}, code=str(error.code)
+    )
+
+
+class ZettleTrackingApi(ZettleApi):
+    @extend_schema(
+        operation_id="zettle_stop_tracking",
+        summary="Stop tracking a product (Zettle)",
+        description="Turns Zettle's tracking off for every variant of the product: its "
+        "balances are kept, but left out of Zettle's reads and refused to its movements until "
+        "tracking starts again. Answers 204.",
+        tags=["Zettle"],
+        responses={204: None, **zettle_errors(401, 403, 404, 429)},
+    )
+    def delete(self, request: Request, product_uuid: str) -> Response:
+        catalog.set_zettle_tracking(product_uuid=find_product(product_uuid), tracked=False)
+        return Response(status=status.HTTP_204_NO_CONTENT)

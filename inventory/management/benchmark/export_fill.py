@@ -24,11 +24,14 @@ LARGE_CODE = "EXPORT-LARGE"
 FIRST_VARIANT_ID = 20_000_000  # clear of the ids other benchmark sections give their items
 
 # Names carry a comma, so every row of the export is quoted as a real catalogue's would be.
+# Each item is a product of its own, so any UUID unique to it is its product's (the uuid5 that
+# Item.save derives has no SQL form in PostgreSQL without an extension).
 INSERT_ITEMS = """
-INSERT INTO {item} (sku, product_id, variant_id, name, barcode, tracking, uuid, created_at,
-                    updated_at)
+INSERT INTO {item} (sku, product_id, variant_id, name, barcode, tracking, uuid, product_uuid,
+                    created_at, updated_at)
 SELECT %(prefix)s || lpad(n::text, 7, '0'), %(first)s + n, %(first)s + n,
-       'Export item ' || n || ', blue', '', 'variant', gen_random_uuid(), %(now)s, %(now)s
+       'Export item ' || n || ', blue', '', 'variant', gen_random_uuid(), gen_random_uuid(),
+       %(now)s, %(now)s
 FROM generate_series(0, %(count)s - 1) AS n
 """
 

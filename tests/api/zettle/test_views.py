@@ -6,8 +6,9 @@ import uuid
 
 import pytest
 
-from inventory.api.zettle.ids import product_uuid, virtual_location_uuid
+from inventory.api.zettle.ids import virtual_location_uuid
 from inventory.models import Adjustment, AdjustmentLine, Balance, IdempotencyRecord
+from inventory.models.stock import derived_product_uuid
 from locations.models import Location
 from tests.factories import ItemFactory, LocationFactory, set_stock
 
@@ -53,7 +54,7 @@ def variants(db):
 
 def change(item, source, destination, amount) -> dict:
     return {
-        "productUuid": str(product_uuid(item.product_id)),
+        "productUuid": str(item.product_uuid),
         "variantUuid": str(item.uuid),
         "fromLocationUuid": source if isinstance(source, str) else str(source.uuid),
         "toLocationUuid": destination if isinstance(destination, str) else str(destination.uuid),
@@ -131,7 +132,12 @@ def test_seed_example_works_as_written(writer, store):
     # balances: 238 - 42 = 196, 12033 - 1337 = 10696.
     Location.objects.filter(pk=store.pk).update(uuid="89ac1e4a-5f0f-11ec-bf63-0242ac130002")
     other = LocationFactory(uuid="92646e02-5f0f-11ec-bf63-0242ac130002")
-    first = ItemFactory(uuid="78194842-5f0f-11ec-bf63-0242ac130002", product_id=65)
+    # The seed's product UUID is given to the product's first variant; its second takes it.
+    first = ItemFactory(
+        uuid="78194842-5f0f-11ec-bf63-0242ac130002",
+        product_id=65,
+        product_uuid=uuid.UUID("65314d7e-5f0f-11ec-bf63-0242ac130002"),
+    )
     second = ItemFactory(uuid="7c6be742-5f0f-11ec-bf63-0242ac130002", product_id=65)
     set_stock(first, store, 238)
     set_stock(second, store, 12033)
@@ -163,7 +169,7 @@ def test_supplier_to_store_restocks(writer, store, variants):
             {
                 "locationUuid": str(store.uuid),
                 "locationType": "STORE",
-                "productUuid": str(product_uuid(500)),
+                "productUuid": str(derived_product_uuid(500)),
                 "variantUuid": str(item.uuid),
                 "balance": 40,
             }
@@ -236,7 +242,7 @@ def test_changes_of_one_balance_are_summed(writer, store, variants):
         {
             "locationUuid": str(store.uuid),
             "locationType": "STORE",
-            "productUuid": str(product_uuid(500)),
+            "productUuid": str(derived_product_uuid(500)),
             "variantUuid": str(item.uuid),
             "balance": 3,
         }
@@ -261,14 +267,11 @@ def test_the_answer_is_for_return_balance_for_location_uuid(writer, store, other
     ]
 
 
-def test_the_product_uuid_sent_is_echoed(writer, store, variants):
-    # Stockroom keeps no products: the variant names the item, the product UUID is the client's.
-    item = variants[0]
-    theirs = str(uuid.uuid4())
+def test_the_answer_names_each_variants_product(writer, store, variants):
+    response = move(writer, change(variants[0], SUPPLIER, store, 1))
 
-    response = move(writer, {**change(item, SUPPLIER, store, 1), "productUuid": theirs})
-
-    assert response.json()["variants"][0]["productUuid"] == theirs
+    assert response.json()["variants"][0]["productUuid"] == str(variants[0].product_uuid)
+    assert variants[0].product_uuid == derived_product_uuid(500)
 
 
 def test_negative_stock_where_the_location_allows_it(writer, store, variants):
@@ -451,7 +454,11 @@ def test_external_uuid_with_another_body_is_refused(writer, store, variants):
 
     response = move(writer, change(variants[0], SUPPLIER, store, 2), externalUuid=external)
 
-    assert assert_zettle_error(response, 422)["fields"] == {"externalUuid"}
+    # Zettle refuses a UUID already taken with 400 (its Pusher API, for a subscription's uuid).
+    error = assert_zettle_error(response, 400)
+    assert error["fields"] == {"externalUuid"}
+    assert error["errorType"] == "IDEMPOTENCY_KEY_REUSED"
+    assert f"externalUuid {external} was already used" in error["developerMessage"]
     assert snapshot() == before
 
 
@@ -574,7 +581,7 @@ def test_the_virtual_locations_uuids_never_change():
         "a2613957-a413-5f05-b641-848f9b9857f1",
         "f57130b7-9ecf-5b39-b91d-9fad63f1bfab",
     )
-    assert str(product_uuid(500)) == "2a5db6d9-28ee-5144-99ff-abe43767911b"
+    assert str(derived_product_uuid(500)) == "2a5db6d9-28ee-5144-99ff-abe43767911b"
 
 
 def test_a_restricted_token_lists_only_its_stores(bearer, store, other_store):
@@ -631,7 +638,7 @@ def test_v3_exposes_the_uuids_a_zettle_client_needs(api, api_client_factory, sto
     locations = reader.get("/api/v3/inventory/locations").json()["data"]
     catalog = reader.get(f"/api/v3/items?sku:in={item.sku}").json()["data"]
 
-    expected = (str(item.uuid), str(product_uuid(500)))
+    expected = (str(item.uuid), str(derived_product_uuid(500)))
     assert (items[0]["uuid"], items[0]["product_uuid"]) == expected
     assert (at_store["data"][0]["uuid"], at_store["data"][0]["product_uuid"]) == expected
     assert catalog[0]["uuid"] == str(item.uuid)
