@@ -102,8 +102,9 @@ class ZettleLocationsApi(ZettleApi):
 
 
 def tracked_products() -> list[str]:
-    rows = Item.objects.filter(zettle_tracking=True).order_by("product_uuid")
-    return [str(uuid) for uuid in rows.values_list("product_uuid", flat=True).distinct()]
+    """Every product with a tracked variant, in the catalog's order (by product id)."""
+    rows = Item.objects.filter(zettle_tracking=True).order_by("product_id", "product_uuid")
+    return [str(uuid) for _, uuid in rows.values_list("product_id", "product_uuid").distinct()]
 
 
 def store_balances(location: Location, product: UUID | None = None) -> list[dict]:
@@ -113,7 +114,7 @@ def store_balances(location: Location, product: UUID | None = None) -> list[dict
     )
     if product is not None:
         balances = balances.filter(item__product_uuid=product)
-    rows = balances.order_by("item__sku").values_list(
+    rows = balances.order_by("item__product_id", "item__sku").values_list(
         "item__product_uuid", "item__uuid", "quantity"
     )
     return [variant_json(location.uuid, *row[:2], str(row[2])) for row in rows]
