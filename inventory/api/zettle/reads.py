@@ -140,6 +140,22 @@ def find_location(request: Request, uuid: str, field: str = "locationUuid") -> L
     return store
 
 
+def default_store(request: Request, field: str) -> Location:
+    """The token's default STORE (location 1, or a restricted token's first location): 404
+    when it is gone or disabled, 403 when the token may not see it."""
+    store_id = default_store_id(allowed_location_ids(request.auth))
+    store = Location.objects.filter(pk=store_id, enabled=True).first()
+    if store is None:
+        raise VendorError(
+            status.HTTP_404_NOT_FOUND,
+            "There is no default STORE location.",
+            {field: "No enabled default STORE location."},
+            code="location_not_found",
+        )
+    refuse_store_outside(request, store.pk, field)
+    return store
+
+
 def location_answer(place: Location | UUID) -> dict:
     if isinstance(place, Location):
         return {
@@ -191,17 +207,7 @@ class ZettleBalancesByTypeApi(ZettleApi):
             )
         if wanted != STORE:
             return Response(location_answer(virtual_location_uuid(wanted)))
-        store_id = default_store_id(allowed_location_ids(request.auth))
-        store = Location.objects.filter(pk=store_id, enabled=True).first()
-        if store is None:
-            raise VendorError(
-                status.HTTP_404_NOT_FOUND,
-                "There is no default STORE location.",
-                {"type": "No enabled default STORE location."},
-                code="location_not_found",
-            )
-        refuse_store_outside(request, store.pk, "type")
-        return Response(location_answer(store))
+        return Response(location_answer(default_store(request, "type")))
 
 
 class ZettleProductBalancesApi(ZettleApi):

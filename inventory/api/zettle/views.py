@@ -56,13 +56,12 @@ from inventory.api.zettle.movements import (
     refuse_outside,
     refuse_unknown,
 )
-from inventory.api.zettle.reads import find_product, store_balances
+from inventory.api.zettle.reads import default_store, find_product, store_balances
 from inventory.api.zettle.shape import ZettleApi, ZettleBalances, variant_json, zettle_errors
 from inventory.errors import AdjustmentRejected, IdempotencyKeyReused, InventoryError
 from inventory.idempotency import ZETTLE_EXTERNAL_UUID, Kept, key_of
 from inventory.models import MAX_BATCH_LINES, Adjustment
 from inventory.stock import apply_adjustment
-from locations.models import Location
 
 # --- movements -------------------------------------------------------------------------------
 
@@ -183,10 +182,11 @@ class ZettleInventoryApi(ZettleApi):
         "them). Starting a tracked product again changes nothing.",
         tags=["Zettle"],
         request=StartTracking,
-        responses={200: ZettleBalances, **zettle_errors(400, 401, 403, 415, 422, 429)},
+        responses={200: ZettleBalances, **zettle_errors(400, 401, 403, 404, 415, 422, 429)},
     )
     def post(self, request: Request) -> Response:
         body = StartTracking.model_validate(request.data)
+        store = default_store(request, "locationUuid")  # the answer's: refused before any change
         if not catalog.set_zettle_tracking(product_uuid=body.productUuid, tracked=True):
             raise VendorError(
                 status.HTTP_422_UNPROCESSABLE_ENTITY,
@@ -194,7 +194,6 @@ class ZettleInventoryApi(ZettleApi):
                 {"productUuid": "No item belongs to a product with this UUID."},
                 code="product_not_found",
             )
-        store = Location.objects.get(pk=default_store_id(allowed_location_ids(request.auth)))
         return Response(
             {
                 "locationUuid": str(store.uuid),

@@ -206,3 +206,13 @@ def test_variants_of_one_product_share_its_uuid(writer, default_location):
     assert response.status_code == 200, response.content
     assert first.product_uuid == second.product_uuid
     assert {v["productUuid"] for v in response.json()["variants"]} == {str(first.product_uuid)}
+
+
+def test_a_start_whose_answer_cannot_be_given_changes_nothing(bearer, default_location, product):
+    # The token's STORE is its one location, and that is closed: nothing to answer for.
+    session = bearer(["store_inventory"], [LocationFactory(enabled=False)])
+
+    response = session.post(INVENTORY, {"productUuid": str(product[0].product_uuid)}, format="json")
+
+    assert assert_zettle_error(response, 404)["fields"] == {"locationUuid"}
+    assert tracking(product) == [False, False]
