@@ -117,7 +117,10 @@ def store_balances(location: Location, product: UUID | None = None) -> list[dict
     rows = balances.order_by("item__product_id", "item__sku").values_list(
         "item__product_uuid", "item__uuid", "quantity"
     )
-    return [variant_json(location.uuid, *row[:2], str(row[2])) for row in rows]
+    return [
+        variant_json(location.uuid, product, variant, str(quantity))
+        for product, variant, quantity in rows
+    ]
 
 
 def find_location(request: Request, uuid: str, field: str = "locationUuid") -> Location | UUID:
@@ -157,17 +160,12 @@ def default_store(request: Request, field: str) -> Location:
 
 
 def location_answer(place: Location | UUID) -> dict:
-    if isinstance(place, Location):
-        return {
-            "locationUuid": str(place.uuid),
-            "trackedProducts": tracked_products(),
-            "variants": store_balances(place),
-            "latest": 0,
-        }
+    """At a store, its balances; at a virtual location (a UUID), none."""
+    store = place if isinstance(place, Location) else None
     return {
-        "locationUuid": str(place),
+        "locationUuid": str(store.uuid if store else place),
         "trackedProducts": tracked_products(),
-        "variants": [],
+        "variants": store_balances(store) if store else [],
         "latest": 0,
     }
 
