@@ -6,7 +6,8 @@ import importlib
 import uuid
 
 import pytest
-from django.apps import apps
+from django.db import connection
+from django.db.migrations.loader import MigrationLoader
 from django.urls import reverse
 
 from inventory.catalog import ItemInput, upsert_items
@@ -88,7 +89,7 @@ def test_the_migration_fills_each_item_with_its_products_derived_uuid():
     items = [ItemFactory(product_id=5), ItemFactory(product_id=5), ItemFactory(product_id=6)]
     Item.objects.update(product_uuid=uuid.uuid4())  # as if made before the field
 
-    migration.fill_product_uuids(apps, None)
+    migration.fill_product_uuids(historical_apps(), None)
 
     assert [Item.objects.get(pk=item.pk).product_uuid for item in items] == [
         derived_product_uuid(5),
@@ -96,6 +97,14 @@ def test_the_migration_fills_each_item_with_its_products_derived_uuid():
         derived_product_uuid(6),
     ]
     assert migration.NAMESPACE == DERIVED_UUID_NAMESPACE  # written out there, never to change
+
+
+def historical_apps():
+    """The models as the migration sees them, not as they are today."""
+    state = MigrationLoader(connection).project_state(
+        ("inventory", "0018_item_product_uuid_and_zettle_tracking")
+    )
+    return state.apps
 
 
 @pytest.mark.django_db
