@@ -20,10 +20,10 @@ class BodyLimitMiddleware:
     """Refuses a request whose declared Content-Length exceeds its route's limit with 413,
     before anything reads the body: DRF's parsers stream a body in whole, and Django's
     multipart parser (which the CSRF check runs, for anonymous requests too) spools every
-    uploaded file to disk. The limits: `API_MAX_BODY_BYTES` for the API (inventory.api.paths), the page's entry in
-    `MAX_BODY_BYTES_BY_VIEW` (by URL name: the sign-in form, the stocktake CSV upload), else
-    `FORM_MAX_BODY_BYTES`. Each is above what its form needs, so a form's own check speaks
-    first (a 3 MB CSV file is told "at most 2 MB").
+    uploaded file to disk. The limits: `API_MAX_BODY_BYTES` for the API (is_api_path), the
+    page's entry in `MAX_BODY_BYTES_BY_VIEW` (by URL name: the sign-in form, the stocktake CSV
+    upload), else `FORM_MAX_BODY_BYTES`. Each is above what its form needs, so a form's own
+    check speaks first (a 3 MB CSV file is told "at most 2 MB").
 
     A chunked body without Content-Length is never read by Django's WSGI handler: the view
     would see an empty body and answer with a misleading 422. Such a request gets 411 instead,
