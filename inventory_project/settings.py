@@ -5,6 +5,7 @@ DJANGO_DEBUG=0, DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS and DATABASE_URL.
 """
 
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -191,9 +192,15 @@ STOCK_ALERT_EMAILS = envlist("STOCK_ALERT_EMAILS", "stock-alerts@localhost" if D
 # Where links in alert emails point (the back office's address as its users reach it).
 STOCK_ALERT_SITE_URL = os.environ.get("STOCK_ALERT_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
+# BigCommerce's store hash: the API also answers under /stores/{STORE_HASH}/v3/ (the prefix
+# BigCommerce's client libraries build), and webhook envelopes name it (`stores/{hash}`).
+# WEBHOOK_STORE_HASH is its former name, still read so that envelopes keep their producer.
+STORE_HASH = os.environ.get("STORE_HASH") or os.environ.get("WEBHOOK_STORE_HASH", "stockroom")
+if not re.fullmatch(r"[A-Za-z0-9_-]+", STORE_HASH):
+    raise ImproperlyConfigured(f"STORE_HASH {STORE_HASH!r}: use letters, digits, - and _ only.")
+
 # Webhooks (inventory/webhooks): BigCommerce's envelope names the store; delivery policy.
 WEBHOOK_STORE_ID = os.environ.get("WEBHOOK_STORE_ID", "1")
-WEBHOOK_STORE_HASH = os.environ.get("WEBHOOK_STORE_HASH", "stockroom")
 # Endpoints on this machine (localhost, 127.0.0.1, ::1), plain http included, for trying
 # webhooks on one machine. Otherwise only https to public internet addresses.
 WEBHOOK_ALLOW_HTTP_LOCALHOST = envbool("WEBHOOK_ALLOW_HTTP_LOCALHOST", "1" if DEBUG else "0")
@@ -275,8 +282,13 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Stockroom API",
     "DESCRIPTION": (
         "Multi-location stock, wire-compatible with BigCommerce's V3 Inventory API under "
-        "/api/v3: point a BigCommerce client at <host>/api/v3 and give it a Stockroom token."
+        "/api/v3: point a BigCommerce client at <host>/api/v3 and give it a Stockroom token. "
+        "Every /api/v3 operation also answers under BigCommerce's own prefix "
+        f"/stores/{{store_hash}}/v3 (this store's hash: `{STORE_HASH}`), the one its client "
+        "libraries build: give such a client this host, the store hash and the token."
     ),
+    # Each operation once, in its /api/v3 form: the /stores/ routes are the same views.
+    "PREPROCESSING_HOOKS": ["inventory.api.openapi.without_store_prefix"],
     "VERSION": "3.0.0",
     "OAS_VERSION": "3.1.0",
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],

@@ -1,7 +1,9 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from inventory.api.paths import store_route
 
 admin.site.site_header = "Stockroom"
 admin.site.site_title = "Stockroom"
@@ -15,6 +17,9 @@ urlpatterns = [
     path("stocktakes/", include("inventory.stocktakes.urls")),
     path("exports/", include("inventory.reports.urls")),
     path("api/v3/", include("inventory.api.bigcommerce.urls")),
+    # The same routes under BigCommerce's own prefix, which its client libraries build. Their
+    # namespace keeps reverse("api-…") naming the /api/v3 ones.
+    re_path(store_route(), include(("inventory.api.bigcommerce.urls", "bigcommerce"), "store")),
     path("api/ecwid/v3/", include("inventory.api.ecwid.urls")),
     path("api/zettle/", include("inventory.api.zettle.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -15,6 +15,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from inventory.api.paths import is_api_path, is_other_store
 from inventory.errors import (
     AdjustmentRejected,
     IdempotencyKeyInFlight,
@@ -170,8 +171,10 @@ def _flatten(detail: object, path: str = "") -> dict[str, str]:
 
 
 def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
-    """Django's handler404: API paths that match no route answer problem+json too."""
-    if not request.path.startswith("/api/"):
+    """Django's handler404: API paths that match no route answer problem+json too, naming the
+    store hash when a path under /stores/ names another store than this one (STORE_HASH)."""
+    if not is_api_path(request.path_info):
         return page_not_found(request, exception)
-    body = {"status": 404, "title": "Not found.", "type": PROBLEM_TYPE, "errors": {}}
+    errors = {"store_hash": "No store with this hash."} if is_other_store(request.path_info) else {}
+    body = {"status": 404, "title": "Not found.", "type": PROBLEM_TYPE, "errors": errors}
     return JsonResponse(body, status=404, content_type=PROBLEM_CONTENT_TYPE)

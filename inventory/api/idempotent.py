@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from inventory import idempotency
 from inventory.api.errors import Problem
+from inventory.api.paths import canonical_path
 from inventory.idempotency import Kept
 from inventory.models import IdempotencyRecord
 
@@ -33,12 +34,12 @@ def idempotency_key(request: Request) -> str | None:
 
 
 def request_fingerprint(request: Request) -> str:
-    """The method, path, query and JSON body of a request, hashed by `idempotency.fingerprint`."""
+    """The method, path (in its /api/v3 form), query and JSON body of a request, hashed by
+    `idempotency.fingerprint`."""
     data = request.data
     body = None if isinstance(data, QueryDict) else data
-    return idempotency.fingerprint(
-        request.method, request.path, sorted(request.query_params.lists()), body
-    )
+    path = canonical_path(request.path_info)
+    return idempotency.fingerprint(request.method, path, sorted(request.query_params.lists()), body)
 
 
 def replay(record: IdempotencyRecord) -> Response:

@@ -13,18 +13,17 @@ from django.template.loader import render_to_string
 from django.urls import Resolver404, resolve
 
 from inventory.api.errors import PROBLEM_CONTENT_TYPE, PROBLEM_TYPE
-
-API_PREFIX = "/api/"
+from inventory.api.paths import is_api_path
 
 
 class BodyLimitMiddleware:
     """Refuses a request whose declared Content-Length exceeds its route's limit with 413,
     before anything reads the body: DRF's parsers stream a body in whole, and Django's
     multipart parser (which the CSRF check runs, for anonymous requests too) spools every
-    uploaded file to disk. The limits: `API_MAX_BODY_BYTES` under /api/, the page's entry in
-    `MAX_BODY_BYTES_BY_VIEW` (by URL name: the sign-in form, the stocktake CSV upload), else
-    `FORM_MAX_BODY_BYTES`. Each is above what its form needs, so a form's own check speaks
-    first (a 3 MB CSV file is told "at most 2 MB").
+    uploaded file to disk. The limits: `API_MAX_BODY_BYTES` for the API (is_api_path), the
+    page's entry in `MAX_BODY_BYTES_BY_VIEW` (by URL name: the sign-in form, the stocktake CSV
+    upload), else `FORM_MAX_BODY_BYTES`. Each is above what its form needs, so a form's own
+    check speaks first (a 3 MB CSV file is told "at most 2 MB").
 
     A chunked body without Content-Length is never read by Django's WSGI handler: the view
     would see an empty body and answer with a misleading 422. Such a request gets 411 instead,
@@ -63,7 +62,7 @@ def _smallest_limit() -> int:
 
 
 def _limit(request: HttpRequest) -> int:
-    if request.path_info.startswith(API_PREFIX):
+    if is_api_path(request.path_info):
         return settings.API_MAX_BODY_BYTES
     try:
         view_name = resolve(request.path_info, getattr(request, "urlconf", None)).view_name
@@ -73,7 +72,7 @@ def _limit(request: HttpRequest) -> int:
 
 
 def _too_large(request: HttpRequest, declared: int, limit: int) -> HttpResponse:
-    if request.path_info.startswith(API_PREFIX):
+    if is_api_path(request.path_info):
         errors = {"body": f"At most {limit} bytes are accepted."}
         return _problem(413, "The request body is too large.", errors)
     return _page(
@@ -94,7 +93,7 @@ class NulInQueryMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        names = [] if request.path_info.startswith(API_PREFIX) else _names_with_nul(request)
+        names = [] if is_api_path(request.path_info) else _names_with_nul(request)
         if not names:
             return self.get_response(request)
         shown = ", ".join(f"“{name}”".replace("\x00", "%00") for name in names)
@@ -113,7 +112,7 @@ def _names_with_nul(request: HttpRequest) -> list[str]:
 
 
 def _refusal(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
-    if request.path_info.startswith(API_PREFIX):
+    if is_api_path(request.path_info):
         return _problem(status, title, {"body": message})
     return _page(status, title, message)
 

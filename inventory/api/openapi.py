@@ -5,6 +5,7 @@ from drf_spectacular.utils import OpenApiParameter
 
 from inventory.api.errors import PROBLEM_CONTENT_TYPE
 from inventory.api.idempotent import HEADER
+from inventory.api.paths import STORE_PATHS
 from inventory.api.schemas import ProblemResponse
 
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
@@ -24,3 +25,10 @@ def problems(*codes: int) -> dict[tuple[int, str], type[ProblemResponse]]:
 
 # What any authenticated endpoint may answer besides its own statuses.
 COMMON_ERRORS = problems(400, 401, 403, 409, 413, 415, 422, 429)
+
+
+def without_store_prefix(endpoints: list, **kwargs) -> list:
+    """drf-spectacular's preprocessing hook: leaves out the routes under /stores/{store_hash}/v3,
+    the same views as /api/v3, so each operation is documented once (the document's
+    description explains the prefix)."""
+    return [endpoint for endpoint in endpoints if not endpoint[0].startswith(STORE_PATHS)]

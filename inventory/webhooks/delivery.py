@@ -122,7 +122,7 @@ def envelope(event: WebhookEvent) -> dict:
         "data": event.data,
         "hash": hashlib.sha1(data_json.encode()).hexdigest(),  # BigCommerce: SHA-1
         "created_at": int(event.created_at.timestamp()),
-        "producer": f"stores/{settings.WEBHOOK_STORE_HASH}",
+        "producer": f"stores/{settings.STORE_HASH}",
     }
 
 

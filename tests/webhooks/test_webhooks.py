@@ -449,7 +449,7 @@ def local_delivery(settings):
     settings.WEBHOOK_BACKOFF_CAP_SECONDS = 3600
     settings.WEBHOOK_MAX_ATTEMPTS = 5
     settings.WEBHOOK_STORE_ID = "1025646"
-    settings.WEBHOOK_STORE_HASH = "abc123"
+    settings.STORE_HASH = "abc123"
 
 
 def make_due(event):
