@@ -131,7 +131,6 @@ def _apply_in_full(
     statements.write_record(
         adjustment,
         changes,
-        also=effects.statements_with_write(adjustment=adjustment, changes=changes),
         commit=last_write and not any(transitions) and _outermost_transaction(),
     )
     effects.stock_changed(
