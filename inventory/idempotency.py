@@ -1,10 +1,11 @@
 """Idempotency keys: a retried write is answered from the first one's record instead of being
 applied twice.
 
-- `run_once` is the claim -> act -> remember sequence every write entry point uses: API writes
-  (locations, catalog, Zettle's `externalUuid`), the stocktake forms, the admin's API client
-  form. `apply_adjustment` and `update_settings` run `claim` and `remember` themselves, inside
-  the transaction they already hold, because the claim must come after their fast path.
+- `run_once` is the claim -> act -> remember sequence every write entry point uses: the ledger
+  writes (`stock.apply_adjustment` and `stock.update_settings`, so every API adjustment and the
+  admin's adjust form), API writes without a ledger (locations, catalog, Zettle's
+  `externalUuid`), the stocktake forms and the admin's API client form. (A write without a
+  key has nothing to claim: `apply_adjustment` offers it to its one-statement fast path first.)
 - `fingerprint` is the one hash that tells a retry from a different request.
 - `scope_of` and `key_of` name every scope and key family, so two kinds of key never meet.
 """
@@ -60,7 +61,7 @@ def fingerprint(*parts: object) -> str:
 
 @dataclass(frozen=True)
 class Kept:
-    """What `remember` stores of a first request's outcome."""
+    """What `run_once` keeps of a first request's outcome."""
 
     body: object = None
     status: int = 200
@@ -81,18 +82,18 @@ def run_once(
     """Run `act` in one transaction with the record of its key: the first request with `key`
     acts and `keep`s its outcome; a repeat gets `replay` of that record and acts not at all.
     Without a key, `act` simply runs in a transaction. A refused `act` (any exception) stores
-    nothing, so it may be retried under the same key. See `claim` for reuse, in-flight and
+    nothing, so it may be retried under the same key. See `_claim` for reuse, in-flight and
     `wait`. `fingerprint` may be a callable, so a request without a key is never hashed."""
     with transaction.atomic():
         if key is None:
             return act()
         digest = fingerprint() if callable(fingerprint) else fingerprint
-        previous = claim(scope=scope, key=key, fingerprint=digest, wait=wait)
+        previous = _claim(scope=scope, key=key, fingerprint=digest, wait=wait)
         if previous is not None:
             return replay(previous)
         result = act()
         kept = keep(result)
-        remember(
+        _remember(
             scope=scope,
             key=key,
             fingerprint=digest,
@@ -104,7 +105,7 @@ def run_once(
     return result
 
 
-def claim(
+def _claim(
     *, scope: str, key: str, fingerprint: str, wait: bool = False
 ) -> IdempotencyRecord | None:
     """The record of an earlier request with this key, or None when this request is the first.
@@ -112,8 +113,8 @@ def claim(
     Raises IdempotencyKeyReused when the key was used for a different request, and (unless
     `wait`) IdempotencyKeyInFlight when another request with the key is still running. With
     `wait`, it waits for that request to finish and then answers as it did: right for a form
-    clicked twice, where the second click should simply see the first one's result. Must run
-    inside the transaction that will also `remember` the outcome.
+    clicked twice, where the second click should simply see the first one's result. Runs
+    inside the transaction that will also `_remember` the outcome.
     """
     if connection.vendor == "postgresql" and wait:
         with connection.cursor() as cursor:
@@ -140,7 +141,7 @@ def claim(
     return previous
 
 
-def remember(
+def _remember(
     *,
     scope: str,
     key: str,

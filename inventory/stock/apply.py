@@ -2,27 +2,29 @@
 the balances and their ledger lines in one transaction, or nothing at all. Orchestration only:
 resolve (`resolve`), lock (`locking`), check (`rules`), record (`statements`), effects."""
 
-import hashlib
-import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import fields
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from inventory import idempotency
 from inventory.errors import AdjustmentRejected, LineError, StaleBalances
+from inventory.idempotency import Kept
 from inventory.models import MAX_BATCH_LINES, Adjustment, ApiClient
 from inventory.stock import effects, fast_path, rules, statements
 from inventory.stock.resolve import plan_and_lock
 from inventory.stock.types import LineInput
 
+if TYPE_CHECKING:
+    from inventory.stock.settings import SettingsInput
+
 __all__ = ["LineInput", "apply_adjustment", "request_fingerprint"]
 
 Kind = Adjustment.Kind
 Source = Adjustment.Source
-_LINE_FIELDS = [field.name for field in fields(LineInput)]
 
 
 def apply_adjustment(
@@ -47,9 +49,10 @@ def apply_adjustment(
     without an idempotency key is first offered to `fast_path`, which applies the
     batches these steps plainly accept in one statement, and leaves the others to them.
 
-    With `idempotency_key`, a repeat of the same request (same kind, reason and lines) returns
-    the original Adjustment with `replayed = True` and applies nothing; a different request under
-    the same key raises `IdempotencyKeyReused`. Keys are scoped per API client (or per actor).
+    With `idempotency_key`, the full path runs once per key (`once`): a repeat of the same
+    request (same kind, reason and lines: `request_fingerprint`) returns the original Adjustment
+    with `replayed = True` and applies nothing; a different request under the same key raises
+    `IdempotencyKeyReused`. Keys are scoped per API client (or per actor).
 
     `max_lines` is a partner batch's limit (BigCommerce's 2000); None lifts it, for a stocktake
     that counts a whole location. `notify_low_stock=False` still opens low-stock alerts but
@@ -69,52 +72,88 @@ def apply_adjustment(
     if not idempotency_key and within_limit and fast_path.apply(adjustment, lines):
         adjustment.replayed = False
         return adjustment
-    scope = idempotency.scope_of(actor=actor, api_client=api_client)
-    if idempotency_key and not fingerprint:
-        fingerprint = request_fingerprint(kind=kind, lines=lines, reason=reason)
-
-    with transaction.atomic():
-        if idempotency_key:
-            previous = idempotency.claim(scope=scope, key=idempotency_key, fingerprint=fingerprint)
-            if previous is not None:
-                return replayed(previous.adjustment)
-        # Lines that failed planning are left out, but the rest are still checked against the
-        # locked balances, so one refusal reports every failing line.
-        planned, errors, locked = plan_and_lock(kind, lines, max_lines=max_lines)
-        changes, rule_errors, stale = rules.check_locked(planned, locked)
-        _refuse_if_any(errors + rule_errors, stale)
-        adjustment.created_at = timezone.now()  # once the locks are held, as the write is made
-        transitions = effects.stock_transitions(changes)
-        # The record's round trip commits too when nothing is written after it (see
-        # `statements.write_record`): whatever is (alerts, the idempotency record) counts here.
-        statements.write_record(
+    return once(
+        key=idempotency_key,
+        actor=actor,
+        api_client=api_client,
+        fingerprint=fingerprint
+        or (lambda: request_fingerprint(kind=kind, lines=lines, reason=reason)),
+        act=lambda: _apply_in_full(
             adjustment,
-            changes,
-            also=effects.statements_with_write(adjustment=adjustment, changes=changes),
-            commit=not idempotency_key and not any(transitions) and _outermost_transaction(),
-        )
-        effects.stock_changed(
-            adjustment=adjustment, transitions=transitions, notify_low_stock=notify_low_stock
-        )
-        if idempotency_key:
-            idempotency.remember(
-                scope=scope, key=idempotency_key, fingerprint=fingerprint, adjustment=adjustment
-            )
+            lines,
+            max_lines=max_lines,
+            notify_low_stock=notify_low_stock,
+            # A keyed write's idempotency record is written after its record.
+            last_write=not idempotency_key,
+        ),
+    )
+
+
+def once(
+    *,
+    key: str | None,
+    actor: AbstractBaseUser | None,
+    api_client: ApiClient | None,
+    fingerprint: str | Callable[[], str],
+    act: Callable[[], Adjustment],
+) -> Adjustment:
+    """`idempotency.run_once` for a write that keeps a ledger: keys are scoped per API client
+    (or per actor), and a repeat returns the first request's Adjustment with `replayed` True."""
+    return idempotency.run_once(
+        scope=idempotency.scope_of(actor=actor, api_client=api_client),
+        key=key,
+        fingerprint=fingerprint,
+        act=act,
+        keep=lambda adjustment: Kept(adjustment=adjustment),
+        replay=lambda record: _replayed(record.adjustment),
+    )
+
+
+def _apply_in_full(
+    adjustment: Adjustment,
+    lines: Sequence[LineInput],
+    *,
+    max_lines: int | None,
+    notify_low_stock: bool,
+    last_write: bool,
+) -> Adjustment:
+    """Resolve, lock, check, record, effects, in the caller's transaction. `last_write`: the
+    caller writes nothing after this, so the record may commit it (see below)."""
+    # Lines that failed planning are left out, but the rest are still checked against the
+    # locked balances, so one refusal reports every failing line.
+    planned, errors, locked = plan_and_lock(adjustment.kind, lines, max_lines=max_lines)
+    changes, rule_errors, stale = rules.check_locked(planned, locked)
+    _refuse_if_any(errors + rule_errors, stale)
+    adjustment.created_at = timezone.now()  # once the locks are held, as the write is made
+    transitions = effects.stock_transitions(changes)
+    # The record's round trip commits too when nothing is written after it (see
+    # `statements.write_record`): whatever is (alerts, the idempotency record) counts here.
+    statements.write_record(
+        adjustment,
+        changes,
+        commit=last_write and not any(transitions) and _outermost_transaction(),
+    )
+    effects.stock_changed(
+        adjustment=adjustment, transitions=transitions, notify_low_stock=notify_low_stock
+    )
     adjustment.replayed = False
     return adjustment
 
 
-def replayed(adjustment: Adjustment | None) -> Adjustment:
+def _replayed(adjustment: Adjustment | None) -> Adjustment:
     assert adjustment is not None, "a ledger write's idempotency record names its adjustment"
     adjustment.replayed = True
     return adjustment
 
 
-def request_fingerprint(*, kind: str, lines: Sequence[LineInput], reason: str) -> str:
-    """A stable hash of what a request asks for, to tell a retry from a different request."""
-    rows = [[getattr(line, name) for name in _LINE_FIELDS] for line in lines]
-    payload = json.dumps([kind, reason, rows])
-    return hashlib.sha256(payload.encode()).hexdigest()
+def request_fingerprint(
+    *, kind: str, lines: "Sequence[LineInput] | Sequence[SettingsInput]", reason: str
+) -> str:
+    """What a write asks for (its kind, reason and every field of every line), hashed by
+    `idempotency.fingerprint`: a retry hashes the same, any other request differently."""
+    names = [field.name for field in fields(lines[0])] if lines else []
+    rows = [[getattr(line, name) for name in names] for line in lines]
+    return idempotency.fingerprint(kind, reason, rows)
 
 
 def _refuse_if_any(errors: list[LineError], stale: list[LineError]) -> None:

@@ -1,17 +1,18 @@
-"""What happens because stock or settings changed: low-stock alerts and webhook events.
+"""What happens because stock or settings changed: low-stock alerts and their webhook events,
+and the events of a settings change. (A stock change's own stock_changed events are part of its
+record: `statements.record`.)
 
 The write path (`stock.apply`) calls these inside its transaction, after the balances and the
 ledger are written and before it commits, so an alert or an outbox event exists exactly when the
 change does. Anything that leaves the process (email, HTTP) is scheduled with
 `transaction.on_commit`, never done here: a refused or rolled-back batch sends nothing.
 
-Cost, paid by every write: a batch that moves no balance across a warning level or zero runs ONE
-statement here (the outbox insert, which inserts nothing when nobody subscribes); one that does
-adds at most two (alerts opened or escalated, alerts closed). Never one per line.
+Cost: a batch that moves no balance across a warning level or zero runs no statement here; one
+that does runs at most three (alerts opened or escalated, alerts closed, their events). Never
+one per line.
 """
 
 from collections.abc import Sequence
-from datetime import datetime
 
 from django.utils import timezone
 
@@ -21,30 +22,6 @@ from inventory.models import Adjustment, Balance, LowStockAlert, WebhookScope
 from inventory.sql import values_source
 from inventory.stock.types import StockChange
 from inventory.webhooks import outbox
-
-STOCK_CHANGED = WebhookScope.STOCK_CHANGED.value
-
-
-def statements_with_write(
-    *, adjustment: Adjustment, changes: Sequence[StockChange]
-) -> list[outbox.Statement]:
-    """What every write records besides its ledger: a stock_changed event per moved balance for
-    each subscribed endpoint. Returned, not run: the write path makes it part of its own
-    statement (on PostgreSQL), so an event costs a one-line write no extra statement nor trip to
-    the database, which is what most writes are."""
-    moved = [(STOCK_CHANGED, c.item_id, c.location_id) for c in changes if c.before != c.after]
-    statement = outbox.item_events_statement(moved, created_at=adjustment.created_at)
-    return [statement] if statement else []
-
-
-def statements_with_write_of(*, moved: str, created_at: datetime) -> list[outbox.Statement]:
-    """`statements_with_write` for a write whose changes are rows of a query: `moved` yields
-    the item_id and location_id of each balance the write moves (the single statement's)."""
-    events = (
-        f"SELECT '{STOCK_CHANGED}' AS column1, m.item_id AS column2, m.location_id AS column3"
-        f" FROM ({moved}) AS m"
-    )
-    return [outbox.item_events_from(events, created_at=created_at)]
 
 
 def stock_transitions(changes: Sequence[StockChange]) -> alerts.Transitions:
@@ -57,7 +34,7 @@ def stock_changed(
     *, adjustment: Adjustment, transitions: alerts.Transitions, notify_low_stock: bool = True
 ) -> None:
     """Called once per applied adjustment (never for a replay), inside its transaction, after
-    `statements_with_write` ran: opens and closes low-stock alerts (`stock_transitions`), with
+    its record: opens and closes low-stock alerts (`stock_transitions`), with
     their low_stock_reached / out_of_stock_reached events. `notify_low_stock=False` still opens
     alerts (and sends their webhooks) but emails nobody. Costs no statement when no balance
     crosses its warning level or zero."""

@@ -24,7 +24,7 @@ from django.db import connection
 
 from inventory.models import Adjustment, Balance, Item
 from inventory.sql import on_postgresql, prepared, rows_source, table
-from inventory.stock import effects, rules, statements
+from inventory.stock import rules, statements
 from inventory.stock.resolve import means
 from inventory.stock.types import NAME_TYPES, LineInput, Op, operation
 from locations.models import Location
@@ -41,18 +41,13 @@ def apply(adjustment: Adjustment, lines: Sequence[LineInput]) -> bool:
     if identity is None:
         return False
     source_sql, line_params = _lines_source(lines)
-    outbox_sql, outbox_params = effects.statements_with_write_of(
-        # After the adjustment's insert, not beside it: an insert that depends on nothing
-        # would run even when the verdict refuses the batch.
-        moved="SELECT change.item_id, change.location_id FROM change CROSS JOIN new_adjustment"
-        " WHERE change.before <> change.after",
-        created_at=adjustment.created_at,
-    )[0]
-    statement = _statement(adjustment.kind, identity, source_sql, outbox_sql)
+    statement, params = statements.record(
+        adjustment,
+        (_eligible(adjustment.kind, identity, source_sql), line_params),
+        only_if=" FROM verdict WHERE accepted",
+    )
     with connection.cursor() as cursor:
-        cursor.execute(
-            prepared(statement), [*line_params, *adjustment.inserted_values(), *outbox_params]
-        )
+        cursor.execute(prepared(statement), params)
         row = cursor.fetchone()
     if row is None:
         return False
@@ -102,12 +97,13 @@ def _lines_source(lines: Sequence[LineInput]) -> tuple[str, list]:
     )
 
 
-def _statement(kind: Kind, identity: str, source: str, outbox: str) -> str:
-    """Is every line eligible? then the shared record. `locked` takes the row locks in the one
-    order (`statements.in_lock_order`) and reads the balances' newest committed values (a
-    locking read waits for a concurrent writer, then sees its change). The record's writes all
-    depend on `verdict`, an aggregate over all lines, so nothing is written unless every line
-    passes every rule (`rules`); and nothing is written before every lock is held."""
+def _eligible(kind: Kind, identity: str, source: str) -> str:
+    """Is every line eligible? The record's first CTEs: `line`, `locked`, the record's `change`
+    and `verdict`, on which the record's writes all depend (`only_if`). `locked` takes the row
+    locks in the one order (`statements.in_lock_order`) and reads the balances' newest
+    committed values (a locking read waits for a concurrent writer, then sees its change).
+    `verdict` is an aggregate over all lines, so nothing is written unless every line passes
+    every rule (`rules`); and nothing is written before every lock is held."""
     after = "amount" if operation(kind) is Op.SET else "quantity + amount"
     locked = statements.in_lock_order(
         f"SELECT {statements.LOCKED_COLUMNS}, l.enabled, l.allow_negative_stock,"
@@ -116,7 +112,7 @@ def _statement(kind: Kind, identity: str, source: str, outbox: str) -> str:
         f" JOIN {table(Balance)} AS b ON b.item_id = i.id AND b.location_id = line.column5"
         f" JOIN {table(Location)} AS l ON l.id = line.column5"
     )
-    eligible = (
+    return (
         f"line AS ({source}), locked AS ({locked}),"
         " change AS (SELECT id AS balance_id, item_id, location_id, quantity AS before,"
         f" {after} AS after, safety_stock, warning_level, enabled, allow_negative_stock,"
@@ -125,4 +121,3 @@ def _statement(kind: Kind, identity: str, source: str, outbox: str) -> str:
         f" AND {rules.NO_DUPLICATES_SQL}"
         f" AND coalesce(bool_and({rules.accepted_sql(kind)}), FALSE) AS accepted FROM change)"
     )
-    return statements.record(eligible, only_if=" FROM verdict WHERE accepted", also=[outbox])

@@ -1,21 +1,18 @@
 """Balance settings (safety stock, warning level, in stock, bin): changed through the write path
 too, so each balance's history shows who changed what, and its ledger chain stays unbroken."""
 
-import hashlib
-import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
-from inventory import idempotency
 from inventory.errors import AdjustmentRejected
 from inventory.models import Adjustment, ApiClient, Balance
 from inventory.sql import db_datetime, rows_source, table
 from inventory.stock import effects
-from inventory.stock.apply import replayed
+from inventory.stock.apply import once, request_fingerprint
 from inventory.stock.resolve import plan_and_lock
 from inventory.stock.statements import write_ledger
 from inventory.stock.types import LineInput, StockChange
@@ -72,39 +69,44 @@ def update_settings(
     before == after, so each balance's history shows the change and its chain stays unbroken.
 
     Identities, locations and duplicates are checked as for `apply_adjustment`; rows are locked
-    the same way, in the same order."""
-    scope = idempotency.scope_of(actor=actor, api_client=api_client)
-    fingerprint = hashlib.sha256(
-        json.dumps(
-            [reason, [[getattr(line, f.name) for f in fields(line)] for line in lines]]
-        ).encode()
-    ).hexdigest()
-    with transaction.atomic():
-        if idempotency_key:
-            previous = idempotency.claim(scope=scope, key=idempotency_key, fingerprint=fingerprint)
-            if previous is not None:
-                return replayed(previous.adjustment)
-        planned, errors, locked = plan_and_lock(Kind.ABSOLUTE, [line.as_line() for line in lines])
-        if errors:
-            raise AdjustmentRejected(errors)
-        changes = [(effect, lines[effect.index].changes()) for effect in planned]
-        before = _current_settings([locked[effect.key].id for effect in planned])
-        adjustment = Adjustment.objects.create(
-            kind=Kind.SETTINGS,
-            reason=reason or _describe_settings(changes, locked, before),
-            source=source,
-            actor=actor,
-            api_client=api_client,
-            created_at=timezone.now(),
-        )
-        _write_settings(adjustment, changes, locked)
-        effects.settings_changed(
-            adjustment=adjustment, balance_ids=[locked[effect.key].id for effect in planned]
-        )
-        if idempotency_key:
-            idempotency.remember(
-                scope=scope, key=idempotency_key, fingerprint=fingerprint, adjustment=adjustment
-            )
+    the same way, in the same order. With `idempotency_key` it runs once per key, as
+    `apply_adjustment` does."""
+    return once(
+        key=idempotency_key,
+        actor=actor,
+        api_client=api_client,
+        fingerprint=lambda: request_fingerprint(kind=Kind.SETTINGS, lines=lines, reason=reason),
+        act=lambda: _change_settings(
+            lines, source=source, actor=actor, api_client=api_client, reason=reason
+        ),
+    )
+
+
+def _change_settings(
+    lines: Sequence[SettingsInput],
+    *,
+    source: Source,
+    actor: AbstractBaseUser | None,
+    api_client: ApiClient | None,
+    reason: str,
+) -> Adjustment:
+    planned, errors, locked = plan_and_lock(Kind.ABSOLUTE, [line.as_line() for line in lines])
+    if errors:
+        raise AdjustmentRejected(errors)
+    changes = [(effect, lines[effect.index].changes()) for effect in planned]
+    before = _current_settings([locked[effect.key].id for effect in planned])
+    adjustment = Adjustment.objects.create(
+        kind=Kind.SETTINGS,
+        reason=reason or _describe_settings(changes, locked, before),
+        source=source,
+        actor=actor,
+        api_client=api_client,
+        created_at=timezone.now(),
+    )
+    _write_settings(adjustment, changes, locked)
+    effects.settings_changed(
+        adjustment=adjustment, balance_ids=[locked[effect.key].id for effect in planned]
+    )
     adjustment.replayed = False
     return adjustment
 

@@ -1,24 +1,24 @@
 """Every SQL text of a write: the lock (one order), the record (one builder, used by the full
 path and the fast path alike) and the record's SQLite twin.
 
-The record is the adjustment, its balances' new quantities, its ledger lines and what the write
-records besides (`also`: outbox events). On PostgreSQL it is ONE statement, each part a
-data-modifying CTE; SQLite has no such CTEs and takes a statement each, from the same texts
-(`_balance_update`, `_ledger_insert`). Either way the count does not grow with the batch; fewer
-statements matter most to the many one-line requests, where each one's round trip and executor
-setup outweigh its work.
+The record is the adjustment, its balances' new quantities, its ledger lines and a
+stock_changed outbox event per moved balance (for each endpoint subscribed). On PostgreSQL it
+is ONE statement, each part a data-modifying CTE; SQLite has no such CTEs and takes a statement
+each, from the same texts (`_balance_update`, `_ledger_insert`, `_stock_changed`). Either way
+the count does not grow with the batch; fewer statements matter most to the many one-line
+requests, where each one's round trip and executor setup outweigh its work.
 """
-
-from collections.abc import Sequence
 
 from django.db import connection
 
-from inventory.models import Adjustment, AdjustmentLine, Balance
+from inventory.models import Adjustment, AdjustmentLine, Balance, WebhookScope
 from inventory.sql import db_datetime, on_postgresql, prepared, rows_source, table
 from inventory.stock.types import StockChange
+from inventory.webhooks import outbox
 from inventory.webhooks.outbox import Statement
 from locations.models import Location
 
+STOCK_CHANGED = WebhookScope.STOCK_CHANGED.value
 # A balance as the lock reads it (`locking.LockedBalance`, after its key).
 LOCKED_COLUMNS = "b.id, b.item_id, b.location_id, b.quantity, b.safety_stock, b.warning_level"
 # The rows a record writes, one per balance: a CTE or subquery named `change` with these columns.
@@ -59,34 +59,34 @@ def insert_missing_balances() -> str:
     )
 
 
-def record(changes: str, *, only_if: str = "", also: Sequence[str] = ()) -> str:
-    """The one statement (PostgreSQL) that records a write: `changes` are its first CTEs, the
-    last of them `change` (`CHANGE_COLUMNS`); then the adjustment is inserted (`only_if`, a
+def record(adjustment: Adjustment, changes: Statement, *, only_if: str = "") -> Statement:
+    """The one statement (PostgreSQL) that records a write: `changes` are its first CTEs, one of
+    them `change` (`CHANGE_COLUMNS`); then `adjustment` is inserted (`only_if`, a
     FROM … WHERE clause, may make that insert, and so everything after it, insert nothing), its
-    balances updated, its ledger lines inserted and each of `also` run. It returns the new
-    adjustment's id. Parameters: those of `changes`, then the adjustment's
-    `inserted_values()`, then those of each of `also`."""
+    balances updated, its ledger lines and its outbox events inserted. It returns the new
+    adjustment's id."""
+    changes_sql, changes_params = changes
+    # Everything after the adjustment's insert depends on it (through `written`): a part that
+    # depended on nothing would run even when `only_if` inserts no adjustment.
     written = "change CROSS JOIN new_adjustment"
-    return (
-        f"WITH {changes},"
+    events_sql, events_params = _stock_changed(written, adjustment)
+    sql = (
+        f"WITH {changes_sql},"
         f" new_adjustment AS (INSERT INTO {table(Adjustment)} ({Adjustment.INSERTED_COLUMNS})"
         f" {ADJUSTMENT_ROW}{only_if} RETURNING id, created_at),"
         f" balance AS ({_balance_update('new_adjustment.created_at', written)}),"
-        f" ledger AS ({_ledger_insert('new_adjustment.id', 'new_adjustment.created_at', written)})"
-        + "".join(f", also_{n} AS ({sql})" for n, sql in enumerate(also))
-        + " SELECT id FROM new_adjustment"
+        f" ledger AS ({_ledger_insert('new_adjustment.id', 'new_adjustment.created_at', written)}),"
+        f" events AS ({events_sql})"
+        " SELECT id FROM new_adjustment"
     )
+    return sql, [*changes_params, *adjustment.inserted_values(), *events_params]
 
 
 def write_record(
-    adjustment: Adjustment,
-    changes: list[StockChange],
-    *,
-    also: Sequence[Statement] = (),
-    commit: bool = False,
+    adjustment: Adjustment, changes: list[StockChange], *, commit: bool = False
 ) -> None:
-    """Insert `adjustment`, write every balance and every ledger line of `changes` (sorted by
-    key), then run `also`: the full path's record.
+    """Insert `adjustment`, write every balance, ledger line and outbox event of `changes`
+    (sorted by key): the full path's record.
 
     `commit`: nothing is written after this statement and the transaction is the outermost one,
     so on PostgreSQL the statement's round trip carries the COMMIT too. The atomic block's own
@@ -96,30 +96,26 @@ def write_record(
     (a balance's first write, an alert level crossed)."""
     source, params = rows_source([change[:5] for change in sorted(changes, key=_balance_key)])
     if not on_postgresql():
-        _write_record_sqlite(adjustment, source, params, also)
+        _write_record_sqlite(adjustment, source, params)
         return
-    statement = record(f"change({CHANGE_COLUMNS}) AS ({source})", also=[sql for sql, _ in also])
+    statement, record_params = record(
+        adjustment, (f"change({CHANGE_COLUMNS}) AS ({source})", params)
+    )
     with connection.cursor() as cursor:
-        cursor.execute(
-            prepared(statement) + ("; COMMIT" if commit else ""),
-            [*params, *adjustment.inserted_values()]
-            + [param for _, statement_params in also for param in statement_params],
-        )
+        cursor.execute(prepared(statement) + ("; COMMIT" if commit else ""), record_params)
         adjustment.mark_inserted(cursor.fetchone()[0], connection.alias)
 
 
-def _write_record_sqlite(
-    adjustment: Adjustment, source: str, params: list, also: Sequence[Statement]
-) -> None:
+def _write_record_sqlite(adjustment: Adjustment, source: str, params: list) -> None:
     """`record`'s twin, a statement each: SQLite has no data-modifying CTEs."""
     adjustment.save(force_insert=True)
     changed = f"{_change_rows(source)} AS change"
     created_at = db_datetime(adjustment.created_at)
+    events_sql, events_params = _stock_changed(changed, adjustment)
     with connection.cursor() as cursor:
         cursor.execute(_balance_update("%s", changed), [created_at, *params])
         cursor.execute(_ledger_insert("%s", "%s", changed), [adjustment.pk, created_at, *params])
-        for sql, statement_params in also:
-            cursor.execute(sql, statement_params)
+        cursor.execute(events_sql, [*events_params, *params])
 
 
 def write_ledger(adjustment: Adjustment, changes: list[StockChange]) -> None:
@@ -150,6 +146,16 @@ def _ledger_insert(adjustment_id: str, created_at: str, source: str) -> str:
         f" change.after, change.after - change.before, {created_at}"
         f" FROM {source} ORDER BY change.item_id, change.location_id"
     )
+
+
+def _stock_changed(source: str, adjustment: Adjustment) -> Statement:
+    """A stock_changed event, for each endpoint subscribed, per balance of `change` (in
+    `source`) whose quantity moves. Its parameters come before those of `source`."""
+    moved = (
+        f"SELECT '{STOCK_CHANGED}' AS column1, change.item_id AS column2,"
+        f" change.location_id AS column3 FROM {source} WHERE change.before <> change.after"
+    )
+    return outbox.item_events_from(moved, created_at=adjustment.created_at)
 
 
 def _change_rows(source: str) -> str:

@@ -7,6 +7,7 @@ from uuid import UUID
 import pytest
 from django.utils import timezone
 
+from inventory import idempotency
 from inventory.errors import (
     AdjustmentRejected,
     ErrorCode,
@@ -20,6 +21,7 @@ from inventory.models import (
     AdjustmentLine,
     ApiClient,
     Balance,
+    IdempotencyRecord,
     Item,
 )
 from inventory.stock import LineInput, apply_adjustment, resolve
@@ -573,14 +575,14 @@ def test_same_key_and_lines_replays_the_original_adjustment(item, location):
     user = UserFactory()
     stock(item, location, 10)
     first = apply(Kind.RELATIVE, line(item, location, 5), actor=user, idempotency_key="k-1")
-    counts = (Adjustment.objects.count(), AdjustmentLine.objects.count())
+    after_first = (snapshot(), IdempotencyRecord.objects.count())
 
     again = apply(Kind.RELATIVE, line(item, location, 5), actor=user, idempotency_key="k-1")
 
     assert (again.pk, again.transaction_id) == (first.pk, first.transaction_id)
     assert (first.replayed, again.replayed) == (False, True)
     assert on_hand(item, location) == 15
-    assert (Adjustment.objects.count(), AdjustmentLine.objects.count()) == counts
+    assert (snapshot(), IdempotencyRecord.objects.count()) == after_first
 
 
 def test_same_key_with_different_lines_is_refused(item, location):
@@ -598,6 +600,21 @@ def test_same_key_with_different_lines_is_refused(item, location):
 
     assert error.code == ErrorCode.IDEMPOTENCY_KEY_REUSED
     assert on_hand(item, location) == 15
+
+
+def test_a_keyed_write_is_fingerprinted_by_the_one_fingerprint(item, location, monkeypatch):
+    made = []
+    one_fingerprint = idempotency.fingerprint
+
+    def recorded(*parts):
+        made.append(one_fingerprint(*parts))
+        return made[-1]
+
+    monkeypatch.setattr(idempotency, "fingerprint", recorded)
+
+    apply(Kind.RELATIVE, line(item, location, 5), actor=UserFactory(), idempotency_key="k-1")
+
+    assert IdempotencyRecord.objects.get().fingerprint in made
 
 
 def test_same_key_from_another_actor_is_another_request(item, location):

@@ -451,14 +451,38 @@ def test_cancel_asks_first_then_closes_the_count(staff, location, item):
     assert body["error"] == "wrong_status"
 
 
-def test_a_form_without_its_token_does_nothing(staff, location, item):
-    count = open_count(location, staff.user)
+@pytest.mark.parametrize(
+    ("action", "form_page"),
+    [("submit", "count"), ("cancel", "cancel"), ("approve", "review"), ("apply", "review")],
+)
+def test_a_form_without_its_token_does_nothing_and_goes_back_to_it(
+    boss, location, item, action, form_page
+):
+    count = open_count(location, boss.user)
 
-    response = staff.post(url("submit", count), {}, follow=True)
+    response = boss.post(url(action, count), {}, follow=True)
 
+    assert response.redirect_chain[0][0] == url(form_page, count)
     assert "expired" in response.content.decode()
     count.refresh_from_db()
     assert count.status == Stocktake.Status.COUNTING
+    assert list(count.events.values_list("action", flat=True)) == ["started"]
+
+
+def test_a_refused_cancel_says_why_and_changes_nothing(staff, location, item):
+    set_stock(item, location, 4)
+    count = open_count(location, staff.user)
+    scan_json(staff, count, item.sku, quantity="5")
+    staff.post(url("submit", count), {"token": token()})
+    staff.post(url("apply", count), {"token": token()})
+
+    response = staff.post(url("cancel", count), {"token": token()}, follow=True)
+
+    assert response.redirect_chain[-1][0] == url("count", count)
+    assert "applied; that step is not possible now" in response.content.decode()
+    count.refresh_from_db()
+    assert count.status == Stocktake.Status.APPLIED
+    assert on_hand(item, location) == 5
 
 
 # --- CSV upload ---------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Filling the ledger fast for benchmarks (PostgreSQL only): a million consistent ledger lines
-in 10 to 20 seconds, with set-based SQL instead of the write path (which would take many
-minutes).
+with set-based SQL, instead of a million lines through the write path (README, Performance:
+figures behind the design).
 
 The lines are what `apply_adjustment` would have written, as relative adjustments of 20 lines
 each from the API or an import, spread over `ITEMS` items at `LOCATIONS` locations; one busy
@@ -134,8 +134,8 @@ def _bulk_load(cursor, model) -> Iterator[None]:
     """PostgreSQL's advice for loading many rows ("Populating a Database"): drop the table's
     secondary indexes and foreign keys, load, then build them again. One index build and one
     set-based foreign-key check cost a fraction of a million index insertions and a million
-    per-row checks (a 1M-line fill on a busy 2-core machine: 53 s with them in place, 20 s
-    without). The table is locked by the surrounding transaction: nobody sees it without them."""
+    per-row checks (README, Performance). The table is locked by the surrounding transaction:
+    nobody sees it without them."""
     name = model._meta.db_table
     cursor.execute(
         "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index"

@@ -48,7 +48,7 @@ def scratch_database() -> Iterator[str]:
 def checkpoint() -> bool:
     """Write out what earlier sections left dirty (CHECKPOINT), so that the next measurement
     does not pay for it: the history section's million-line fill leaves nearly all the shared
-    buffers dirty (90%, measured), and the next section's writes, which need fresh buffers for
+    buffers dirty (README, Performance), and the next section's writes, which need fresh buffers for
     their ledger pages, would write them out one by one while pings, which read a few hot
     pages, would not. False when the database user may not checkpoint (it needs superuser or
     pg_checkpoint)."""

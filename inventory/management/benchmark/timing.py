@@ -27,8 +27,8 @@ def paired_medians_ms(*works: Callable[[], object], repeat: int, warmup: int = 2
 def settled_heap() -> Iterator[None]:
     """Collect the garbage, then freeze what survives until the block ends, as a server process
     freezes what it loaded (`wsgi.py`). A timed block in this long-lived process would otherwise
-    pay for full collections walking everything the earlier sections and setup left: 35-45 ms
-    each, which landed in a 60 ms stocktake apply one turn in two (measured)."""
+    pay for full collections walking everything the earlier sections and setup left, which
+    landed in the timed stocktake applies (README, Performance)."""
     gc.collect()
     gc.freeze()
     try:

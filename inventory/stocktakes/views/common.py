@@ -131,12 +131,18 @@ def once(
     )
 
 
-def once_or_say_why(
-    request: HttpRequest, token: uuid.UUID, fingerprint: str, act: Callable[[], dict]
+def posted_once(
+    request: HttpRequest, action: str, stocktake: Stocktake, act: Callable[[], dict]
 ) -> tuple[dict, bool] | None:
-    """`once`, with any refusal turned into an error message (and None)."""
+    """A stocktake's action form, posted: `act` run once per form token (`once`, as
+    "<action>:<stocktake>"). None when the form has expired or the action was refused; the user
+    has been told why, and the view sends them back to the form."""
+    form = TokenForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "This form has expired. Please try again.")
+        return None
     try:
-        return once(request, token, fingerprint, act)
+        return once(request, form.cleaned_data["token"], f"{action}:{stocktake.pk}", act)
     except (StocktakeError, AdjustmentRejected, IdempotencyKeyReused) as error:
         messages.error(request, message_of(error))
         return None
@@ -144,14 +150,6 @@ def once_or_say_why(
 
 def may_cancel(request: HttpRequest, stocktake: Stocktake) -> bool:
     return request.user.has_perm(COUNT) and stocktakes.may_cancel(stocktake, request.user)
-
-
-def token_or_reload(request: HttpRequest) -> uuid.UUID | None:
-    form = TokenForm(request.POST)
-    if form.is_valid():
-        return form.cleaned_data["token"]
-    messages.error(request, "This form has expired. Please try again.")
-    return None
 
 
 def form_errors(form) -> str:

@@ -34,12 +34,11 @@ from inventory.stocktakes.views.common import (
     form_errors,
     may_cancel,
     once,
-    once_or_say_why,
     page,
+    posted_once,
     redirect_to,
     require,
     stocktake_page,
-    token_or_reload,
 )
 from inventory.stocktakes.views.review import outcome
 from locations.selectors import locations_visible_to
@@ -264,15 +263,12 @@ def scan(request: HttpRequest, stocktake: Stocktake) -> JsonResponse:
 @stocktake_page(("POST",))
 def submit(request: HttpRequest, stocktake: Stocktake) -> HttpResponse:
     require(request, COUNT)
-    token = token_or_reload(request)
-    if token is None:
-        return redirect_to("count", stocktake)
 
     def act() -> dict:
         done = stocktakes.submit_stocktake(stocktake=stocktake, actor=request.user)
         return {"stocktake": done.pk, "needs_approval": done.needs_approval}
 
-    outcome = once_or_say_why(request, token, f"submit:{stocktake.pk}", act)
+    outcome = posted_once(request, "submit", stocktake, act)
     if outcome is None:
         return redirect_to("count", stocktake)
     result, replayed = outcome
@@ -311,17 +307,14 @@ def cancel(request: HttpRequest, stocktake: Stocktake) -> HttpResponse:
             form=TokenForm(),
             counted_total=stocktake.lines.filter(counted_quantity__isnull=False).count(),
         )
-    token = token_or_reload(request)
-    if token is None:
-        return redirect_to("cancel", stocktake)
 
     def act() -> dict:
         stocktakes.cancel_stocktake(stocktake=stocktake, actor=request.user)
         return {"stocktake": stocktake.pk}
 
-    outcome = once_or_say_why(request, token, f"cancel:{stocktake.pk}", act)
+    outcome = posted_once(request, "cancel", stocktake, act)
     if outcome is None:
-        return redirect_to("count", stocktake)
+        return redirect_to("cancel", stocktake)  # which goes on to the count if it is closed
     _, replayed = outcome
     if replayed:
         messages.info(request, "This count was already cancelled.")

@@ -24,12 +24,11 @@ from inventory.stocktakes.views.common import (
     expected_in_review,
     expected_while_counting,
     may_cancel,
-    once_or_say_why,
     page,
+    posted_once,
     redirect_to,
     require,
     stocktake_page,
-    token_or_reload,
 )
 
 
@@ -92,9 +91,6 @@ def review(request: HttpRequest, stocktake: Stocktake) -> HttpResponse:
 @stocktake_page(("POST",))
 def approve(request: HttpRequest, stocktake: Stocktake) -> HttpResponse:
     require(request, APPROVE)
-    token = token_or_reload(request)
-    if token is None:
-        return redirect_to("review", stocktake)
 
     def act() -> dict:
         current = Stocktake.objects.get(pk=stocktake.pk)
@@ -103,7 +99,7 @@ def approve(request: HttpRequest, stocktake: Stocktake) -> HttpResponse:
         stocktakes.approve_stocktake(stocktake=stocktake, actor=request.user)
         return {"stocktake": stocktake.pk}
 
-    outcome = once_or_say_why(request, token, f"approve:{stocktake.pk}", act)
+    outcome = posted_once(request, "approve", stocktake, act)
     if outcome is None:
         return redirect_to("review", stocktake)
     result, replayed = outcome
@@ -117,15 +113,12 @@ def approve(request: HttpRequest, stocktake: Stocktake) -> HttpResponse:
 @stocktake_page(("POST",))
 def apply(request: HttpRequest, stocktake: Stocktake) -> HttpResponse:
     require(request, COUNT)
-    token = token_or_reload(request)
-    if token is None:
-        return redirect_to("review", stocktake)
 
     def act() -> dict:
         adjustment = stocktakes.apply_stocktake(stocktake=stocktake, actor=request.user)
         return {"stocktake": stocktake.pk, "adjustment": adjustment and adjustment.pk}
 
-    outcome = once_or_say_why(request, token, f"apply:{stocktake.pk}", act)
+    outcome = posted_once(request, "apply", stocktake, act)
     if outcome is None:
         return redirect_to("review", stocktake)
     result, replayed = outcome

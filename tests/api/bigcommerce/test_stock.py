@@ -241,3 +241,35 @@ def test_settings_update_refusals_change_nothing(writer, api, api_client_factory
     assert negative.status_code == 422
     assert set(negative.json()["errors"]) == {"settings.0.safety_stock"}
     assert snapshot() == before
+
+
+def test_a_settings_retry_with_its_key_replays_whatever_the_key_order_of_its_json(writer, shop):
+    url, key = location_items(shop["north"].pk), {"Idempotency-Key": "settings-1"}
+    first = writer.put(
+        url,
+        {"settings": [{"identity": {"sku": "SHIRT"}, "safety_stock": 5, "warning_level": 6}]},
+        format="json",
+        headers=key,
+    )
+    after_first = snapshot()
+
+    retry = writer.put(
+        url,
+        {"settings": [{"warning_level": 6, "safety_stock": 5, "identity": {"sku": "SHIRT"}}]},
+        format="json",
+        headers=key,
+    )
+    other = writer.put(
+        url,
+        {"settings": [{"identity": {"sku": "SHIRT"}, "safety_stock": 4}]},
+        format="json",
+        headers=key,
+    )
+
+    assert first.status_code == retry.status_code == 200
+    assert retry.json() == first.json()
+    assert other.status_code == 422
+    assert set(other.json()["errors"]) == {"Idempotency-Key"}
+    assert snapshot() == after_first
+    shirt = Balance.objects.get(item=shop["shirt"], location=shop["north"])
+    assert (shirt.safety_stock, shirt.warning_level) == (5, 6)
