@@ -57,6 +57,8 @@ MIDDLEWARE = [
     # query string before anything filters by it.
     "inventory.api.middleware.BodyLimitMiddleware",
     "inventory.api.middleware.NulInQueryMiddleware",
+    # Before CommonMiddleware, whose slash-adding redirect no API route needs.
+    "inventory.api.middleware.UnknownApiRouteMiddleware",
     "inventory.api.middleware.RateLimitHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -191,6 +193,9 @@ STOCK_ALERT_EMAILS = envlist("STOCK_ALERT_EMAILS", "stock-alerts@localhost" if D
 # Where links in alert emails point (the back office's address as its users reach it).
 STOCK_ALERT_SITE_URL = os.environ.get("STOCK_ALERT_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
+# The store's name as partners' clients show it (Ecwid's store profile: settings.storeName).
+STORE_NAME = os.environ.get("STORE_NAME", "Stockroom")
+
 # Webhooks (inventory/webhooks): BigCommerce's envelope names the store; delivery policy.
 WEBHOOK_STORE_ID = os.environ.get("WEBHOOK_STORE_ID", "1")
 WEBHOOK_STORE_HASH = os.environ.get("WEBHOOK_STORE_HASH", "stockroom")
@@ -317,6 +322,26 @@ if not DEBUG:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Ecwid's older clients send their token as `?token=`: the development server logs request
+    # lines, so its logger is Django's own (DEFAULT_LOGGING) with the token's value redacted.
+    "filters": {"redact_query_token": {"()": "inventory.api.query_token.RedactQueryToken"}},
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["redact_query_token"],
+        },
+    },
+    "loggers": {
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False}
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
 }

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from inventory import idempotency
 from inventory.api.errors import Problem
+from inventory.api.query_token import QUERY_TOKEN
 from inventory.idempotency import Kept
 from inventory.models import IdempotencyRecord
 
@@ -33,12 +34,12 @@ def idempotency_key(request: Request) -> str | None:
 
 
 def request_fingerprint(request: Request) -> str:
-    """The method, path, query and JSON body of a request, hashed by `idempotency.fingerprint`."""
+    """The method, path, query and JSON body of a request, hashed by `idempotency.fingerprint`.
+    A token in the query is a credential, not part of the request: left out."""
     data = request.data
     body = None if isinstance(data, QueryDict) else data
-    return idempotency.fingerprint(
-        request.method, request.path, sorted(request.query_params.lists()), body
-    )
+    query = sorted(pair for pair in request.query_params.lists() if pair[0] != QUERY_TOKEN)
+    return idempotency.fingerprint(request.method, request.path, query, body)
 
 
 def replay(record: IdempotencyRecord) -> Response:

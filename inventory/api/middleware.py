@@ -1,9 +1,8 @@
 """Middleware at the edges of requests: bodies too large to read and NUL in query strings on
-every route (they began as the API's own and now guard every page, answering the API in
-problem+json and the pages in plain HTML), and rate-limit headers on every response of an
-authenticated API request, errors included."""
+every route (they began as the API's own and now guard every page, answering the API in its
+surface's error shape and the pages in plain HTML), API paths that name no route, and
+rate-limit headers on every response of an authenticated API request, errors included."""
 
-import json
 from collections.abc import Callable
 
 from django.conf import settings
@@ -12,7 +11,7 @@ from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
 from django.urls import Resolver404, resolve
 
-from inventory.api.errors import PROBLEM_CONTENT_TYPE, PROBLEM_TYPE
+from inventory.api.surfaces import surface_of
 
 API_PREFIX = "/api/"
 
@@ -73,9 +72,9 @@ def _limit(request: HttpRequest) -> int:
 
 
 def _too_large(request: HttpRequest, declared: int, limit: int) -> HttpResponse:
-    if request.path_info.startswith(API_PREFIX):
+    if surface := surface_of(request.path_info):
         errors = {"body": f"At most {limit} bytes are accepted."}
-        return _problem(413, "The request body is too large.", errors)
+        return surface.refuse(413, "The request body is too large.", errors)
     return _page(
         413,
         "Too large to send",
@@ -113,8 +112,8 @@ def _names_with_nul(request: HttpRequest) -> list[str]:
 
 
 def _refusal(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
-    if request.path_info.startswith(API_PREFIX):
-        return _problem(status, title, {"body": message})
+    if surface := surface_of(request.path_info):
+        return surface.refuse(status, title, {"body": message})
     return _page(status, title, message)
 
 
@@ -125,20 +124,34 @@ def _page(status: int, title: str, message: str) -> HttpResponse:
     return _with_length(HttpResponse(body, status=status))
 
 
-def _problem(status: int, title: str, errors: dict[str, str]) -> HttpResponse:
-    # Outside DRF, so no renderer: the same problem+json body errors.problem_response builds.
-    body = {"status": status, "title": title, "type": PROBLEM_TYPE, "errors": errors}
-    response = HttpResponse(
-        json.dumps(body, separators=(",", ":")), status=status, content_type=PROBLEM_CONTENT_TYPE
-    )
-    return _with_length(response)
-
-
 def _with_length(response: HttpResponse) -> HttpResponse:
     # Answered before CommonMiddleware, which would otherwise add it: the client may still be
     # sending the body it was refused, and should know where this answer ends.
     response["Content-Length"] = str(len(response.content))
     return response
+
+
+class UnknownApiRouteMiddleware:
+    """Answers a path of an API surface that names no route with 404 in that surface's shape.
+    Django's handler404 does the same, but only with DEBUG off: with DEBUG on, Django answers
+    its HTML debug page, which no API client can read."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        surface = surface_of(request.path_info)
+        if surface is not None and not _resolves(request):
+            return surface.not_found()
+        return self.get_response(request)
+
+
+def _resolves(request: HttpRequest) -> bool:
+    try:
+        resolve(request.path_info, getattr(request, "urlconf", None))
+    except Resolver404:
+        return False
+    return True
 
 
 class RateLimitHeadersMiddleware:
