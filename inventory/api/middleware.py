@@ -6,7 +6,7 @@ rate-limit headers on every response of an authenticated API request, errors inc
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
 from django.urls import Resolver404, resolve
@@ -132,9 +132,10 @@ def _with_length(response: HttpResponse) -> HttpResponse:
 
 
 class UnknownApiRouteMiddleware:
-    """Answers a path of an API surface that names no route with 404 in that surface's shape.
-    Django's handler404 does the same, but only with DEBUG off: with DEBUG on, Django answers
-    its HTML debug page, which no API client can read."""
+    """Answers a path of an API surface that names no route, or whose view raises Http404
+    (the API's views answer their own 404s; a plain Django view would not), with 404 in that
+    surface's shape. Django's handler404 does the same, but only with DEBUG off: with DEBUG on,
+    Django answers its HTML debug page, which no API client can read."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
@@ -144,6 +145,12 @@ class UnknownApiRouteMiddleware:
         if surface is not None and not _resolves(request):
             return surface.not_found()
         return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        surface = surface_of(request.path_info)
+        if surface is not None and isinstance(exception, Http404):
+            return surface.not_found()
+        return None
 
 
 def _resolves(request: HttpRequest) -> bool:
