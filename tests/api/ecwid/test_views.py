@@ -402,3 +402,52 @@ def test_rate_limited_requests_are_429_in_ecwids_shape(writer, product, settings
     assert_ecwid_error(response, 429)
     assert int(response["Retry-After"]) >= 1
     assert snapshot() == before
+
+
+# --- the README's negative-stock table, as written --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("delta", "safety_stock", "allowed", "status", "answer", "after"),
+    [
+        (
+            -5,
+            0,
+            False,
+            422,
+            {
+                "errorMessage": "sku MUG at location 1: insufficient stock: on-hand 3, change -5.",
+                "errorCode": "INSUFFICIENT_STOCK",
+            },
+            3,
+        ),
+        (-5, 0, True, 200, {"updateCount": 1, "warning": NEGATIVE_STOCK_WARNING}, -2),
+        (
+            -2,
+            2,
+            False,
+            422,
+            {
+                "errorMessage": "sku MUG at location 1: insufficient stock: on-hand 3 "
+                "(safety stock 2), change -2.",
+                "errorCode": "INSUFFICIENT_STOCK",
+            },
+            3,
+        ),
+        (-2, 2, True, 200, {"updateCount": 1}, 1),
+        (-3, 0, False, 200, {"updateCount": 1}, 0),
+        (-3, 0, True, 200, {"updateCount": 1}, 0),
+    ],
+)
+def test_the_readmes_negative_stock_answers(
+    writer, product, default_location, delta, safety_stock, allowed, status, answer, after
+):
+    set_stock(product, default_location, 3)
+    Balance.objects.filter(item=product).update(safety_stock=safety_stock)
+    if allowed:
+        allow_negative_stock(default_location)
+
+    response = put(writer, product_url(product.product_id), {"quantityDelta": delta})
+
+    assert (response.status_code, response.json()) == (status, answer)
+    assert on_hand(product, default_location) == after
