@@ -57,8 +57,7 @@ MIDDLEWARE = [
     # query string before anything filters by it.
     "inventory.api.middleware.BodyLimitMiddleware",
     "inventory.api.middleware.NulInQueryMiddleware",
-    # Before CommonMiddleware, whose slash-adding redirect no API route needs.
-    "inventory.api.middleware.UnknownApiRouteMiddleware",
+    "inventory.api.middleware.ApiNotFoundMiddleware",
     "inventory.api.middleware.RateLimitHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

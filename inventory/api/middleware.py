@@ -1,12 +1,12 @@
 """Middleware at the edges of requests: bodies too large to read and NUL in query strings on
 every route (they began as the API's own and now guard every page, answering the API in its
-surface's error shape and the pages in plain HTML), API paths that name no route, and
+surface's error shape and the pages in plain HTML), 404s under the API in JSON, and
 rate-limit headers on every response of an authenticated API request, errors included."""
 
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
 from django.urls import Resolver404, resolve
@@ -131,34 +131,26 @@ def _with_length(response: HttpResponse) -> HttpResponse:
     return response
 
 
-class UnknownApiRouteMiddleware:
-    """Answers a path of an API surface that names no route, or whose view raises Http404
-    (the API's views answer their own 404s; a plain Django view would not), with 404 in that
-    surface's shape. Django's handler404 does the same, but only with DEBUG off: with DEBUG on,
-    Django answers its HTML debug page, which no API client can read."""
+class ApiNotFoundMiddleware:
+    """Answers a 404 under an API surface in that surface's shape when Django answered it with
+    an HTML page: with DEBUG on, Django shows its debug page for a path that names no route
+    (or a plain view's Http404) and never calls handler404, which does the same with DEBUG off.
+    The API's own views answer their 404s in JSON and pass untouched, as do the OpenAPI pages,
+    which are no surface."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code != 404 or not _is_html(response):
+            return response
         surface = surface_of(request.path_info)
-        if surface is not None and not _resolves(request):
-            return surface.not_found()
-        return self.get_response(request)
-
-    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        surface = surface_of(request.path_info)
-        if surface is not None and isinstance(exception, Http404):
-            return surface.not_found()
-        return None
+        return response if surface is None else surface.not_found()
 
 
-def _resolves(request: HttpRequest) -> bool:
-    try:
-        resolve(request.path_info, getattr(request, "urlconf", None))
-    except Resolver404:
-        return False
-    return True
+def _is_html(response: HttpResponse) -> bool:
+    return response.get("Content-Type", "").startswith("text/html")
 
 
 class RateLimitHeadersMiddleware:

@@ -63,8 +63,8 @@ def surface_of(path: str) -> Surface | None:
 
 def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     """Django's handler404: in the surface's shape under the API, the site's page elsewhere.
-    (With DEBUG on, Django shows its debug page instead: UnknownApiRouteMiddleware answers
-    first on the API.)"""
+    (With DEBUG on, Django shows its debug page instead, which ApiNotFoundMiddleware
+    replaces on the API.)"""
     surface = surface_of(request.path_info)
     if surface is None:
         return page_not_found(request, exception)
