@@ -89,6 +89,19 @@ def test_a_body_too_large_is_413_in_its_surfaces_shape(everything, surface, path
 
 
 @pytest.mark.parametrize(
+    "path",
+    [
+        "/api/ecwid/v3/{store_id}/products/{product_id}/inventory",
+        "/api/zettle/organizations/self/inventory",
+    ],
+)
+def test_the_openapi_document_gives_413_the_vendors_shape(client, path):
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+
+    assert list(schema["paths"][path]["put"]["responses"]["413"]["content"]) == ["application/json"]
+
+
+@pytest.mark.parametrize(
     ("surface", "path"),
     [
         ("Ecwid", "/api/ecwid/v3/1003/products/200/inventory"),

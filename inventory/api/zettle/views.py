@@ -38,7 +38,7 @@ from rest_framework.views import APIView
 from inventory import selectors
 from inventory.api.auth import InventoryScope, allowed_location_ids
 from inventory.api.idempotent import idempotency_key, run_once
-from inventory.api.openapi import IDEMPOTENCY_PARAMETER, problems
+from inventory.api.openapi import IDEMPOTENCY_PARAMETER
 from inventory.api.vendor import (
     VENDOR_AUTHENTICATION,
     Refusal,
@@ -219,8 +219,7 @@ class ZettleInventoryApi(ZettleApi):
         parameters=[IDEMPOTENCY_PARAMETER],
         responses={
             200: ZettleBalances,
-            **zettle_errors(400, 401, 403, 405, 409, 415, 422, 429),
-            **problems(413),  # the body-size guard answers before any view
+            **zettle_errors(400, 401, 403, 405, 409, 413, 415, 422, 429),
         },
     )
     def put(self, request: Request) -> Response:
