@@ -3,9 +3,10 @@ narrowed to the locations they are assigned to (managers see all)."""
 
 from collections.abc import Iterable
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, FilteredRelation, OuterRef, Q, QuerySet
+from django.db.models.functions import Coalesce
 
-from inventory.models import Adjustment, AdjustmentLine, Balance, Stocktake, StocktakeLine
+from inventory.models import Adjustment, AdjustmentLine, Balance, Item, Stocktake, StocktakeLine
 from locations.selectors import User, locations_visible_to, sees_all_locations
 
 OPEN = (Stocktake.Status.COUNTING, Stocktake.Status.SUBMITTED)
@@ -90,6 +91,20 @@ def on_hand(*, location_id: int, item_ids: Iterable[int]) -> dict[int, int]:
         )
     )
     return {item_id: found.get(item_id, 0) for item_id in item_ids}
+
+
+def items_of_product(*, product_id: int, location_id: int) -> list[dict]:
+    """A product's items (`sku`, `variant_id`, `tracking`) with their `on_hand` at one location
+    (0 without a balance row), the item tracked as a whole first, then variants by variant_id:
+    one query, whatever their number."""
+    here = FilteredRelation("balances", condition=Q(balances__location_id=location_id))
+    return list(
+        Item.objects.filter(product_id=product_id)
+        .annotate(here=here)
+        .annotate(on_hand=Coalesce("here__quantity", 0))
+        .order_by("tracking", "variant_id")  # "product" sorts before "variant"
+        .values("sku", "variant_id", "tracking", "on_hand")
+    )
 
 
 def balances_at(

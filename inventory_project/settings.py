@@ -58,6 +58,7 @@ MIDDLEWARE = [
     # query string before anything filters by it.
     "inventory.api.middleware.BodyLimitMiddleware",
     "inventory.api.middleware.NulInQueryMiddleware",
+    "inventory.api.middleware.ApiNotFoundMiddleware",
     "inventory.api.middleware.RateLimitHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -199,6 +200,9 @@ STORE_HASH = os.environ.get("STORE_HASH") or os.environ.get("WEBHOOK_STORE_HASH"
 if not re.fullmatch(r"[A-Za-z0-9_-]+", STORE_HASH):
     raise ImproperlyConfigured(f"STORE_HASH {STORE_HASH!r}: use letters, digits, - and _ only.")
 
+# The store's name as partners' clients show it (Ecwid's store profile: settings.storeName).
+STORE_NAME = os.environ.get("STORE_NAME", "Stockroom")
+
 # Webhooks (inventory/webhooks): BigCommerce's envelope names the store; delivery policy.
 WEBHOOK_STORE_ID = os.environ.get("WEBHOOK_STORE_ID", "1")
 # Endpoints on this machine (localhost, 127.0.0.1, ::1), plain http included, for trying
@@ -329,6 +333,26 @@ if not DEBUG:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Ecwid's older clients send their token as `?token=`: the development server logs request
+    # lines, so its logger is Django's own (DEFAULT_LOGGING) with the token's value redacted.
+    "filters": {"redact_query_token": {"()": "inventory.api.query_token.RedactQueryToken"}},
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["redact_query_token"],
+        },
+    },
+    "loggers": {
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False}
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
 }

@@ -28,4 +28,4 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]
 
-handler404 = "inventory.api.errors.not_found"
+handler404 = "inventory.api.surfaces.not_found"

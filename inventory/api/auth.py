@@ -30,6 +30,10 @@ class ApiClientAuthentication(authentication.BaseAuthentication):
             token = bearer
         if not token:
             return None
+        return self.authenticate_token(request, token)
+
+    def authenticate_token(self, request: Request, token: str) -> tuple[None, ApiClient]:
+        """The client of `token`, wherever the request carried it; 401 when it has none."""
         client = client_for_token(token)
         if client is None:
             self.refuse(request, "The token is not valid or has been revoked.")

@@ -9,13 +9,10 @@ from collections.abc import Iterable
 import pydantic
 from django.core.exceptions import RequestDataTooBig
 from django.db import InterfaceError, OperationalError
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.views.defaults import page_not_found
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from inventory.api.paths import is_api_path, is_other_store
 from inventory.errors import (
     AdjustmentRejected,
     IdempotencyKeyInFlight,
@@ -42,10 +39,14 @@ class Problem(exceptions.APIException):
         self.errors = errors or {}
 
 
+def problem_body(status_code: int, title: str, errors: dict[str, str] | None = None) -> dict:
+    return {"status": status_code, "title": title, "type": PROBLEM_TYPE, "errors": errors or {}}
+
+
 def problem_response(
     status_code: int, title: str, errors: dict[str, str] | None = None, headers=None
 ) -> Response:
-    body = {"status": status_code, "title": title, "type": PROBLEM_TYPE, "errors": errors or {}}
+    body = problem_body(status_code, title, errors)
     return Response(body, status=status_code, headers=headers, content_type=PROBLEM_CONTENT_TYPE)
 
 
@@ -168,13 +169,3 @@ def _flatten(detail: object, path: str = "") -> dict[str, str]:
             flat.update(_flatten(value, f"{path}.{index}" if path else str(index)))
         return flat
     return {path or "body": str(detail)}
-
-
-def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
-    """Django's handler404: API paths that match no route answer problem+json too, naming the
-    store hash when a path under /stores/ names another store than this one (STORE_HASH)."""
-    if not is_api_path(request.path_info):
-        return page_not_found(request, exception)
-    errors = {"store_hash": "No store with this hash."} if is_other_store(request.path_info) else {}
-    body = {"status": 404, "title": "Not found.", "type": PROBLEM_TYPE, "errors": errors}
-    return JsonResponse(body, status=404, content_type=PROBLEM_CONTENT_TYPE)

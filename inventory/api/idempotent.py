@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from inventory import idempotency
 from inventory.api.errors import Problem
 from inventory.api.paths import canonical_path
+from inventory.api.query_token import QUERY_TOKEN
 from inventory.idempotency import Kept
 from inventory.models import IdempotencyRecord
 
@@ -35,11 +36,13 @@ def idempotency_key(request: Request) -> str | None:
 
 def request_fingerprint(request: Request) -> str:
     """The method, path (in its /api/v3 form), query and JSON body of a request, hashed by
-    `idempotency.fingerprint`."""
+    `idempotency.fingerprint`. A token in the query is a credential, not part of the request:
+    left out."""
     data = request.data
     body = None if isinstance(data, QueryDict) else data
     path = canonical_path(request.path_info)
-    return idempotency.fingerprint(request.method, path, sorted(request.query_params.lists()), body)
+    query = sorted(pair for pair in request.query_params.lists() if pair[0] != QUERY_TOKEN)
+    return idempotency.fingerprint(request.method, path, query, body)
 
 
 def replay(record: IdempotencyRecord) -> Response:

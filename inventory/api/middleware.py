@@ -1,9 +1,8 @@
 """Middleware at the edges of requests: bodies too large to read and NUL in query strings on
-every route (they began as the API's own and now guard every page, answering the API in
-problem+json and the pages in plain HTML), and rate-limit headers on every response of an
-authenticated API request, errors included."""
+every route (they began as the API's own and now guard every page, answering the API in its
+surface's error shape and the pages in plain HTML), 404s under the API in JSON, and
+rate-limit headers on every response of an authenticated API request, errors included."""
 
-import json
 from collections.abc import Callable
 
 from django.conf import settings
@@ -12,8 +11,8 @@ from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
 from django.urls import Resolver404, resolve
 
-from inventory.api.errors import PROBLEM_CONTENT_TYPE, PROBLEM_TYPE
 from inventory.api.paths import is_api_path
+from inventory.api.surfaces import surface_of
 
 
 class BodyLimitMiddleware:
@@ -72,9 +71,9 @@ def _limit(request: HttpRequest) -> int:
 
 
 def _too_large(request: HttpRequest, declared: int, limit: int) -> HttpResponse:
-    if is_api_path(request.path_info):
+    if surface := surface_of(request.path_info):
         errors = {"body": f"At most {limit} bytes are accepted."}
-        return _problem(413, "The request body is too large.", errors)
+        return surface.refuse(413, "The request body is too large.", errors)
     return _page(
         413,
         "Too large to send",
@@ -112,8 +111,8 @@ def _names_with_nul(request: HttpRequest) -> list[str]:
 
 
 def _refusal(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
-    if is_api_path(request.path_info):
-        return _problem(status, title, {"body": message})
+    if surface := surface_of(request.path_info):
+        return surface.refuse(status, title, {"body": message})
     return _page(status, title, message)
 
 
@@ -124,20 +123,33 @@ def _page(status: int, title: str, message: str) -> HttpResponse:
     return _with_length(HttpResponse(body, status=status))
 
 
-def _problem(status: int, title: str, errors: dict[str, str]) -> HttpResponse:
-    # Outside DRF, so no renderer: the same problem+json body errors.problem_response builds.
-    body = {"status": status, "title": title, "type": PROBLEM_TYPE, "errors": errors}
-    response = HttpResponse(
-        json.dumps(body, separators=(",", ":")), status=status, content_type=PROBLEM_CONTENT_TYPE
-    )
-    return _with_length(response)
-
-
 def _with_length(response: HttpResponse) -> HttpResponse:
     # Answered before CommonMiddleware, which would otherwise add it: the client may still be
     # sending the body it was refused, and should know where this answer ends.
     response["Content-Length"] = str(len(response.content))
     return response
+
+
+class ApiNotFoundMiddleware:
+    """Answers a 404 under an API surface in that surface's shape when Django answered it with
+    an HTML page: with DEBUG on, Django shows its debug page for a path that names no route
+    (or a plain view's Http404) and never calls handler404, which does the same with DEBUG off.
+    The API's own views answer their 404s in JSON and pass untouched, as do the OpenAPI pages,
+    which are no surface."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code != 404 or not _is_html(response):
+            return response
+        surface = surface_of(request.path_info)
+        return response if surface is None else surface.not_found(request.path_info)
+
+
+def _is_html(response: HttpResponse) -> bool:
+    return response.get("Content-Type", "").startswith("text/html")
 
 
 class RateLimitHeadersMiddleware:

@@ -28,7 +28,11 @@ COMMON_ERRORS = problems(400, 401, 403, 409, 413, 415, 422, 429)
 
 
 def without_store_prefix(endpoints: list, **kwargs) -> list:
-    """drf-spectacular's preprocessing hook: leaves out the routes under /stores/{store_hash}/v3,
-    the same views as /api/v3, so each operation is documented once (the document's
-    description explains the prefix)."""
-    return [endpoint for endpoint in endpoints if not endpoint[0].startswith(STORE_PATHS)]
+    """drf-spectacular's preprocessing hook: each operation documented once. Leaves out the
+    routes under /stores/{store_hash}/v3, the same views as /api/v3 (the document's description
+    explains the prefix), and the trailing-slash twins of Zettle's routes."""
+    return [
+        endpoint
+        for endpoint in endpoints
+        if not endpoint[0].startswith(STORE_PATHS) and not endpoint[0].endswith("/")
+    ]

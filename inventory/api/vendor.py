@@ -29,17 +29,25 @@ class BearerTokenAuthentication(ApiClientAuthentication):
     `WWW-Authenticate: Bearer`, as OAuth clients expect."""
 
     def authenticate(self, request: Request):
-        header = request.META.get("HTTP_AUTHORIZATION")
-        if header is None:
+        token = self.bearer_token(request)
+        if token is None:
             return None  # X-Auth-Token: ApiClientAuthentication, next in the view's list
-        # No credential a request carries is ignored: a malformed Authorization header, or a bad
-        # Bearer token sent beside an X-Auth-Token (which the parent prefers), is refused.
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            self.refuse(request, "Send the token as `Authorization: Bearer <token>`.")
+        # No credential a request carries is ignored: a bad Bearer token sent beside an
+        # X-Auth-Token (which the parent prefers) is refused.
         if "HTTP_X_AUTH_TOKEN" in request.META and client_for_token(token) is None:
             self.refuse(request, "The Bearer token is not valid or has been revoked.")
         return super().authenticate(request)
+
+    def bearer_token(self, request: Request) -> str | None:
+        """The token of the Authorization header: None without the header, 401 when it is not
+        `Bearer <token>`."""
+        header = request.META.get("HTTP_AUTHORIZATION")
+        if header is None:
+            return None
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            self.refuse(request, "Send the token as `Authorization: Bearer <token>`.")
+        return token
 
     def authenticate_header(self, request: Request) -> str:
         return 'Bearer realm="stockroom"'

@@ -3,9 +3,15 @@ Ids are taken as text and checked by the views, so a malformed one is answered i
 
 from django.urls import path
 
+from inventory.api.ecwid.products import EcwidProductApi
+from inventory.api.ecwid.profile import EcwidProfileApi
 from inventory.api.ecwid.views import EcwidCombinationInventoryApi, EcwidProductInventoryApi
 
 urlpatterns: list = [
+    path("<str:store_id>/profile", EcwidProfileApi.as_view(), name="ecwid-profile"),
+    path(
+        "<str:store_id>/products/<str:product_id>", EcwidProductApi.as_view(), name="ecwid-product"
+    ),
     path(
         "<str:store_id>/products/<str:product_id>/inventory",
         EcwidProductInventoryApi.as_view(),

@@ -6,9 +6,8 @@
     {"quantityDelta": -3, "checkLowStockNotification": true}
     → 200 {"updateCount": 1}, or {"updateCount": 1, "warning": "Product has negative stock."}
 
-How Ecwid's names map onto ours (research/seed-apis.md §3, §4):
-- `storeId` is accepted and ignored: Stockroom is one store, and the token says who may write
-  to it. (Checking it against a setting would only make a correct token fail on a typo'd URL.)
+How Ecwid's names map onto ours (research/seed-apis.md §3, §4; `storeId` and the ids in the
+path: inventory.api.ecwid.base):
 - `productId` is our `product_id` and names the item tracked by product: Ecwid's product-level
   stock. A product tracked by variant keeps no product-level stock here, so that route answers
   400 pointing at the combination route (BigCommerce's rule, in Ecwid's words).
@@ -22,42 +21,33 @@ How Ecwid's names map onto ours (research/seed-apis.md §3, §4):
   the safety stock is refused in the same way.
 - `checkLowStockNotification` (in the body, or as Ecwid documents it, in the query string):
   when true, a change that reaches low stock is also emailed; absent means false, as at Ecwid.
-- Errors are Ecwid's: an HTTP status with `{"errorMessage": …}` (plus our stable `errorCode`);
-  404 for an unknown product or combination, 400 naming the malformed parameter.
+- Errors are Ecwid's (inventory.api.ecwid.errors): 404 for an unknown product or
+  combination, 400 naming the malformed parameter.
 - `Idempotency-Key` (ours, optional) replays the first answer as the BigCommerce routes do.
 """
 
-import re
 from collections.abc import Callable
 from typing import Annotated
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from inventory.api.auth import InventoryScope
 from inventory.api.bigcommerce.adjustments import check_locations
+from inventory.api.ecwid.base import PRODUCT_PARAMETER, STORE_PARAMETER, EcwidApi, parse_id
+from inventory.api.ecwid.errors import ecwid_errors
 from inventory.api.idempotent import idempotency_key
-from inventory.api.openapi import IDEMPOTENCY_PARAMETER, problems
+from inventory.api.openapi import IDEMPOTENCY_PARAMETER
 from inventory.api.parsers import StrictJSONParser
-from inventory.api.vendor import (
-    VENDOR_AUTHENTICATION,
-    Refusal,
-    VendorError,
-    domain_refusal,
-    vendor_exception_handler,
-)
+from inventory.api.vendor import VendorError, domain_refusal
 from inventory.errors import InventoryError
 from inventory.models import MAX_QUANTITY, Adjustment, AdjustmentLine, Item
 from inventory.stock import LineInput, apply_adjustment
 from locations.models import DEFAULT_LOCATION_ID
 
 NEGATIVE_STOCK_WARNING = "Product has negative stock."
-ID = re.compile(r"[0-9]{1,10}")
-MAX_ID = 2_147_483_647
 TRUE, FALSE = frozenset({"true", "1"}), frozenset({"false", "0"})
 
 
@@ -85,53 +75,13 @@ class EcwidInventoryAdjustmentStatus(BaseModel):
     )
 
 
-class EcwidError(BaseModel):
-    """Ecwid's error body."""
-
-    errorMessage: str
-    errorCode: str | None = Field(default=None, description="Ours: a stable code.")
-
-
-def render_error(refusal: Refusal) -> dict:
-    """`{"errorMessage", "errorCode"}`; the fields at fault are named in the message."""
-    details = "; ".join(f"{name}: {message}" for name, message in refusal.fields.items())
-    message = f"{refusal.message} ({details})" if details else refusal.message
-    return {"errorMessage": message, "errorCode": refusal.type_name}
-
-
 class TextJSONParser(StrictJSONParser):
     """Ecwid accepts `text/json` as well as `application/json`."""
 
     media_type = "text/json"
 
 
-def ecwid_errors(*codes: int) -> dict:
-    return {
-        (code, "application/json"): OpenApiResponse(EcwidError, description=HTTP_REASONS[code])
-        for code in codes
-    }
-
-
-HTTP_REASONS = {
-    400: "Request parameters are malformed (the message names them).",
-    401: "No token, or not a valid one.",
-    403: "The token lacks `store_inventory`, or may not change the default location.",
-    404: "Product or combination not found.",
-    405: "Method not allowed.",
-    409: "A request with the same Idempotency-Key is still running.",
-    415: "The body is not application/json or text/json.",
-    422: "Refused by the stock rules (not enough stock where negative stock is off, a disabled "
-    "location); nothing changed.",
-    429: "Rate limited: retry after `Retry-After` seconds.",
-}
-ID_PARAMETERS = [
-    OpenApiParameter(
-        "store_id", int, OpenApiParameter.PATH, description="Ecwid's storeId: accepted, ignored."
-    ),
-    OpenApiParameter(
-        "product_id", int, OpenApiParameter.PATH, description="Our `product_id` (Ecwid's)."
-    ),
-]
+ADJUST_ERRORS = (400, 401, 403, 404, 405, 409, 413, 415, 422, 429)
 LOW_STOCK_PARAMETER = OpenApiParameter(
     "checkLowStockNotification",
     bool,
@@ -147,21 +97,26 @@ def ecwid_schema(*, operation_id: str, summary: str, parameters: list[OpenApiPar
         "default location. A result below zero is applied (with Ecwid's warning) only where the "
         "location allows negative stock; otherwise it is refused with 422 and nothing changes.",
         tags=["Ecwid"],
-        parameters=[*ID_PARAMETERS, *parameters, LOW_STOCK_PARAMETER, IDEMPOTENCY_PARAMETER],
+        parameters=[
+            STORE_PARAMETER,
+            PRODUCT_PARAMETER,
+            *parameters,
+            LOW_STOCK_PARAMETER,
+            IDEMPOTENCY_PARAMETER,
+        ],
         request=EcwidInventory,
         responses={
             200: EcwidInventoryAdjustmentStatus,
-            **ecwid_errors(400, 401, 403, 404, 405, 409, 415, 422, 429),
-            **problems(413),  # the body-size guard answers before any view
+            **ecwid_errors(
+                *ADJUST_ERRORS,
+                described={
+                    403: "The token lacks `store_inventory`, or may not change the default "
+                    "location.",
+                    404: "Product or combination not found.",
+                },
+            ),
         },
     )
-
-
-def parse_id(value: str, not_found: str) -> int:
-    """An id from the path; one that cannot be an id names nothing (404, as Ecwid answers)."""
-    if ID.fullmatch(value) is None or int(value) > MAX_ID:
-        raise VendorError(status.HTTP_404_NOT_FOUND, not_found, code="")
-    return int(value)
 
 
 def low_stock_flag(request: Request, body: EcwidInventory) -> bool:
@@ -219,13 +174,8 @@ def combination_item(product_id: int, variant_id: int) -> str:
     return sku
 
 
-class EcwidInventoryApi(APIView):
-    authentication_classes = VENDOR_AUTHENTICATION
-    permission_classes = [InventoryScope]
+class EcwidInventoryApi(EcwidApi):
     parser_classes = [StrictJSONParser, TextJSONParser]
-
-    def get_exception_handler(self):
-        return vendor_exception_handler(render_error)
 
     def adjust(self, request: Request, find_item: Callable[[], str]) -> Response:
         """Validate the body, find the item (its SKU), check the token may change the default

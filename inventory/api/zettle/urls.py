@@ -4,9 +4,7 @@ Each also answers with a trailing slash: Zettle's documentation writes some path
 (`…/inventory/locations/?type=STORE`) and clients send them (Shopware's PayPal POS). The
 OpenAPI document lists each path once, without it."""
 
-from django.http import Http404, HttpRequest, HttpResponse
-from django.urls import Resolver404, path, re_path, resolve
-from django.views.decorators.csrf import csrf_exempt
+from django.urls import path
 
 from inventory.api.zettle.reads import (
     ZettleBalancesByTypeApi,
@@ -19,40 +17,32 @@ from inventory.api.zettle.views import ZettleInventoryApi, ZettleTrackingApi
 SELF = "organizations/self/"
 
 
-@csrf_exempt  # as the API views it hands over to: tokens, not cookies
-def without_trailing_slash(request: HttpRequest, route: str) -> HttpResponse:
-    try:
-        match = resolve(request.path_info.removesuffix("/"), getattr(request, "urlconf", None))
-    except Resolver404:
-        raise Http404(request.path_info) from None
-    if match.func is without_trailing_slash:
-        raise Http404(request.path_info)
-    request.resolver_match = match
-    return match.func(request, *match.args, **match.kwargs)
+def route(pattern: str, view, name: str) -> list:
+    """The route, and the same with a trailing slash (unnamed, so reverse() gives the first)."""
+    return [path(pattern, view, name=name), path(f"{pattern}/", view)]
 
 
 urlpatterns: list = [
-    path(f"{SELF}locations", ZettleLocationsApi.as_view(), name="zettle-locations"),
-    path(f"{SELF}inventory", ZettleInventoryApi.as_view(), name="zettle-inventory"),
-    path(
+    *route(f"{SELF}locations", ZettleLocationsApi.as_view(), "zettle-locations"),
+    *route(f"{SELF}inventory", ZettleInventoryApi.as_view(), "zettle-inventory"),
+    *route(
         f"{SELF}inventory/locations",
         ZettleBalancesByTypeApi.as_view(),
-        name="zettle-balances-by-type",
+        "zettle-balances-by-type",
     ),
-    path(
+    *route(
         f"{SELF}inventory/locations/<str:location_uuid>",
         ZettleLocationBalancesApi.as_view(),
-        name="zettle-location-balances",
+        "zettle-location-balances",
     ),
-    path(
+    *route(
         f"{SELF}inventory/locations/<str:location_uuid>/products/<str:product_uuid>",
         ZettleProductBalancesApi.as_view(),
-        name="zettle-product-balances",
+        "zettle-product-balances",
     ),
-    path(
+    *route(
         f"{SELF}inventory/products/<str:product_uuid>",
         ZettleTrackingApi.as_view(),
-        name="zettle-tracking",
+        "zettle-tracking",
     ),
-    re_path(r"^(?P<route>.+)/$", without_trailing_slash),
 ]

@@ -41,7 +41,7 @@ from rest_framework.response import Response
 from inventory import catalog, selectors
 from inventory.api.auth import allowed_location_ids
 from inventory.api.idempotent import idempotency_key, run_once
-from inventory.api.openapi import IDEMPOTENCY_PARAMETER, problems
+from inventory.api.openapi import IDEMPOTENCY_PARAMETER
 from inventory.api.vendor import VendorError, domain_refusal
 from inventory.api.zettle.movements import (
     Found,
@@ -109,8 +109,7 @@ class ZettleInventoryApi(ZettleApi):
         parameters=[IDEMPOTENCY_PARAMETER],
         responses={
             200: ZettleBalances,
-            **zettle_errors(400, 401, 403, 405, 409, 415, 422, 429),
-            **problems(413),  # the body-size guard answers before any view
+            **zettle_errors(400, 401, 403, 405, 409, 413, 415, 422, 429),
         },
     )
     def put(self, request: Request) -> Response:

@@ -1,49 +1,20 @@
-"""Ecwid's inventory adjustment under /api/ecwid/v3 (inventory/api/ecwid.py): a delta at the
-default location, answered and refused in Ecwid's shapes."""
+"""Ecwid's inventory adjustment under /api/ecwid/v3 (inventory/api/ecwid/views.py): a delta at
+the default location, answered and refused in Ecwid's shapes."""
 
 import pytest
 
 from inventory.models import Adjustment, AdjustmentLine, Balance, Item
 from locations.models import DEFAULT_LOCATION_ID, Location
+from tests.api.ecwid.helpers import (
+    assert_ecwid_error,
+    combination_url,
+    inventory_url,
+    snapshot,
+)
 from tests.factories import ItemFactory, LocationFactory, set_stock
 
-STORE_ID = 1003
 NEGATIVE_STOCK_WARNING = "Product has negative stock."
-
-
-def product_url(product_id, store_id=STORE_ID) -> str:
-    return f"/api/ecwid/v3/{store_id}/products/{product_id}/inventory"
-
-
-def combination_url(product_id, variant_id, store_id=STORE_ID) -> str:
-    return f"/api/ecwid/v3/{store_id}/products/{product_id}/combinations/{variant_id}/inventory"
-
-
-def assert_ecwid_error(response, status: int) -> dict:
-    """An error in Ecwid's shape: the status and `{"errorMessage", "errorCode"}` as JSON."""
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == "application/json"
-    body = response.json()
-    assert set(body) == {"errorMessage", "errorCode"}
-    assert body["errorMessage"]
-    return body
-
-
-@pytest.fixture
-def writer(bearer):
-    return bearer()
-
-
-@pytest.fixture
-def product(db):
-    """A product tracked as a whole: Ecwid's product-level stock."""
-    return ItemFactory(sku="MUG", product_id=200, variant_id=None, tracking=Item.Tracking.PRODUCT)
-
-
-@pytest.fixture
-def combination(db):
-    """A variant of product 130: an Ecwid combination."""
-    return ItemFactory(sku="TEE-S", product_id=130, variant_id=78)
+product_url = inventory_url  # this module's product route is the product's inventory
 
 
 def allow_negative_stock(location):
@@ -53,14 +24,6 @@ def allow_negative_stock(location):
 def on_hand(item, location) -> int:
     balance = Balance.objects.filter(item=item, location=location).first()
     return balance.quantity if balance else 0
-
-
-def snapshot():
-    return (
-        sorted(Balance.objects.values_list("item_id", "location_id", "quantity")),
-        Adjustment.objects.count(),
-        AdjustmentLine.objects.count(),
-    )
 
 
 def put(session, url, body, **kwargs):
@@ -439,3 +402,52 @@ def test_rate_limited_requests_are_429_in_ecwids_shape(writer, product, settings
     assert_ecwid_error(response, 429)
     assert int(response["Retry-After"]) >= 1
     assert snapshot() == before
+
+
+# --- the README's negative-stock table, as written --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("delta", "safety_stock", "allowed", "status", "answer", "after"),
+    [
+        (
+            -5,
+            0,
+            False,
+            422,
+            {
+                "errorMessage": "sku MUG at location 1: insufficient stock: on-hand 3, change -5.",
+                "errorCode": "INSUFFICIENT_STOCK",
+            },
+            3,
+        ),
+        (-5, 0, True, 200, {"updateCount": 1, "warning": NEGATIVE_STOCK_WARNING}, -2),
+        (
+            -2,
+            2,
+            False,
+            422,
+            {
+                "errorMessage": "sku MUG at location 1: insufficient stock: on-hand 3 "
+                "(safety stock 2), change -2.",
+                "errorCode": "INSUFFICIENT_STOCK",
+            },
+            3,
+        ),
+        (-2, 2, True, 200, {"updateCount": 1}, 1),
+        (-3, 0, False, 200, {"updateCount": 1}, 0),
+        (-3, 0, True, 200, {"updateCount": 1}, 0),
+    ],
+)
+def test_the_readmes_negative_stock_answers(
+    writer, product, default_location, delta, safety_stock, allowed, status, answer, after
+):
+    set_stock(product, default_location, 3)
+    Balance.objects.filter(item=product).update(safety_stock=safety_stock)
+    if allowed:
+        allow_negative_stock(default_location)
+
+    response = put(writer, product_url(product.product_id), {"quantityDelta": delta})
+
+    assert (response.status_code, response.json()) == (status, answer)
+    assert on_hand(product, default_location) == after
