@@ -1,7 +1,9 @@
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularSwaggerSplitView
+
+from inventory.api.schema import SchemaView
 
 admin.site.site_header = "Stockroom"
 admin.site.site_title = "Stockroom"
@@ -17,10 +19,16 @@ urlpatterns = [
     path("api/v3/", include("inventory.api.bigcommerce.urls")),
     path("api/ecwid/v3/", include("inventory.api.ecwid.urls")),
     path("api/zettle/", include("inventory.api.zettle.urls")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/schema/", SchemaView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script as a file of its own, not inline, so
     # it runs under the Content-Security-Policy (script-src 'self').
-    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path(
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(
+            url_name="api-schema", template_name="api/swagger_ui.html"
+        ),
+        name="api-docs",
+    ),
 ]
 
 handler404 = "inventory.api.errors.not_found"

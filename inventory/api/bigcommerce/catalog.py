@@ -99,7 +99,6 @@ class CatalogItemsApi(APIView):
     @extend_schema(
         operation_id="getCatalogItems",
         summary="List catalog items",
-        tags=["Items"],
         parameters=[
             text_list_parameter("sku:in", "Comma-separated SKUs."),
             id_list_parameter("variant_id:in", "Comma-separated variant ids."),
@@ -119,7 +118,6 @@ class CatalogItemsApi(APIView):
         summary="Create or update catalog items",
         description=f"Upsert up to {MAX_BATCH_LINES} items by SKU, all or none. Answers with the "
         "items as stored, in the order sent.",
-        tags=["Items"],
         parameters=[IDEMPOTENCY_PARAMETER],
         request=CatalogUpsertRequest,
         responses={200: CatalogItemsResponse, **problems(400, 401, 403, 409, 413, 415, 422, 429)},

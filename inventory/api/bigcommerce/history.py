@@ -82,7 +82,6 @@ class HistoryActions:
             ),
         ],
         responses={200: HistoryResponse, **COMMON_ERRORS},
-        tags=["History"],
     )
     def list(self, request: Request) -> Response:
         limit = int_param(request, "limit", default=50, minimum=1, maximum=MAX_LIMIT)
@@ -148,7 +147,6 @@ class HistoryActions:
             **problems(404),
             **COMMON_ERRORS,
         },
-        tags=["History"],
     )
     def retrieve(self, request: Request, transaction_id) -> Response:
         adjustment = (

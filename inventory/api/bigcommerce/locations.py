@@ -83,7 +83,6 @@ class LocationViewSet(BigCommerceViewSet):
     @extend_schema(
         operation_id="getLocations",
         summary="Get Locations",
-        tags=["Locations"],
         parameters=FILTERS,
         responses={200: LocationsResponse, **problems(401, 403, 422, 429)},
     )
@@ -101,7 +100,6 @@ class LocationViewSet(BigCommerceViewSet):
         summary="Create Locations",
         description="Create locations, all or none. BigCommerce answers with a transaction id "
         "only: read the new locations back by `location_code:in`.",
-        tags=["Locations"],
         parameters=[IDEMPOTENCY_PARAMETER],
         request=LocationsCreateRequest,
         responses={200: TransactionResponse, **problems(400, 401, 403, 409, 413, 415, 422, 429)},
@@ -120,7 +118,6 @@ class LocationViewSet(BigCommerceViewSet):
         operation_id="updateLocations",
         summary="Update Locations",
         description="Update locations by `id`, all or none; fields left out are unchanged.",
-        tags=["Locations"],
         parameters=[IDEMPOTENCY_PARAMETER],
         request=LocationsUpdateRequest,
         responses={200: TransactionResponse, **problems(400, 401, 403, 409, 413, 415, 422, 429)},
@@ -139,7 +136,6 @@ class LocationViewSet(BigCommerceViewSet):
         "shipping origin), a location holding stock, a location with stock history (the ledger "
         "is kept for good: disable it instead with `PUT` `enabled: false`), and the last "
         "allowed location of a restricted API client. Its zero-stock balances go with it.",
-        tags=["Locations"],
         parameters=[
             OpenApiParameter(
                 "location_id:in",

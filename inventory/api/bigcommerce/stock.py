@@ -90,7 +90,6 @@ class InventoryItemViewSet(BigCommerceViewSet):
             *PAGE_PARAMETERS,
         ],
         responses={200: InventoryItemsResponse, **COMMON_ERRORS},
-        tags=["Stock"],
     )
     def list(self, request: Request) -> Response:
         found = visible_locations(request.auth)
@@ -139,7 +138,6 @@ class LocationItemViewSet(BigCommerceViewSet):
             **problems(404),
             **COMMON_ERRORS,
         },
-        tags=["Stock"],
     )
     def list(self, request: Request, location_id: int) -> Response:
         location = self.location(request, location_id)
@@ -167,7 +165,6 @@ class LocationItemViewSet(BigCommerceViewSet):
             **problems(404),
             **COMMON_ERRORS,
         },
-        tags=["Stock"],
     )
     def update_many(self, request: Request, location_id: int) -> Response:
         location = self.location(request, location_id)

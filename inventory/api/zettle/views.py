@@ -165,7 +165,6 @@ class ZettleLocationsApi(ZettleApi):
         description="Our enabled locations the token may see, as STORE locations (location 1 is "
         "the default), then Zettle's virtual SUPPLIER, SOLD and BIN locations. Their UUIDs never "
         "change.",
-        tags=["Zettle"],
         responses={200: ZettleLocations, **zettle_errors(401, 403, 429)},
     )
     def get(self, request: Request) -> Response:
@@ -214,7 +213,6 @@ class ZettleInventoryApi(ZettleApi):
         "STORE→STORE transfers). All or nothing in one transaction. Answers the balances of the "
         "request's variants at `returnBalanceForLocationUuid` (default: the default STORE). "
         "`externalUuid` makes a retry safe: it applies nothing and gets the same answer.",
-        tags=["Zettle"],
         request=ZettleMovements,
         parameters=[IDEMPOTENCY_PARAMETER],
         responses={
