@@ -35,14 +35,7 @@ from inventory.api.bigcommerce.location_schemas import (
     LocationsUpdateRequest,
     model_fields,
 )
-from inventory.api.bigcommerce.query import (
-    ID_LIST,
-    PAGE_PARAMETERS,
-    bool_parameter,
-    id_list_parameter,
-    paginate,
-    text_list_parameter,
-)
+from inventory.api.bigcommerce.query import ID_LIST, PAGE_PARAMETERS, paginate
 from inventory.api.bigcommerce.routing import BigCommerceViewSet
 from inventory.api.errors import Problem, problem_response
 from inventory.api.idempotent import idempotent_write
@@ -60,19 +53,6 @@ from locations.services import (
     update_locations,
 )
 
-FILTERS = [
-    id_list_parameter("location_id:in", "Comma-separated list of `location_id`."),
-    text_list_parameter("location_code:in", "Comma-separated list of `location_code`."),
-    bool_parameter("is_default", "Only the default location (true), or only the others."),
-    text_list_parameter("type_id:in", "Comma-separated list of location types."),
-    bool_parameter(
-        "managed_by_external_source", "Whether an external source manages the stock levels."
-    ),
-    bool_parameter("is_active", "Enabled locations (true), or disabled ones."),
-    bool_parameter("storefront_visibility", "Locations shown on the storefront, or hidden."),
-    *PAGE_PARAMETERS,
-]
-
 
 class LocationViewSet(BigCommerceViewSet):
     """Reads need `store_locations_read_only`, writes `store_locations`."""
@@ -83,7 +63,7 @@ class LocationViewSet(BigCommerceViewSet):
     @extend_schema(
         operation_id="getLocations",
         summary="Get Locations",
-        parameters=FILTERS,
+        parameters=[*filters.parameters(filters.LocationFilters), *PAGE_PARAMETERS],
         responses={200: LocationsResponse, **problems(401, 403, 422, 429)},
     )
     def list(self, request: Request) -> Response:
