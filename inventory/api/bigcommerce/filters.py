@@ -5,7 +5,7 @@ the history's kind, source and time range.
 Query names carry a colon (`sku:in`), which no Python attribute can, so each FilterSet is built
 from a dict by `filter_set`. A refused value is answered by `apply` with the 422 problem+json
 the API always gave: the first refused parameter, in the order the filters are declared. Each
-filter also carries its OpenAPI schema and description (`help_text`), which `parameters` turns
+filter also carries its OpenAPI schema and description (`label`), which `parameters` turns
 into the list endpoints' documented query parameters."""
 
 from collections.abc import Callable
