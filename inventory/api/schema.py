@@ -136,6 +136,8 @@ class ReadableInBrowsers(DefaultContentNegotiation):
 
     def select_renderer(self, request, renderers, format_suffix=None):
         format_asked = format_suffix or request.query_params.get("format")
+        if format_asked not in {renderer.format for renderer in renderers}:
+            format_asked = None  # ignored, like any query parameter we do not know
         if self.asks_for_a_page(request):
             wanted = format_asked or renderers[0].format
             for renderer in renderers:

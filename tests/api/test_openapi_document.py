@@ -157,6 +157,7 @@ def test_a_browser_is_shown_the_document(client, query, content_type):
         (None, "?format=json", "application/vnd.oai.openapi+json"),
         ("*/*", "?format=json", "application/vnd.oai.openapi+json"),
         ("application/json", "?format=json", "application/json"),
+        (None, "?format=xml", "application/vnd.oai.openapi"),
     ],
 )
 def test_other_clients_get_the_type_they_ask_for(client, accept, query, content_type):
