@@ -7,7 +7,7 @@ class InventoryConfig(AppConfig):
 
     def ready(self) -> None:
         from inventory import checks  # noqa: F401 - checks registers the system checks
-        from inventory.api import schema  # noqa: F401 - registers the OpenAPI auth extension
+        from inventory.api import schema  # noqa: F401 - registers the OpenAPI auth extensions
         from inventory.stock import effects
         from locations.signals import locations_changed
 

@@ -300,6 +300,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # Tags every operation by its path (the groups and their order: inventory/api/schema.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "inventory.api.schema.group_operations",
+    ],
 }
 
 # Content-Security-Policy (django-csp) on every response: scripts, styles, images, fonts and

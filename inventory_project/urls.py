@@ -1,9 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularSwaggerSplitView
 
 from inventory.api.paths import store_route
+from inventory.api.schema import SchemaView
 
 admin.site.site_header = "Stockroom"
 admin.site.site_title = "Stockroom"
@@ -22,10 +23,16 @@ urlpatterns = [
     re_path(store_route(), include(("inventory.api.bigcommerce.urls", "bigcommerce"), "store")),
     path("api/ecwid/v3/", include("inventory.api.ecwid.urls")),
     path("api/zettle/", include("inventory.api.zettle.urls")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/schema/", SchemaView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script as a file of its own, not inline, so
     # it runs under the Content-Security-Policy (script-src 'self').
-    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path(
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(
+            url_name="api-schema", template_name="api/swagger_ui.html"
+        ),
+        name="api-docs",
+    ),
 ]
 
 handler404 = "inventory.api.surfaces.not_found"

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 
 import pydantic
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -25,8 +24,8 @@ from inventory.errors import IdempotencyKeyInFlight, InventoryError, StaleBalanc
 class BearerTokenAuthentication(ApiClientAuthentication):
     """A Stockroom token as `Authorization: Bearer <token>`, as Ecwid's and Zettle's clients send
     theirs. Vendor views list it first and ApiClientAuthentication (`X-Auth-Token`) second, so
-    both work and the OpenAPI document offers both; a request with neither gets 401 with
-    `WWW-Authenticate: Bearer`, as OAuth clients expect."""
+    both work (the OpenAPI document offers both: inventory/api/schema.py); a request with
+    neither gets 401 with `WWW-Authenticate: Bearer`, as OAuth clients expect."""
 
     def authenticate(self, request: Request):
         token = self.bearer_token(request)
@@ -54,19 +53,6 @@ class BearerTokenAuthentication(ApiClientAuthentication):
 
 
 VENDOR_AUTHENTICATION = [BearerTokenAuthentication, ApiClientAuthentication]
-
-
-class BearerTokenScheme(OpenApiAuthenticationExtension):
-    target_class = "inventory.api.vendor.BearerTokenAuthentication"
-    name = "Bearer"
-
-    def get_security_definition(self, auto_schema):
-        return {
-            "type": "http",
-            "scheme": "bearer",
-            "description": "A Stockroom API token (`manage.py create_api_client`), sent as "
-            "Ecwid and Zettle clients send theirs: `Authorization: Bearer <token>`.",
-        }
 
 
 class VendorError(Problem):

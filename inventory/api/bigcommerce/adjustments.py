@@ -30,7 +30,6 @@ def stock_write_schema(*, operation_id: str, summary: str, description: str, req
         request=request,
         parameters=[IDEMPOTENCY_PARAMETER],
         responses={200: TransactionResponse, **COMMON_ERRORS},
-        tags=["Adjustments"],
     )
 
 

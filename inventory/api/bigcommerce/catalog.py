@@ -15,12 +15,7 @@ from rest_framework.views import APIView
 
 from inventory.api.auth import InventoryScope
 from inventory.api.bigcommerce import filters
-from inventory.api.bigcommerce.query import (
-    PAGE_PARAMETERS,
-    id_list_parameter,
-    paginate,
-    text_list_parameter,
-)
+from inventory.api.bigcommerce.query import PAGE_PARAMETERS, paginate
 from inventory.api.errors import Problem, listing_title, problem_response
 from inventory.api.idempotent import idempotent_write
 from inventory.api.openapi import IDEMPOTENCY_PARAMETER, problems
@@ -99,14 +94,7 @@ class CatalogItemsApi(APIView):
     @extend_schema(
         operation_id="getCatalogItems",
         summary="List catalog items",
-        tags=["Items"],
-        parameters=[
-            text_list_parameter("sku:in", "Comma-separated SKUs."),
-            id_list_parameter("variant_id:in", "Comma-separated variant ids."),
-            id_list_parameter("product_id:in", "Comma-separated product ids."),
-            text_list_parameter("barcode:in", "Comma-separated barcodes."),
-            *PAGE_PARAMETERS,
-        ],
+        parameters=[*filters.parameters(filters.CatalogFilters), *PAGE_PARAMETERS],
         responses={200: CatalogPageResponse, **problems(401, 403, 422, 429)},
     )
     def get(self, request: Request) -> Response:
@@ -119,7 +107,6 @@ class CatalogItemsApi(APIView):
         summary="Create or update catalog items",
         description=f"Upsert up to {MAX_BATCH_LINES} items by SKU, all or none. Answers with the "
         "items as stored, in the order sent.",
-        tags=["Items"],
         parameters=[IDEMPOTENCY_PARAMETER],
         request=CatalogUpsertRequest,
         responses={200: CatalogItemsResponse, **problems(400, 401, 403, 409, 413, 415, 422, 429)},

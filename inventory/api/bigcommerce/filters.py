@@ -4,7 +4,9 @@ the history's kind, source and time range.
 
 Query names carry a colon (`sku:in`), which no Python attribute can, so each FilterSet is built
 from a dict by `filter_set`. A refused value is answered by `apply` with the 422 problem+json
-the API always gave: the first refused parameter, in the order the filters are declared."""
+the API always gave: the first refused parameter, in the order the filters are declared. Each
+filter also carries its OpenAPI schema and description (`label`), which `parameters` turns
+into the list endpoints' documented query parameters."""
 
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -14,17 +16,18 @@ import django_filters
 from django import forms
 from django.db.models import QuerySet
 from django.utils.dateparse import parse_datetime
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework.request import Request
 
-from inventory.api.bigcommerce.query import ID_PATTERN, MAX_TEXT_LIST
+from inventory.api.bigcommerce.query import ID_LIST, ID_PATTERN, MAX_TEXT_LIST, TEXT_LIST
 from inventory.api.errors import Problem
-from inventory.models import Item
+from inventory.models import Adjustment, Item
 from locations.models import DEFAULT_LOCATION_ID
 
 
 class CommaListField(forms.Field):
     """`A,B` as ["A", "B"] (ints with `ids`); None when absent or empty. What the OpenAPI
-    document does not allow (query.ID_LIST, query.TEXT_LIST) is refused."""
+    document does not allow (ID_LIST, TEXT_LIST) is refused."""
 
     def __init__(self, *, ids: bool = False, **kwargs: Any) -> None:
         self.ids = ids
@@ -79,7 +82,10 @@ Using = Callable[[QuerySet, Any], QuerySet]
 class QueryFilter(django_filters.Filter):
     """Skips only an absent parameter: `?sku:in=,` is an empty list and matches nothing, as it
     always did (django-filter skips any empty value, also with its own `method`, hence
-    `using`: a function of the queryset and the value, for filters that are not one lookup)."""
+    `using`: a function of the queryset and the value, for filters that are not one lookup).
+    `openapi_schema` is the parameter's schema in the OpenAPI document."""
+
+    openapi_schema: dict[str, Any]
 
     def __init__(self, *args: Any, using: Using | None = None, **kwargs: Any) -> None:
         self.using = using
@@ -97,11 +103,13 @@ class CommaList(QueryFilter):
     field_class = CommaListField
 
     def __init__(self, field_name: str, *, ids: bool = False, **kwargs: Any) -> None:
+        self.openapi_schema = ID_LIST if ids else TEXT_LIST
         super().__init__(field_name=field_name, lookup_expr="in", ids=ids, **kwargs)
 
 
 class Flag(QueryFilter):
     field_class = FlagField
+    openapi_schema = {"type": "boolean"}
 
     def __init__(self, field_name: str | None = None, **kwargs: Any) -> None:
         super().__init__(field_name=field_name, lookup_expr="exact", **kwargs)
@@ -109,6 +117,7 @@ class Flag(QueryFilter):
 
 class Time(QueryFilter):
     field_class = TimeField
+    openapi_schema = {"type": "string", "format": "date-time"}
 
 
 class QueryFilterSet(django_filters.FilterSet):
@@ -123,6 +132,14 @@ class QueryFilterSet(django_filters.FilterSet):
 
 def filter_set(name: str, filters: dict[str, django_filters.Filter]) -> type[QueryFilterSet]:
     return django_filters.filterset.FilterSetMetaclass(name, (QueryFilterSet,), filters)
+
+
+def parameters(filters: type[QueryFilterSet]) -> list[OpenApiParameter]:
+    """The FilterSet's query parameters as the OpenAPI document describes them."""
+    return [
+        OpenApiParameter(name, query_filter.openapi_schema, description=query_filter.label)
+        for name, query_filter in filters.base_filters.items()
+    ]
 
 
 def apply(filters: type[QueryFilterSet], request: Request, queryset: QuerySet) -> QuerySet:
@@ -157,38 +174,57 @@ def default_or_not(queryset: QuerySet, is_default: bool) -> QuerySet:
 ItemFilters = filter_set(
     "ItemFilters",
     {
-        "sku:in": CommaList("sku"),
-        "variant_id:in": CommaList("variant_id", ids=True),
-        "product_id:in": CommaList("product_id", ids=True),
+        "sku:in": CommaList("sku", label="Comma-separated SKUs."),
+        "variant_id:in": CommaList("variant_id", ids=True, label="Comma-separated variant ids."),
+        "product_id:in": CommaList("product_id", ids=True, label="Comma-separated product ids."),
     },
 )
 CatalogFilters = filter_set(
     "CatalogFilters",
-    {**ItemFilters.base_filters, "barcode:in": CommaList("barcode")},
+    {
+        **ItemFilters.base_filters,
+        "barcode:in": CommaList("barcode", label="Comma-separated barcodes."),
+    },
 )
 StockLocationFilters = filter_set(
     "StockLocationFilters",
-    {"location_id:in": CommaList("pk", ids=True), "location_code:in": CommaList("code")},
+    {
+        "location_id:in": CommaList("pk", ids=True, label="Comma-separated location ids."),
+        "location_code:in": CommaList("code", label="Comma-separated location codes."),
+    },
 )
 LocationFilters = filter_set(
     "LocationFilters",
     {
         **StockLocationFilters.base_filters,
-        "type_id:in": CommaList("type_id"),
-        "is_default": Flag(using=default_or_not),
-        "managed_by_external_source": Flag("managed_by_external_source"),
-        "is_active": Flag("enabled"),
-        "storefront_visibility": Flag("storefront_visibility"),
+        "type_id:in": CommaList("type_id", label="Comma-separated list of location types."),
+        "is_default": Flag(
+            using=default_or_not, label="Only the default location (true), or only the others."
+        ),
+        "managed_by_external_source": Flag(
+            "managed_by_external_source",
+            label="Whether an external source manages the stock levels.",
+        ),
+        "is_active": Flag("enabled", label="Enabled locations (true), or disabled ones."),
+        "storefront_visibility": Flag(
+            "storefront_visibility", label="Locations shown on the storefront, or hidden."
+        ),
     },
 )
 HistoryFilters = filter_set(
     "HistoryFilters",
     {
-        "location_id:in": CommaList("location_id", ids=True),
-        "sku:in": CommaList("sku", using=skus_as_item_ids),
-        "kind:in": CommaList("adjustment__kind"),
-        "source:in": CommaList("adjustment__source"),
-        "created_at:min": Time(field_name="created_at", lookup_expr="gte"),
-        "created_at:max": Time(field_name="created_at", lookup_expr="lt"),
+        "location_id:in": CommaList("location_id", ids=True, label="Comma-separated location ids."),
+        "sku:in": CommaList("sku", using=skus_as_item_ids, label="Comma-separated SKUs."),
+        "kind:in": CommaList("adjustment__kind", label=", ".join(Adjustment.Kind) + "."),
+        "source:in": CommaList("adjustment__source", label=", ".join(Adjustment.Source) + "."),
+        "created_at:min": Time(
+            field_name="created_at",
+            lookup_expr="gte",
+            label="ISO 8601 time with offset, inclusive.",
+        ),
+        "created_at:max": Time(
+            field_name="created_at", lookup_expr="lt", label="ISO 8601 time with offset, exclusive."
+        ),
     },
 )

@@ -12,11 +12,7 @@ from rest_framework.response import Response
 
 from inventory.api.auth import allowed_location_ids
 from inventory.api.bigcommerce import filters
-from inventory.api.bigcommerce.query import (
-    id_list_parameter,
-    int_param,
-    text_list_parameter,
-)
+from inventory.api.bigcommerce.query import int_param
 from inventory.api.bigcommerce.stock import identity
 from inventory.api.errors import Problem
 from inventory.api.openapi import COMMON_ERRORS, problems
@@ -56,20 +52,7 @@ class HistoryActions:
         operation_id="adjustment_history",
         summary="Stock history: every change, newest first",
         parameters=[
-            id_list_parameter("location_id:in", "Comma-separated location ids."),
-            text_list_parameter("sku:in", "Comma-separated SKUs."),
-            text_list_parameter("kind:in", "absolute, relative, transfer, stocktake, settings."),
-            text_list_parameter("source:in", "api, admin, stocktake, import, system."),
-            OpenApiParameter(
-                "created_at:min",
-                {"type": "string", "format": "date-time"},
-                description="ISO 8601 time with offset, inclusive.",
-            ),
-            OpenApiParameter(
-                "created_at:max",
-                {"type": "string", "format": "date-time"},
-                description="ISO 8601 time with offset, exclusive.",
-            ),
+            *filters.parameters(filters.HistoryFilters),
             OpenApiParameter(
                 "after",
                 {"type": "string", "pattern": "^[A-Za-z0-9_-]*$", "maxLength": 40},
@@ -82,7 +65,6 @@ class HistoryActions:
             ),
         ],
         responses={200: HistoryResponse, **COMMON_ERRORS},
-        tags=["History"],
     )
     def list(self, request: Request) -> Response:
         limit = int_param(request, "limit", default=50, minimum=1, maximum=MAX_LIMIT)
@@ -148,7 +130,6 @@ class HistoryActions:
             **problems(404),
             **COMMON_ERRORS,
         },
-        tags=["History"],
     )
     def retrieve(self, request: Request, transaction_id) -> Response:
         adjustment = (

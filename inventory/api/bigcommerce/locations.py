@@ -35,14 +35,7 @@ from inventory.api.bigcommerce.location_schemas import (
     LocationsUpdateRequest,
     model_fields,
 )
-from inventory.api.bigcommerce.query import (
-    ID_LIST,
-    PAGE_PARAMETERS,
-    bool_parameter,
-    id_list_parameter,
-    paginate,
-    text_list_parameter,
-)
+from inventory.api.bigcommerce.query import ID_LIST, PAGE_PARAMETERS, paginate
 from inventory.api.bigcommerce.routing import BigCommerceViewSet
 from inventory.api.errors import Problem, problem_response
 from inventory.api.idempotent import idempotent_write
@@ -60,19 +53,6 @@ from locations.services import (
     update_locations,
 )
 
-FILTERS = [
-    id_list_parameter("location_id:in", "Comma-separated list of `location_id`."),
-    text_list_parameter("location_code:in", "Comma-separated list of `location_code`."),
-    bool_parameter("is_default", "Only the default location (true), or only the others."),
-    text_list_parameter("type_id:in", "Comma-separated list of location types."),
-    bool_parameter(
-        "managed_by_external_source", "Whether an external source manages the stock levels."
-    ),
-    bool_parameter("is_active", "Enabled locations (true), or disabled ones."),
-    bool_parameter("storefront_visibility", "Locations shown on the storefront, or hidden."),
-    *PAGE_PARAMETERS,
-]
-
 
 class LocationViewSet(BigCommerceViewSet):
     """Reads need `store_locations_read_only`, writes `store_locations`."""
@@ -83,8 +63,7 @@ class LocationViewSet(BigCommerceViewSet):
     @extend_schema(
         operation_id="getLocations",
         summary="Get Locations",
-        tags=["Locations"],
-        parameters=FILTERS,
+        parameters=[*filters.parameters(filters.LocationFilters), *PAGE_PARAMETERS],
         responses={200: LocationsResponse, **problems(401, 403, 422, 429)},
     )
     def list(self, request: Request) -> Response:
@@ -101,7 +80,6 @@ class LocationViewSet(BigCommerceViewSet):
         summary="Create Locations",
         description="Create locations, all or none. BigCommerce answers with a transaction id "
         "only: read the new locations back by `location_code:in`.",
-        tags=["Locations"],
         parameters=[IDEMPOTENCY_PARAMETER],
         request=LocationsCreateRequest,
         responses={200: TransactionResponse, **problems(400, 401, 403, 409, 413, 415, 422, 429)},
@@ -120,7 +98,6 @@ class LocationViewSet(BigCommerceViewSet):
         operation_id="updateLocations",
         summary="Update Locations",
         description="Update locations by `id`, all or none; fields left out are unchanged.",
-        tags=["Locations"],
         parameters=[IDEMPOTENCY_PARAMETER],
         request=LocationsUpdateRequest,
         responses={200: TransactionResponse, **problems(400, 401, 403, 409, 413, 415, 422, 429)},
@@ -139,7 +116,6 @@ class LocationViewSet(BigCommerceViewSet):
         "shipping origin), a location holding stock, a location with stock history (the ledger "
         "is kept for good: disable it instead with `PUT` `enabled: false`), and the last "
         "allowed location of a restricted API client. Its zero-stock balances go with it.",
-        tags=["Locations"],
         parameters=[
             OpenApiParameter(
                 "location_id:in",

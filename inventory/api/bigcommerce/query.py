@@ -1,5 +1,6 @@
 """Query-string helpers shared by the list endpoints: the OpenAPI shape of BigCommerce's `name:in`
-filters (their FilterSets are in `filters`) and its page/limit pagination with `meta.pagination`."""
+lists (the FilterSets in `filters` read and document them) and its page/limit pagination with
+`meta.pagination`."""
 
 import re
 from collections.abc import Sequence
@@ -21,18 +22,6 @@ ID_PATTERN = re.compile(r"[0-9]{1,9}(,[0-9]{1,9})*")  # nine digits always fit a
 MAX_TEXT_LIST = 10_000
 ID_LIST = {"type": "string", "pattern": f"^({ID_PATTERN.pattern})?$"}
 TEXT_LIST = {"type": "string", "maxLength": MAX_TEXT_LIST}
-
-
-def id_list_parameter(name: str, description: str) -> OpenApiParameter:
-    return OpenApiParameter(name, ID_LIST, description=description)
-
-
-def text_list_parameter(name: str, description: str) -> OpenApiParameter:
-    return OpenApiParameter(name, TEXT_LIST, description=description)
-
-
-def bool_parameter(name: str, description: str) -> OpenApiParameter:
-    return OpenApiParameter(name, {"type": "boolean"}, description=description)
 
 
 PAGE_PARAMETERS = [

@@ -7,12 +7,7 @@ from rest_framework.response import Response
 
 from inventory.api.auth import InventoryScope, allowed_location_ids
 from inventory.api.bigcommerce import filters
-from inventory.api.bigcommerce.query import (
-    PAGE_PARAMETERS,
-    id_list_parameter,
-    paginate,
-    text_list_parameter,
-)
+from inventory.api.bigcommerce.query import PAGE_PARAMETERS, paginate
 from inventory.api.bigcommerce.routing import BigCommerceViewSet
 from inventory.api.errors import Problem, domain_error_response
 from inventory.api.idempotent import idempotency_key
@@ -30,11 +25,7 @@ from inventory.stock import SettingsInput, update_settings
 from locations.models import Location
 
 DEFAULT_SETTINGS = Balance(quantity=0)  # an unsaved row: the model's defaults
-ITEM_FILTERS = [
-    text_list_parameter("sku:in", "Comma-separated SKUs."),
-    id_list_parameter("variant_id:in", "Comma-separated variant ids."),
-    id_list_parameter("product_id:in", "Comma-separated product ids."),
-]
+ITEM_FILTERS = filters.parameters(filters.ItemFilters)
 SETTING_NAMES = ("safety_stock", "is_in_stock", "warning_level", "bin_picking_number")
 NO_SETTING = "At least one setting must be specified: warning_level, is_in_stock or safety_stock"
 
@@ -84,12 +75,10 @@ class InventoryItemViewSet(BigCommerceViewSet):
         summary="Stock and settings of items at every location",
         parameters=[
             *ITEM_FILTERS,
-            id_list_parameter("location_id:in", "Comma-separated location ids."),
-            text_list_parameter("location_code:in", "Comma-separated location codes."),
+            *filters.parameters(filters.StockLocationFilters),
             *PAGE_PARAMETERS,
         ],
         responses={200: InventoryItemsResponse, **COMMON_ERRORS},
-        tags=["Stock"],
     )
     def list(self, request: Request) -> Response:
         found = visible_locations(request.auth)
@@ -138,7 +127,6 @@ class LocationItemViewSet(BigCommerceViewSet):
             **problems(404),
             **COMMON_ERRORS,
         },
-        tags=["Stock"],
     )
     def list(self, request: Request, location_id: int) -> Response:
         location = self.location(request, location_id)
@@ -166,7 +154,6 @@ class LocationItemViewSet(BigCommerceViewSet):
             **problems(404),
             **COMMON_ERRORS,
         },
-        tags=["Stock"],
     )
     def update_many(self, request: Request, location_id: int) -> Response:
         location = self.location(request, location_id)

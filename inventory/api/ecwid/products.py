@@ -106,7 +106,6 @@ class EcwidProductApi(EcwidApi):
         summary="Get product: its stock (Ecwid)",
         description="The inventory fields of Ecwid's product: on-hand at the default location "
         "(the one Ecwid's adjustments change) of the product and of each combination.",
-        tags=["Ecwid"],
         parameters=[STORE_PARAMETER, PRODUCT_PARAMETER],
         responses={
             200: EcwidProductStock,

@@ -66,7 +66,6 @@ class EcwidProfileApi(EcwidApi):
         summary="Get store profile (Ecwid)",
         description="What Ecwid clients read on start: the storeId (that of the path: one "
         "store answers to any), the store's name and its time zone. Any valid token.",
-        tags=["Ecwid"],
         parameters=[STORE_PARAMETER],
         responses={200: EcwidProfile, **ecwid_errors(400, 401, 429)},
     )

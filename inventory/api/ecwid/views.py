@@ -96,7 +96,6 @@ def ecwid_schema(*, operation_id: str, summary: str, parameters: list[OpenApiPar
         description="Ecwid's inventory adjustment: adds `quantityDelta` to the stock of the "
         "default location. A result below zero is applied (with Ecwid's warning) only where the "
         "location allows negative stock; otherwise it is refused with 422 and nothing changes.",
-        tags=["Ecwid"],
         parameters=[
             STORE_PARAMETER,
             PRODUCT_PARAMETER,

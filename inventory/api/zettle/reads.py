@@ -37,12 +37,15 @@ from inventory.api.zettle.shape import (
 from inventory.models import Balance, Item
 from locations.models import DEFAULT_LOCATION_ID, Location
 
-TYPE_PARAMETER = OpenApiParameter(
-    "type",
-    str,
-    enum=["STORE", "SUPPLIER", "SOLD", "BIN"],
-    description="A location type, in any case.",
-)
+
+def type_parameter(*, required: bool) -> OpenApiParameter:
+    return OpenApiParameter(
+        "type",
+        str,
+        enum=["STORE", "SUPPLIER", "SOLD", "BIN"],
+        required=required,
+        description="A location type, in any case.",
+    )
 
 
 class ZettleLocation(BaseModel):
@@ -74,8 +77,7 @@ class ZettleLocationsApi(ZettleApi):
         description="Our enabled locations the token may see, as STORE locations (location 1 is "
         "the default), then Zettle's virtual SUPPLIER, SOLD and BIN locations; `type` keeps one "
         "type. Their UUIDs never change.",
-        tags=["Zettle"],
-        parameters=[TYPE_PARAMETER],
+        parameters=[type_parameter(required=False)],
         responses={200: ZettleLocations, **zettle_errors(400, 401, 403, 429)},
     )
     def get(self, request: Request) -> Response:
@@ -177,7 +179,6 @@ class ZettleLocationBalancesApi(ZettleApi):
         description="The tracked products, and the non-zero balances of their variants at the "
         "location (balances as strings, as Zettle's reads give them). A virtual location "
         "keeps no balances.",
-        tags=["Zettle"],
         responses={200: ZettleLocationBalances, **zettle_errors(401, 403, 404, 429)},
     )
     def get(self, request: Request, location_uuid: str) -> Response:
@@ -190,8 +191,7 @@ class ZettleBalancesByTypeApi(ZettleApi):
         summary="Fetch inventory balance for a given location type (Zettle)",
         description="As for one location: `type=STORE` is the default STORE (location 1, or a "
         "restricted token's first location), the other types Zettle's virtual locations.",
-        tags=["Zettle"],
-        parameters=[TYPE_PARAMETER],
+        parameters=[type_parameter(required=True)],
         responses={200: ZettleLocationBalances, **zettle_errors(400, 401, 403, 404, 429)},
     )
     def get(self, request: Request) -> Response:
@@ -214,7 +214,6 @@ class ZettleProductBalancesApi(ZettleApi):
         summary="Fetch inventory balance for a product in a location (Zettle)",
         description="The non-zero balances of the product's variants at the location; none "
         "while the product's tracking is stopped.",
-        tags=["Zettle"],
         responses={200: ZettleBalances, **zettle_errors(401, 403, 404, 429)},
     )
     def get(self, request: Request, location_uuid: str, product_uuid: str) -> Response:

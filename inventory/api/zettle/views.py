@@ -104,7 +104,6 @@ class ZettleInventoryApi(ZettleApi):
         "Each change's `productUuid` must be its variant's, and the product tracked. "
         "`externalUuid` makes a retry safe: it applies nothing and gets the same answer; "
         "reused for another body it is refused (400).",
-        tags=["Zettle"],
         request=ZettleMovements,
         parameters=[IDEMPOTENCY_PARAMETER],
         responses={
@@ -179,7 +178,6 @@ class ZettleInventoryApi(ZettleApi):
         description="Turns Zettle's tracking on for every variant of the product and answers "
         "their non-zero balances at the default STORE (as strings, as Zettle's reads give "
         "them). Starting a tracked product again changes nothing.",
-        tags=["Zettle"],
         request=StartTracking,
         responses={200: ZettleBalances, **zettle_errors(400, 401, 403, 404, 415, 422, 429)},
     )
@@ -219,7 +217,6 @@ class ZettleTrackingApi(ZettleApi):
         description="Turns Zettle's tracking off for every variant of the product: its "
         "balances are kept, but left out of Zettle's reads and refused to its movements until "
         "tracking starts again. Answers 204.",
-        tags=["Zettle"],
         responses={204: None, **zettle_errors(401, 403, 404, 429)},
     )
     def delete(self, request: Request, product_uuid: str) -> Response:

@@ -2,7 +2,9 @@
 problem+json that names a refused parameter."""
 
 import pytest
+from drf_spectacular.generators import SchemaGenerator
 
+from inventory.api.bigcommerce import filters
 from inventory.models import Item
 from tests.api.problems import assert_problem
 from tests.factories import ItemFactory, LocationFactory, set_stock
@@ -109,3 +111,30 @@ def test_history_time_range_is_inclusive_below_and_exclusive_above(client, shop)
     until = client.get(HISTORY, {"created_at:max": newest["created_at"]}).json()["data"]
     assert newest["id"] in [line["id"] for line in since]
     assert newest["id"] not in [line["id"] for line in until]
+
+
+@pytest.mark.parametrize(
+    ("path", "filter_sets", "others"),
+    [
+        (ITEMS, [filters.ItemFilters, filters.StockLocationFilters], {"page", "limit"}),
+        (
+            "/api/v3/inventory/locations/{location_id}/items",
+            [filters.ItemFilters],
+            {"page", "limit"},
+        ),
+        (CATALOG, [filters.CatalogFilters], {"page", "limit"}),
+        (LOCATIONS, [filters.LocationFilters], {"page", "limit"}),
+        (HISTORY, [filters.HistoryFilters], {"after", "limit"}),
+    ],
+)
+def test_the_document_lists_what_the_filter_sets_read(path, filter_sets, others):
+    operation = SchemaGenerator().get_schema(request=None, public=True)["paths"][path]["get"]
+    documented = {p["name"]: p for p in operation["parameters"] if p["in"] == "query"}
+    declared = {
+        name: f for filter_set in filter_sets for name, f in filter_set.base_filters.items()
+    }
+
+    assert set(documented) == set(declared) | others
+    for name, query_filter in declared.items():
+        assert documented[name]["schema"] == query_filter.openapi_schema, name
+        assert documented[name]["description"] == query_filter.label, name
