@@ -1,5 +1,10 @@
 """Reading stock (BigCommerce's GET inventory items, all locations or one) and updating one
-location's settings. A balance that was never written reads as 0 with BigCommerce's defaults."""
+location's settings. A balance that was never written reads as 0 with BigCommerce's defaults.
+
+A read answers with its response model, validated from the items, locations and balances of
+the page in one call (inventory.api.schemas)."""
+
+from typing import Any
 
 from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
@@ -30,7 +35,7 @@ from inventory.selectors import balances_at
 from inventory.stock import SettingsInput, update_settings
 from locations.models import Location
 
-DEFAULT_SETTINGS = Balance(quantity=0)  # an unsaved row: the model's defaults
+NEVER_WRITTEN = Balance(quantity=0)  # an unsaved row: the model's defaults
 ITEM_FILTERS = [
     text_list_parameter("sku:in", "Comma-separated SKUs."),
     id_list_parameter("variant_id:in", "Comma-separated variant ids."),
@@ -50,29 +55,23 @@ def visible_locations(client: ApiClient):
     return locations if allowed is None else locations.filter(pk__in=allowed)
 
 
-def identity(item: Item) -> dict:
-    # BigCommerce types variant_id as an integer: omit it for items without a variant.
-    shown = {"sku": item.sku, "product_id": item.product_id}
-    if item.variant_id is not None:
-        shown["variant_id"] = item.variant_id
-    return shown
+def inventory_identity(item: Item) -> dict[str, Any]:
+    # sku_id: BigCommerce's id of a variant's SKU record; ours is the item's own id (README).
+    sku_id = item.pk if item.tracking == Item.Tracking.VARIANT else None
+    fields = {"sku": item.sku, "product_id": item.product_id, "variant_id": item.variant_id}
+    return {**fields, "sku_id": sku_id}
 
 
-def uuids(item: Item) -> dict:
+def uuids(item: Item) -> dict[str, str]:
     """Ours, beside BigCommerce's identity: what Zettle clients name the item by."""
     return {"uuid": str(item.uuid), "product_uuid": str(product_uuid(item.product_id))}
 
 
-def stock(balance: Balance) -> dict:
+def stock(balance: Balance) -> dict[str, Any]:
     return {
         "available_to_sell": balance.available_to_sell,
         "total_inventory_onhand": balance.quantity,
-        "settings": {
-            "safety_stock": balance.safety_stock,
-            "is_in_stock": balance.is_in_stock,
-            "warning_level": balance.warning_level,
-            "bin_picking_number": balance.bin_picking_number,
-        },
+        "settings": balance,
     }
 
 
@@ -101,7 +100,7 @@ class InventoryItemViewSet(BigCommerceViewSet):
         )
         data = [
             {
-                "identity": identity(item),
+                "identity": inventory_identity(item),
                 **uuids(item),
                 "locations": [
                     {
@@ -109,14 +108,14 @@ class InventoryItemViewSet(BigCommerceViewSet):
                         "location_code": location.code,
                         "location_name": location.label,
                         "location_enabled": location.enabled,
-                        **stock(balances.get((item.pk, location.pk), DEFAULT_SETTINGS)),
+                        **stock(balances.get((item.pk, location.pk), NEVER_WRITTEN)),
                     }
                     for location in locations
                 ],
             }
             for item in page.rows
         ]
-        return Response({"data": data, "meta": page.meta})
+        return Response(InventoryItemsResponse.model_validate({"data": data, "meta": page.meta}))
 
 
 class LocationItemViewSet(BigCommerceViewSet):
@@ -147,13 +146,13 @@ class LocationItemViewSet(BigCommerceViewSet):
         balances = balances_at(item_ids=[item.pk for item in page.rows], location_ids=[location.pk])
         data = [
             {
-                "identity": identity(item),
+                "identity": item,
                 **uuids(item),
-                **stock(balances.get((item.pk, location.pk), DEFAULT_SETTINGS)),
+                **stock(balances.get((item.pk, location.pk), NEVER_WRITTEN)),
             }
             for item in page.rows
         ]
-        return Response({"data": data, "meta": page.meta})
+        return Response(LocationItemsResponse.model_validate({"data": data, "meta": page.meta}))
 
     @extend_schema(
         operation_id="update_location_settings",
