@@ -4,8 +4,9 @@ nothing and set-based: a constant number of statements whatever the batch size.
 Who may do what, by BigCommerce's `permission_set`: a client reads its own metafields and the
 other clients' that are not `app_only`; it changes or deletes its own, and the others' shared
 for writing (`write`, `write_and_sf_access`); only the client that wrote one changes who else
-may use it. A metafield a client may not read does not exist for it, nor does one at a
-location outside the client's allowed locations (`allowed`, None for every location)."""
+may use it. A metafield a client may not read does not exist for it. A client restricted to
+some locations (`allowed`; None is every location) reads only theirs, and a batch write that
+reaches another location is refused for it (403), as every write of the API refuses one."""
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
@@ -137,8 +138,8 @@ def update_metafields(
 ) -> list[LocationMetafield]:
     """Apply every change, or none; returns the metafields as stored, in order."""
     with transaction.atomic():
-        found = _locked(client, allowed, [change.id for change in changes])
-        errors = _write_errors(client, found, [change.id for change in changes])
+        found = _locked(client, [change.id for change in changes])
+        errors = _write_errors(client, allowed, found, [change.id for change in changes])
         errors += [
             MetafieldError(
                 index,
@@ -170,8 +171,8 @@ def update_metafields(
 def delete_metafields(*, client: ApiClient, allowed: Allowed, ids: Sequence[int]) -> list[int]:
     """Delete every metafield named, or none; returns their ids."""
     with transaction.atomic():
-        found = _locked(client, allowed, ids)
-        errors = _write_errors(client, found, ids)
+        found = _locked(client, ids)
+        errors = _write_errors(client, allowed, found, ids)
         if errors:
             raise MetafieldsRejected(errors)
         LocationMetafield.objects.filter(pk__in=values_source(sorted(set(ids)), "bigint")).delete()
@@ -237,10 +238,11 @@ def _taken(client: ApiClient, entries: Sequence[NewMetafield]) -> dict[tuple, in
     return {(location_id, namespace, key): pk for location_id, namespace, key, pk in held}
 
 
-def _locked(client: ApiClient, allowed: Allowed, ids: Sequence[int]) -> dict:
-    """The metafields `ids` names that the client may read, locked for the transaction."""
+def _locked(client: ApiClient, ids: Sequence[int]) -> dict:
+    """The metafields `ids` names that the client may read wherever they are, locked for the
+    transaction (whether their location is the client's is `_write_errors`')."""
     rows = (
-        readable_by(client, allowed)
+        readable_by(client, None)
         .select_related("location")
         .select_for_update(of=("self",))
         .filter(pk__in=values_source(sorted(set(ids)), "bigint"))
@@ -249,7 +251,11 @@ def _locked(client: ApiClient, allowed: Allowed, ids: Sequence[int]) -> dict:
     return {row.pk: row for row in rows}
 
 
-def _write_errors(client: ApiClient, found: dict, ids: Sequence[int]) -> list[MetafieldError]:
+def _write_errors(
+    client: ApiClient, allowed: Allowed, found: dict, ids: Sequence[int]
+) -> list[MetafieldError]:
+    """Why the client may not change each metafield `ids` names. One at a location outside
+    its own is refused as such (403), as the other batch writes refuse such locations."""
     errors = []
     first: dict[int, int] = {}
     for index, pk in enumerate(ids):
@@ -258,9 +264,14 @@ def _write_errors(client: ApiClient, found: dict, ids: Sequence[int]) -> list[Me
             code, message = MetafieldErrorCode.DUPLICATE, f"Metafield {pk} is named twice."
         elif row is None:
             code, message = MetafieldErrorCode.NOT_FOUND, f"Metafield {pk} does not exist."
+        elif allowed is not None and row.location_id not in allowed:
+            code = MetafieldErrorCode.OUTSIDE_LOCATIONS
+            message = f"This token may not change metafields at {row.location.label}."
         elif row.owner_id != client.pk and not row.shared_for_writing:
             code = MetafieldErrorCode.READ_ONLY
-            message = f"Metafield {pk} belongs to API client {row.owner.name}, read-only here."
+            message = (
+                f"Metafield {pk} belongs to API client {row.owner.name}: read-only for this token."
+            )
         else:
             continue
         errors.append(MetafieldError(index, "id", code, message))

@@ -30,9 +30,6 @@ def form(location: Location, **fields) -> dict:
         "time_zone": location.time_zone,
         "operating_hours": "{}",
         "special_hours": "[]",
-        # The metafields shown on the page (none here): their formset's management form.
-        "metafields-TOTAL_FORMS": "0",
-        "metafields-INITIAL_FORMS": "0",
     }
     return data | fields
 

@@ -207,7 +207,7 @@ def location_fields(location: Location) -> dict[str, Any]:
 def _write(request: Request, write) -> Response:
     def run() -> dict[str, str]:
         write()
-        return {"transaction_id": str(uuid4())}
+        return TransactionResponse(transaction_id=str(uuid4())).model_dump(mode="json")
 
     try:
         return idempotent_write(request, run)

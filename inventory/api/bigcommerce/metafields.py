@@ -105,7 +105,8 @@ def answer_page(request: Request, rows) -> Response:
     include = filters.one(filters.CommaListField(required=False), request, "include_fields")
     unknown = sorted(set(include or ()) - INCLUDABLE - {"id", "date modified"})
     if unknown:
-        raise Problem(422, "Invalid query parameter", {"include_fields": f"Unknown: {unknown}."})
+        named = ", ".join(unknown)
+        raise Problem(422, "Invalid query parameter", {"include_fields": f"Not offered: {named}."})
     page = paginate(request, filters.apply(filters.MetafieldFilters, request, rows.order_by("id")))
     body = MetafieldsResponse.model_validate(
         {"data": [metafield_fields(row) for row in page.rows], "meta": page.meta}

@@ -198,4 +198,4 @@ class LocationItemViewSet(BigCommerceViewSet):
         except InventoryError as error:
             rename = {name: f"identity.{name}" for name in ("sku", "variant_id", "product_id")}
             return domain_error_response(error, prefix="settings", rename=rename)
-        return Response({"transaction_id": str(adjustment.transaction_id)})
+        return Response(TransactionResponse(transaction_id=str(adjustment.transaction_id)))
