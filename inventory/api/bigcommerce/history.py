@@ -129,7 +129,8 @@ class HistoryActions:
             "links": {"next": next_page},
         }
         data = [
-            {**change(line.adjustment), "id": line.pk, "created_at": line.created_at}
+            # The line's own time, which is its transaction's.
+            {"id": line.pk, **change(line.adjustment), "created_at": line.created_at}
             | ledger_line(line)
             for line in page
         ]

@@ -35,7 +35,7 @@ from inventory.selectors import balances_at
 from inventory.stock import SettingsInput, update_settings
 from locations.models import Location
 
-NEVER_WRITTEN = Balance(quantity=0)  # an unsaved row: the model's defaults
+DEFAULT_SETTINGS = Balance(quantity=0)  # an unsaved row: the model's defaults
 ITEM_FILTERS = [
     text_list_parameter("sku:in", "Comma-separated SKUs."),
     id_list_parameter("variant_id:in", "Comma-separated variant ids."),
@@ -56,10 +56,14 @@ def visible_locations(client: ApiClient):
 
 
 def inventory_identity(item: Item) -> dict[str, Any]:
-    # sku_id: BigCommerce's id of a variant's SKU record; ours is the item's own id (README).
-    sku_id = item.pk if item.tracking == Item.Tracking.VARIANT else None
-    fields = {"sku": item.sku, "product_id": item.product_id, "variant_id": item.variant_id}
-    return {**fields, "sku_id": sku_id}
+    """With BigCommerce's sku_id, the id of a variant's SKU record: ours is the item's own id,
+    and a product tracked as a whole (BigCommerce's base variant) has none (README)."""
+    return {
+        "sku": item.sku,
+        "product_id": item.product_id,
+        "variant_id": item.variant_id,
+        "sku_id": item.pk if item.tracking == Item.Tracking.VARIANT else None,
+    }
 
 
 def uuids(item: Item) -> dict[str, str]:
@@ -108,7 +112,7 @@ class InventoryItemViewSet(BigCommerceViewSet):
                         "location_code": location.code,
                         "location_name": location.label,
                         "location_enabled": location.enabled,
-                        **stock(balances.get((item.pk, location.pk), NEVER_WRITTEN)),
+                        **stock(balances.get((item.pk, location.pk), DEFAULT_SETTINGS)),
                     }
                     for location in locations
                 ],
@@ -148,7 +152,7 @@ class LocationItemViewSet(BigCommerceViewSet):
             {
                 "identity": item,
                 **uuids(item),
-                **stock(balances.get((item.pk, location.pk), NEVER_WRITTEN)),
+                **stock(balances.get((item.pk, location.pk), DEFAULT_SETTINGS)),
             }
             for item in page.rows
         ]
