@@ -239,7 +239,7 @@ REST_FRAMEWORK = {
     # Deny by default: every view names the scope it needs.
     "DEFAULT_PERMISSION_CLASSES": ["inventory.api.auth.InventoryScope"],
     "DEFAULT_PARSER_CLASSES": ["inventory.api.parsers.StrictJSONParser"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["inventory.api.renderers.ModelJSONRenderer"],
     "EXCEPTION_HANDLER": "inventory.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -52,7 +52,8 @@ def _role_permissions() -> dict[str, list[str]]:
     """What the migrations grant each group, read from the migrations themselves."""
     groups = import_module("inventory.migrations.0003_groups").GROUP_PERMISSIONS
     stocktakes = import_module("inventory.migrations.0008_stocktake_permissions")
-    extra = {STORE_STAFF: stocktakes.STAFF, INVENTORY_MANAGERS: stocktakes.MANAGERS}
+    metafields = import_module("inventory.migrations.0019_location_metafields").CODENAME
+    extra = {STORE_STAFF: stocktakes.STAFF, INVENTORY_MANAGERS: [*stocktakes.MANAGERS, metafields]}
     return {
         name: [*perms, *(f"inventory.{codename}" for codename in extra[name])]
         for name, perms in groups.items()

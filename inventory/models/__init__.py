@@ -1,7 +1,9 @@
-"""Inventory models: stock and its ledger, API clients, stocktakes, alerts and webhooks."""
+"""Inventory models: stock and its ledger, API clients (and the location metafields they keep),
+stocktakes, alerts and webhooks."""
 
 from inventory.models.alerts import LowStockAlert
 from inventory.models.api import ApiClient, IdempotencyRecord, RateLimitCounter
+from inventory.models.metafields import LocationMetafield
 from inventory.models.stock import (
     MAX_BATCH_LINES,
     MAX_QUANTITY,
@@ -33,6 +35,7 @@ __all__ = [
     "Balance",
     "IdempotencyRecord",
     "Item",
+    "LocationMetafield",
     "LowStockAlert",
     "RateLimitCounter",
     "Stocktake",

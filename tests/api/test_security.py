@@ -35,12 +35,15 @@ from django.urls import reverse
 from drf_spectacular.generators import SchemaGenerator
 
 from inventory.api.zettle.ids import SUPPLIER, virtual_location_uuid
+from inventory.api_clients import issue_token
 from inventory.models import (
     Adjustment,
     AdjustmentLine,
+    ApiClient,
     Balance,
     IdempotencyRecord,
     Item,
+    LocationMetafield,
     Stocktake,
     StocktakeEvent,
     StocktakeLine,
@@ -70,6 +73,9 @@ ECWID_COMBINATION = (
 )
 ZETTLE = "/api/zettle/organizations/self/inventory"
 ZETTLE_TRACKING = "/api/zettle/organizations/self/inventory/products/{product_uuid}"
+METAFIELDS = "/api/v3/inventory/locations/metafields"
+LOCATION_METAFIELDS = "/api/v3/inventory/locations/{location_id}/metafields"
+METAFIELD = "/api/v3/inventory/locations/{location_id}/metafields/{metafield_id}"
 
 
 @pytest.fixture(autouse=True)
@@ -82,6 +88,7 @@ def snapshot() -> dict[str, list[dict]]:
     """Every row that a write of the API or of a form could change."""
     models = (
         Location,
+        LocationMetafield,
         Item,
         Balance,
         Adjustment,
@@ -102,8 +109,8 @@ def snapshot() -> dict[str, list[dict]]:
 @dataclass
 class World:
     """Two stocked locations, a third one that is empty (so it may be deleted), one item, one
-    product tracked as a whole (Ecwid's product-level stock) and one whose Zettle tracking is
-    stopped."""
+    product tracked as a whole (Ecwid's product-level stock), one whose Zettle tracking is
+    stopped, and at `a` and `b` a metafield another client shares for writing."""
 
     a: Location
     b: Location
@@ -111,6 +118,7 @@ class World:
     item: Item
     product: Item
     untracked: Item
+    metafields: dict[str, LocationMetafield]
 
 
 @pytest.fixture
@@ -121,7 +129,15 @@ def world(db) -> World:
     untracked = ItemFactory(zettle_tracking=False)
     set_stock(item, a, 10)
     set_stock(item, b, 10)
-    return World(a, b, spare, item, product, untracked)
+    owner = ApiClient(name="metafield owner", scopes=WRITE)
+    issue_token(owner)
+    owner.save()
+    shared = {"owner": owner, "namespace": "n", "key": "k", "value": "v", "permission_set": "write"}
+    metafields = {
+        "a": LocationMetafield.objects.create(location=a, **shared),
+        "b": LocationMetafield.objects.create(location=b, **shared),
+    }
+    return World(a, b, spare, item, product, untracked, metafields)
 
 
 @dataclass(frozen=True)
@@ -179,6 +195,15 @@ def new_location() -> dict:
     }
 
 
+def metafield(**fields) -> dict:
+    return {"namespace": "n", "key": "k", "value": "v", "permission_set": "read"} | fields
+
+
+def metafield_at(world: World, name: str) -> str:
+    row = world.metafields[name]
+    return METAFIELD.format(location_id=row.location_id, metafield_id=row.pk)
+
+
 def safety_stock(world: World) -> dict:
     return {"settings": [{"identity": {"sku": world.item.sku}, "safety_stock": 2}]}
 
@@ -207,6 +232,18 @@ WRITE_CALLS: dict[Operation, Callable[[World], Call]] = {
     ("DELETE", ZETTLE_TRACKING): lambda w: Call(
         "DELETE", ZETTLE_TRACKING.format(product_uuid=w.item.product_uuid)
     ),
+    ("POST", LOCATION_METAFIELDS): lambda w: Call(
+        "POST", LOCATION_METAFIELDS.format(location_id=w.a.pk), metafield()
+    ),
+    ("PUT", METAFIELD): lambda w: Call("PUT", metafield_at(w, "a"), {"value": "new"}),
+    ("DELETE", METAFIELD): lambda w: Call("DELETE", metafield_at(w, "a")),
+    ("POST", METAFIELDS): lambda w: Call(
+        "POST", METAFIELDS, [metafield() | {"resource_id": w.a.pk}]
+    ),
+    ("PUT", METAFIELDS): lambda w: Call(
+        "PUT", METAFIELDS, [{"id": w.metafields["a"].pk, "value": "new"}]
+    ),
+    ("DELETE", METAFIELDS): lambda w: Call("DELETE", METAFIELDS, [w.metafields["a"].pk]),
 }
 
 
@@ -266,7 +303,41 @@ RESTRICTED_CALLS: dict[Operation, Callable[[World], Refusal]] = {
         403,
         frozenset({"changes[1].toLocationUuid"}),
     ),
+    # Another location's metafields do not exist on its own paths; a batch naming one there
+    # is refused for it.
+    ("POST", LOCATION_METAFIELDS): lambda w: Refusal(
+        Call("POST", LOCATION_METAFIELDS.format(location_id=w.b.pk), metafield()), 404
+    ),
+    ("PUT", METAFIELD): lambda w: Refusal(Call("PUT", metafield_at(w, "b"), {"value": "x"}), 404),
+    ("DELETE", METAFIELD): lambda w: Refusal(Call("DELETE", metafield_at(w, "b")), 404),
+    ("POST", METAFIELDS): lambda w: Refusal(
+        Call(
+            "POST",
+            METAFIELDS,
+            [metafield() | {"resource_id": w.a.pk}, metafield() | {"resource_id": w.b.pk}],
+        ),
+        403,
+        frozenset({"1.resource_id"}),
+    ),
+    ("PUT", METAFIELDS): lambda w: Refusal(
+        Call(
+            "PUT",
+            METAFIELDS,
+            [
+                {"id": w.metafields["a"].pk, "value": "x"},
+                {"id": w.metafields["b"].pk, "value": "x"},
+            ],
+        ),
+        403,
+        frozenset({"1.id"}),
+    ),
+    ("DELETE", METAFIELDS): lambda w: Refusal(
+        Call("DELETE", METAFIELDS, [w.metafields["a"].pk, w.metafields["b"].pk]),
+        403,
+        frozenset({"1"}),
+    ),
 }
+SUCCESS = {200, 204}  # 204: a single metafield deleted, Zettle's tracking stopped
 # Items belong to the whole store, not to a location (inventory/api/catalog.py), and so does
 # Zettle's tracking of them.
 NOT_LOCATION_BOUND = {("POST", CATALOG), ("POST", ZETTLE), ("DELETE", ZETTLE_TRACKING)}
@@ -317,7 +388,7 @@ def test_a_read_only_token_writes_nothing(operation, world, api_client_factory, 
     refused_fields(refused, 403)
     assert snapshot() == before
     # The request itself is fine: with the scope it succeeds.
-    assert call.send(api(writer)).status_code in {200, 204}
+    assert call.send(api(writer)).status_code in SUCCESS
     assert snapshot() != before
 
 
@@ -334,7 +405,7 @@ def test_a_token_for_one_location_changes_nothing_at_another(
 
     assert refused_fields(refused, refusal.status) == refusal.fields
     assert snapshot() == before
-    assert refusal.call.send(api(unrestricted)).status_code == 200
+    assert refusal.call.send(api(unrestricted)).status_code in SUCCESS
     assert snapshot() != before
 
 

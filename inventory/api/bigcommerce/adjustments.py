@@ -70,7 +70,7 @@ def apply_and_answer(
         )
     except InventoryError as error:
         return domain_error_response(error, rename=rename)
-    return Response({"transaction_id": str(adjustment.transaction_id)})
+    return Response(TransactionResponse(transaction_id=str(adjustment.transaction_id)))
 
 
 # `inventory/adjustments`: BigCommerce's absolute and relative adjustments, and the history of

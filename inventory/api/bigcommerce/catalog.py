@@ -100,7 +100,8 @@ class CatalogItemsApi(APIView):
     def get(self, request: Request) -> Response:
         items = filters.apply(filters.CatalogFilters, request, Item.objects.order_by("sku"))
         page = paginate(request, items)
-        return Response({"data": [item_json(item) for item in page.rows], "meta": page.meta})
+        data = [catalog_item(item) for item in page.rows]
+        return Response(CatalogPageResponse.model_validate({"data": data, "meta": page.meta}))
 
     @extend_schema(
         operation_id="upsertCatalogItems",
@@ -122,10 +123,14 @@ class CatalogItemsApi(APIView):
             )
         payload = CatalogUpsertRequest.model_validate(data)
         items = [entry.as_input() for entry in payload.root]
+
+        def upsert() -> dict[str, Any]:
+            stored = [catalog_item(item) for item in upsert_items(items=items)]
+            # Kept as JSON with the Idempotency-Key, to replay.
+            return CatalogItemsResponse.model_validate({"data": stored}).model_dump(mode="json")
+
         try:
-            return idempotent_write(
-                request, lambda: {"data": [item_json(item) for item in upsert_items(items=items)]}
-            )
+            return idempotent_write(request, upsert)
         except CatalogRejected as error:
             return problem_response(
                 status.HTTP_422_UNPROCESSABLE_ENTITY,
@@ -145,7 +150,7 @@ def _keyed(error: CatalogRejected) -> dict[str, str]:
     return keyed
 
 
-def item_json(item: Item) -> dict[str, Any]:
+def catalog_item(item: Item) -> dict[str, Any]:
     return {
         "sku": item.sku,
         "product_id": item.product_id,

@@ -1,6 +1,6 @@
 """The list filters of BigCommerce's surface as django-filter FilterSets: `sku:in`,
-`variant_id:in`, `product_id:in`, `location_id:in`, `location_code:in`, the locations' flags and
-the history's kind, source and time range.
+`variant_id:in`, `product_id:in`, `location_id:in`, `location_code:in`, the locations' flags,
+the history's kind, source and time range, and the metafields' keys, namespaces and dates.
 
 Query names carry a colon (`sku:in`), which no Python attribute can, so each FilterSet is built
 from a dict by `filter_set`. A refused value is answered by `apply` with the 422 problem+json
@@ -9,13 +9,13 @@ filter also carries its OpenAPI schema and description (`label`), which `paramet
 into the list endpoints' documented query parameters."""
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from typing import Any
 
 import django_filters
 from django import forms
 from django.db.models import QuerySet
-from django.utils.dateparse import parse_datetime
+from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.request import Request
 
@@ -76,6 +76,37 @@ class TimeField(forms.Field):
         return parsed
 
 
+class DateOrTimeField(TimeField):
+    """BigCommerce's metafield dates: `2024-05-14T09:34:00` (UTC unless it has an offset) or
+    `2024-05-14` (its midnight, UTC)."""
+
+    def to_python(self, value: str | None) -> datetime | None:
+        if value is None:
+            return None
+        try:
+            day = parse_date(value)
+            naive = day is None and getattr(parse_datetime(value.upper()), "tzinfo", 0) is None
+        except (ValueError, OverflowError):  # impossible dates: refused below
+            day, naive = None, False
+        if day is not None:
+            return datetime.combine(day, time(), tzinfo=UTC)
+        try:
+            return super().to_python(value + "Z" if naive else value)
+        except forms.ValidationError:
+            raise forms.ValidationError(
+                "Expected a date such as 2024-05-14, or a time such as 2024-05-14T09:34:00 "
+                "(UTC unless it has an offset)."
+            ) from None
+
+
+class DirectionField(forms.ChoiceField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=[("asc", "asc"), ("desc", "desc")], **kwargs)
+
+    def to_python(self, value: str | None) -> str | None:
+        return value or None
+
+
 Using = Callable[[QuerySet, Any], QuerySet]
 
 
@@ -118,6 +149,36 @@ class Flag(QueryFilter):
 class Time(QueryFilter):
     field_class = TimeField
     openapi_schema = {"type": "string", "format": "date-time"}
+
+
+class Text(QueryFilter):
+    """One value, matched exactly (no NUL: PostgreSQL cannot compare text containing it)."""
+
+    field_class = forms.CharField
+    openapi_schema = {"type": "string"}
+
+    def __init__(self, field_name: str, **kwargs: Any) -> None:
+        super().__init__(
+            field_name=field_name, lookup_expr="exact", strip=False, empty_value=None, **kwargs
+        )
+
+
+class DateOrTime(QueryFilter):
+    field_class = DateOrTimeField
+    openapi_schema = {
+        "type": "string",
+        "pattern": r"^\d{4}-\d{2}-\d{2}([Tt ][0-9:.]+([Zz]|[+-]\d{2}:\d{2})?)?$",
+    }
+
+
+class Direction(QueryFilter):
+    """`asc` or `desc` by id (asc when absent)."""
+
+    field_class = DirectionField
+    openapi_schema = {"type": "string", "enum": ["asc", "desc"]}
+
+    def filter(self, qs: QuerySet, value: str | None) -> QuerySet:
+        return qs.order_by("-id" if value == "desc" else "id")
 
 
 class QueryFilterSet(django_filters.FilterSet):
@@ -226,5 +287,32 @@ HistoryFilters = filter_set(
         "created_at:max": Time(
             field_name="created_at", lookup_expr="lt", label="ISO 8601 time with offset, exclusive."
         ),
+    },
+)
+_DATE_OR_TIME = "a date, or a time (UTC unless it has an offset)."
+MetafieldFilters = filter_set(
+    "MetafieldFilters",
+    {
+        "key": Text("key", label="Only this key."),
+        "key:in": CommaList("key", label="Comma-separated keys."),
+        "namespace": Text("namespace", label="Only this namespace."),
+        "namespace:in": CommaList("namespace", label="Comma-separated namespaces."),
+        "date_created:min": DateOrTime(
+            field_name="created_at",
+            lookup_expr="gte",
+            label=f"Created at or after: {_DATE_OR_TIME}",
+        ),
+        "date_created:max": DateOrTime(
+            field_name="created_at", lookup_expr="lt", label=f"Created before: {_DATE_OR_TIME}"
+        ),
+        "date_modified:min": DateOrTime(
+            field_name="updated_at",
+            lookup_expr="gte",
+            label=f"Changed at or after: {_DATE_OR_TIME}",
+        ),
+        "date_modified:max": DateOrTime(
+            field_name="updated_at", lookup_expr="lt", label=f"Changed before: {_DATE_OR_TIME}"
+        ),
+        "direction": Direction(label="By id."),
     },
 )

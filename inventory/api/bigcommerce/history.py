@@ -4,6 +4,7 @@ transaction with all its lines."""
 
 import base64
 import binascii
+from typing import Any
 from urllib.parse import urlencode
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -13,7 +14,6 @@ from rest_framework.response import Response
 from inventory.api.auth import allowed_location_ids
 from inventory.api.bigcommerce import filters
 from inventory.api.bigcommerce.query import int_param
-from inventory.api.bigcommerce.stock import identity
 from inventory.api.errors import Problem
 from inventory.api.openapi import COMMON_ERRORS, problems
 from inventory.api.schemas import AdjustmentDetailResponse, HistoryResponse
@@ -35,10 +35,26 @@ def decode_cursor(cursor: str) -> int:
         ) from None
 
 
-def who(adjustment: Adjustment) -> dict:
+def change(adjustment: Adjustment) -> dict[str, Any]:
+    """The transaction a ledger line belongs to."""
     return {
+        "transaction_id": str(adjustment.transaction_id),
+        "kind": adjustment.kind,
+        "source": adjustment.source,
+        "reason": adjustment.reason,
+        "created_at": adjustment.created_at,
         "user": adjustment.actor.get_username() if adjustment.actor else None,
         "api_client": adjustment.api_client.name if adjustment.api_client else None,
+    }
+
+
+def ledger_line(line: AdjustmentLine) -> dict[str, Any]:
+    return {
+        "location_id": line.location_id,
+        "identity": line.item,
+        "quantity_before": line.quantity_before,
+        "quantity_after": line.quantity_after,
+        "delta": line.delta,
     }
 
 
@@ -84,36 +100,25 @@ class HistoryActions:
         has_more = len(page) > limit
         page = page[:limit]
         end_cursor = encode_cursor(page[-1].pk) if page else None
-        links = {}
+        next_page = None
         if has_more and end_cursor:
             params = {k: v for k, v in request.query_params.items() if k != "after"}
-            links["next"] = "?" + urlencode({**params, "after": end_cursor}, safe=":,")
+            next_page = "?" + urlencode({**params, "after": end_cursor}, safe=":,")
+        cursor = {
+            "count": len(page),
+            "per_page": limit,
+            "end_cursor": end_cursor,
+            "links": {"next": next_page},
+        }
         data = [
-            {
-                "id": line.pk,
-                "transaction_id": str(line.adjustment.transaction_id),
-                "kind": line.adjustment.kind,
-                "source": line.adjustment.source,
-                "reason": line.adjustment.reason,
-                "created_at": line.created_at,
-                **who(line.adjustment),
-                "location_id": line.location_id,
-                "identity": identity(line.item),
-                "quantity_before": line.quantity_before,
-                "quantity_after": line.quantity_after,
-                "delta": line.delta,
-            }
+            # The line's own time, which is its transaction's.
+            {"id": line.pk, **change(line.adjustment), "created_at": line.created_at}
+            | ledger_line(line)
             for line in page
         ]
-        meta = {
-            "cursor_pagination": {
-                "count": len(data),
-                "per_page": limit,
-                "end_cursor": end_cursor,
-                "links": links,
-            }
-        }
-        return Response({"data": data, "meta": meta})
+        return Response(
+            HistoryResponse.model_validate({"data": data, "meta": {"cursor_pagination": cursor}})
+        )
 
     def filtered(self, request: Request):
         lines = AdjustmentLine.objects.all()
@@ -148,22 +153,5 @@ class HistoryActions:
         lines = list(lines)
         if adjustment is None or (allowed is not None and not lines):
             raise Problem(404, f"Transaction {transaction_id} not found.")
-        data = {
-            "transaction_id": str(adjustment.transaction_id),
-            "kind": adjustment.kind,
-            "source": adjustment.source,
-            "reason": adjustment.reason,
-            "created_at": adjustment.created_at,
-            **who(adjustment),
-            "lines": [
-                {
-                    "location_id": line.location_id,
-                    "identity": identity(line.item),
-                    "quantity_before": line.quantity_before,
-                    "quantity_after": line.quantity_after,
-                    "delta": line.delta,
-                }
-                for line in lines
-            ],
-        }
-        return Response({"data": data})
+        detail = {**change(adjustment), "lines": [ledger_line(line) for line in lines]}
+        return Response(AdjustmentDetailResponse.model_validate({"data": detail}))

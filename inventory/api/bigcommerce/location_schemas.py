@@ -5,7 +5,7 @@ Unknown fields are ignored, as BigCommerce does; types are strict (no "true" for
 import datetime as dt
 import zoneinfo
 from functools import cache
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
@@ -19,13 +19,16 @@ from pydantic import (
     StrictFloat,
     StrictInt,
     ValidationInfo,
+    field_serializer,
     field_validator,
 )
 
-from inventory.api.schemas import Meta
+from inventory.api.schemas import Meta, ResponseBody, absent
 from locations.rules import OperatingHours, Required, SpecialHours, SpecialHoursList, trimmed
 
 MAX_LOCATIONS_PER_REQUEST = 100
+# The address as Location columns, in the order the API has always sent them.
+ADDRESS_FIELDS = ("address1", "address2", "city", "state", "zip", "email", "phone", "country_code")
 
 
 def _email(value: str) -> str:
@@ -169,7 +172,9 @@ class LocationsUpdateRequest(RootModel[list[LocationUpdate]]):
     root: list[LocationUpdate] = Field(min_length=1, max_length=MAX_LOCATIONS_PER_REQUEST)
 
 
-class AddressResponse(BaseModel):
+class AddressResponse(ResponseBody):
+    documented_order = (*ADDRESS_FIELDS[:-1], "geo_coordinates", "country_code")
+
     address1: str
     address2: str
     city: str
@@ -177,13 +182,15 @@ class AddressResponse(BaseModel):
     zip: str
     email: str
     phone: str
-    geo_coordinates: GeoCoordinates | None = Field(
-        default=None, description="Left out when the location has no coordinates."
-    )
     country_code: str
+    geo_coordinates: GeoCoordinates | None = Field(
+        default=None,
+        description="Left out when the location has no coordinates.",
+        exclude_if=absent,
+    )
 
 
-class LocationResponse(BaseModel):
+class LocationResponse(ResponseBody):
     """BigCommerce's LocationResponse, with our `uuid` (Zettle's locationUuid)."""
 
     id: int
@@ -202,14 +209,19 @@ class LocationResponse(BaseModel):
     storefront_visibility: bool
     special_hours: list[SpecialHours]
 
+    @field_serializer("created_at", "updated_at")
+    def _in_whole_seconds(self, value: dt.datetime):  # BigCommerce's 2022-05-30T12:18:02Z
+        return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
-class LocationsResponse(BaseModel):
+
+class LocationsResponse(ResponseBody):
+    python_floats: ClassVar[bool] = True  # the coordinates: see inventory.api.renderers
+
     data: list[LocationResponse]
     meta: Meta
 
 
 # How the API's fields map onto the model's (the address is flattened into columns).
-_ADDRESS_FIELDS = ("address1", "address2", "city", "state", "zip", "email", "phone", "country_code")
 _PLAIN_FIELDS = (
     "code",
     "label",
@@ -244,7 +256,7 @@ def model_fields(entry: LocationCreate | LocationUpdate) -> dict[str, Any]:
         fields["special_hours"] = [day.model_dump(mode="json") for day in entry.special_hours]
     address = entry.address
     if address is not None:
-        for name in _ADDRESS_FIELDS:
+        for name in ADDRESS_FIELDS:
             value = getattr(address, name)
             if value is not None:
                 fields[name] = value

@@ -17,7 +17,6 @@ Otherwise its balances (settings only, quantity 0, no history) are deleted with 
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
 
@@ -30,6 +29,8 @@ from rest_framework.response import Response
 from inventory.api.auth import LocationsScope, allowed_location_ids
 from inventory.api.bigcommerce import filters
 from inventory.api.bigcommerce.location_schemas import (
+    ADDRESS_FIELDS,
+    GeoCoordinates,
     LocationsCreateRequest,
     LocationsResponse,
     LocationsUpdateRequest,
@@ -73,7 +74,8 @@ class LocationViewSet(BigCommerceViewSet):
         if allowed is not None:
             locations = locations.filter(pk__in=allowed)
         page = paginate(request, locations)
-        return Response({"data": [location_json(row) for row in page.rows], "meta": page.meta})
+        data = [location_fields(location) for location in page.rows]
+        return Response(LocationsResponse.model_validate({"data": data, "meta": page.meta}))
 
     @extend_schema(
         operation_id="createLocations",
@@ -148,23 +150,14 @@ class LocationViewSet(BigCommerceViewSet):
         )
 
 
-def location_json(location: Location) -> dict[str, Any]:
-    """A Location as BigCommerce's LocationResponse."""
-    address: dict[str, Any] = {
-        "address1": location.address1,
-        "address2": location.address2,
-        "city": location.city,
-        "state": location.state,
-        "zip": location.zip,
-        "email": location.email,
-        "phone": location.phone,
-        "country_code": location.country_code,
-    }
+def location_fields(location: Location) -> dict[str, Any]:
+    """A Location as BigCommerce's LocationResponse: the address is flattened into columns."""
+    geo = None
     if location.latitude is not None and location.longitude is not None:
-        address["geo_coordinates"] = {
-            "latitude": location.latitude,
-            "longitude": location.longitude,
-        }
+        # Not validated: the admin stores coordinates the API's range checks would refuse.
+        geo = GeoCoordinates.model_construct(
+            latitude=location.latitude, longitude=location.longitude
+        )
     return {
         "id": location.pk,
         "uuid": str(location.uuid),  # ours: what Zettle clients name the location by
@@ -174,33 +167,23 @@ def location_json(location: Location) -> dict[str, Any]:
         "managed_by_external_source": location.managed_by_external_source,
         "type_id": location.type_id,
         "enabled": location.enabled,
-        "operating_hours": _week(location.operating_hours),
+        "operating_hours": location.operating_hours or {},  # days left out are closed
         "time_zone": location.time_zone,
-        "created_at": _timestamp(location.created_at),
-        "updated_at": _timestamp(location.updated_at),
-        "address": address,
+        "created_at": location.created_at,
+        "updated_at": location.updated_at,
+        "address": {
+            **{name: getattr(location, name) for name in ADDRESS_FIELDS},
+            "geo_coordinates": geo,
+        },
         "storefront_visibility": location.storefront_visibility,
         "special_hours": location.special_hours or [],
     }
 
 
-DAYS = ("sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday")
-CLOSED = {"open": False, "opening": "00:00", "closing": "00:00"}
-
-
-def _week(hours: dict[str, Any] | None) -> dict[str, Any]:
-    hours = hours or {}
-    return {day: {**CLOSED, **hours.get(day, {})} for day in DAYS}
-
-
-def _timestamp(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def _write(request: Request, write) -> Response:
     def run() -> dict[str, str]:
         write()
-        return {"transaction_id": str(uuid4())}
+        return TransactionResponse(transaction_id=str(uuid4())).model_dump(mode="json")
 
     try:
         return idempotent_write(request, run)

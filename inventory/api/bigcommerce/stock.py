@@ -1,5 +1,10 @@
 """Reading stock (BigCommerce's GET inventory items, all locations or one) and updating one
-location's settings. A balance that was never written reads as 0 with BigCommerce's defaults."""
+location's settings. A balance that was never written reads as 0 with BigCommerce's defaults.
+
+A read answers with its response model, validated from the items, locations and balances of
+the page in one call (inventory.api.schemas)."""
+
+from typing import Any
 
 from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
@@ -40,29 +45,27 @@ def visible_locations(client: ApiClient):
     return locations if allowed is None else locations.filter(pk__in=allowed)
 
 
-def identity(item: Item) -> dict:
-    # BigCommerce types variant_id as an integer: omit it for items without a variant.
-    shown = {"sku": item.sku, "product_id": item.product_id}
-    if item.variant_id is not None:
-        shown["variant_id"] = item.variant_id
-    return shown
+def inventory_identity(item: Item) -> dict[str, Any]:
+    """With BigCommerce's sku_id, the id of a variant's SKU record: ours is the item's own id,
+    and a product tracked as a whole (BigCommerce's base variant) has none (README)."""
+    return {
+        "sku": item.sku,
+        "product_id": item.product_id,
+        "variant_id": item.variant_id,
+        "sku_id": item.pk if item.tracking == Item.Tracking.VARIANT else None,
+    }
 
 
-def uuids(item: Item) -> dict:
+def uuids(item: Item) -> dict[str, str]:
     """Ours, beside BigCommerce's identity: what Zettle clients name the item by."""
     return {"uuid": str(item.uuid), "product_uuid": str(item.product_uuid)}
 
 
-def stock(balance: Balance) -> dict:
+def stock(balance: Balance) -> dict[str, Any]:
     return {
         "available_to_sell": balance.available_to_sell,
         "total_inventory_onhand": balance.quantity,
-        "settings": {
-            "safety_stock": balance.safety_stock,
-            "is_in_stock": balance.is_in_stock,
-            "warning_level": balance.warning_level,
-            "bin_picking_number": balance.bin_picking_number,
-        },
+        "settings": balance,
     }
 
 
@@ -89,7 +92,7 @@ class InventoryItemViewSet(BigCommerceViewSet):
         )
         data = [
             {
-                "identity": identity(item),
+                "identity": inventory_identity(item),
                 **uuids(item),
                 "locations": [
                     {
@@ -104,7 +107,7 @@ class InventoryItemViewSet(BigCommerceViewSet):
             }
             for item in page.rows
         ]
-        return Response({"data": data, "meta": page.meta})
+        return Response(InventoryItemsResponse.model_validate({"data": data, "meta": page.meta}))
 
 
 class LocationItemViewSet(BigCommerceViewSet):
@@ -134,13 +137,13 @@ class LocationItemViewSet(BigCommerceViewSet):
         balances = balances_at(item_ids=[item.pk for item in page.rows], location_ids=[location.pk])
         data = [
             {
-                "identity": identity(item),
+                "identity": item,
                 **uuids(item),
                 **stock(balances.get((item.pk, location.pk), DEFAULT_SETTINGS)),
             }
             for item in page.rows
         ]
-        return Response({"data": data, "meta": page.meta})
+        return Response(LocationItemsResponse.model_validate({"data": data, "meta": page.meta}))
 
     @extend_schema(
         operation_id="update_location_settings",
@@ -185,4 +188,4 @@ class LocationItemViewSet(BigCommerceViewSet):
         except InventoryError as error:
             rename = {name: f"identity.{name}" for name in ("sku", "variant_id", "product_id")}
             return domain_error_response(error, prefix="settings", rename=rename)
-        return Response({"transaction_id": str(adjustment.transaction_id)})
+        return Response(TransactionResponse(transaction_id=str(adjustment.transaction_id)))

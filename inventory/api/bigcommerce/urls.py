@@ -6,6 +6,7 @@ from django.urls import path
 from inventory.api.bigcommerce.adjustments import AdjustmentViewSet, TransferApi
 from inventory.api.bigcommerce.catalog import CatalogItemsApi
 from inventory.api.bigcommerce.locations import LocationViewSet
+from inventory.api.bigcommerce.metafields import LocationMetafieldViewSet, MetafieldBatchViewSet
 from inventory.api.bigcommerce.ping import PingView
 from inventory.api.bigcommerce.routing import BigCommerceRouter
 from inventory.api.bigcommerce.stock import InventoryItemViewSet, LocationItemViewSet
@@ -19,6 +20,14 @@ router.register(
     basename="api-location-item",
 )
 router.register("inventory/locations", LocationViewSet, basename="api-location")
+router.register(
+    "inventory/locations/metafields", MetafieldBatchViewSet, basename="api-locations-metafield"
+)
+router.register(
+    "inventory/locations/<int:location_id>/metafields",
+    LocationMetafieldViewSet,
+    basename="api-location-metafield",
+)
 
 urlpatterns: list = [
     path("ping", PingView.as_view(), name="api-ping"),

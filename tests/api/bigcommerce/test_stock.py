@@ -41,7 +41,12 @@ def test_items_at_every_location_in_bigcommerce_shape(reader, shop):
         assert_matches(entry, "ItemResponse")
     assert_matches(body["meta"], "Meta")
     shirt = next(entry for entry in body["data"] if entry["identity"]["sku"] == "SHIRT")
-    assert shirt["identity"] == {"sku": "SHIRT", "variant_id": 78, "product_id": 130}
+    assert shirt["identity"] == {
+        "sku": "SHIRT",
+        "variant_id": 78,
+        "product_id": 130,
+        "sku_id": shop["shirt"].pk,
+    }
     north = next(row for row in shirt["locations"] if row["location_code"] == "NORTH")
     assert north == {
         "location_id": shop["north"].pk,
@@ -59,6 +64,29 @@ def test_items_at_every_location_in_bigcommerce_shape(reader, shop):
     }
     south = next(row for row in shirt["locations"] if row["location_code"] == "SOUTH")
     assert (south["total_inventory_onhand"], south["available_to_sell"]) == (0, 0)
+
+
+def test_sku_id_names_a_variants_record_and_is_null_for_a_product_tracked_whole(reader, shop):
+    base = ItemFactory(sku="BASE", variant_id=501, product_id=500, tracking=Item.Tracking.PRODUCT)
+
+    body = reader.get(f"{ITEMS}?sku:in=SHIRT,MUG,BASE").json()
+
+    identities = {entry["identity"]["sku"]: entry["identity"] for entry in body["data"]}
+    assert identities["SHIRT"]["sku_id"] == shop["shirt"].pk
+    # BigCommerce: "`null` if the item is a base variant": the key is there, with null.
+    assert identities["MUG"] == {"sku": "MUG", "product_id": 200, "sku_id": None}
+    assert identities["BASE"] == {
+        "sku": "BASE",
+        "product_id": 500,
+        "variant_id": 501,
+        "sku_id": None,
+    }
+    assert base.pk != shop["shirt"].pk
+    for entry in body["data"]:
+        assert_matches(entry, "ItemResponse")
+    # Only inventory items carry it: BigCommerce's LocationItemsResponse has no sku_id.
+    at_north = reader.get(location_items(shop["north"].pk)).json()["data"]
+    assert {"sku_id"} & {key for entry in at_north for key in entry["identity"]} == set()
 
 
 @pytest.mark.parametrize(

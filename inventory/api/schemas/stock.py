@@ -1,0 +1,91 @@
+"""What BigCommerce's stock reads answer: inventory items at every location, or at one."""
+
+from pydantic import ConfigDict, Field
+
+from inventory.api.schemas.common import Meta, ResponseBody, absent
+
+
+# Read from an Item. BigCommerce types variant_id as an integer: left out for an item without.
+class ItemIdentity(ResponseBody):
+    model_config = ConfigDict(from_attributes=True)
+    documented_order = ("sku", "variant_id", "product_id")
+
+    sku: str
+    product_id: int
+    variant_id: int | None = Field(default=None, exclude_if=absent)
+
+
+class InventoryItemIdentity(ItemIdentity):
+    """BigCommerce's identity in inventory items, with its `sku_id`."""
+
+    documented_order = (*ItemIdentity.documented_order, "sku_id")
+
+    sku_id: int | None = Field(
+        description="Read-only id of the item's SKU record (BigCommerce: its Catalog V2 SKU "
+        "id); ours is the item's own id. `null` for a product tracked as a whole, as "
+        "BigCommerce answers for a base variant."
+    )
+
+
+# Read from a Balance.
+class BalanceSettings(ResponseBody):
+    model_config = ConfigDict(from_attributes=True)
+
+    safety_stock: int
+    is_in_stock: bool
+    warning_level: int
+    bin_picking_number: str
+
+
+class ItemLocation(ResponseBody):
+    documented_order = (
+        "location_id",
+        "location_code",
+        "location_name",
+        "available_to_sell",
+        "total_inventory_onhand",
+        "location_enabled",
+        "settings",
+    )
+
+    location_id: int
+    location_code: str
+    location_name: str
+    location_enabled: bool
+    available_to_sell: int
+    total_inventory_onhand: int
+    settings: BalanceSettings
+
+
+ITEM_UUID = Field(description="Ours: the item's UUID (Zettle's variantUuid).")
+PRODUCT_UUID = Field(description="Ours: its product's UUID (Zettle's productUuid).")
+
+
+class InventoryItem(ResponseBody):
+    """BigCommerce's ItemResponse, with our UUIDs."""
+
+    identity: InventoryItemIdentity
+    uuid: str = ITEM_UUID
+    product_uuid: str = PRODUCT_UUID
+    locations: list[ItemLocation]
+
+
+class InventoryItemsResponse(ResponseBody):
+    data: list[InventoryItem]
+    meta: Meta
+
+
+class LocationItem(ResponseBody):
+    """BigCommerce's LocationItemsResponse, with our UUIDs."""
+
+    identity: ItemIdentity
+    uuid: str = ITEM_UUID
+    product_uuid: str = PRODUCT_UUID
+    available_to_sell: int
+    total_inventory_onhand: int
+    settings: BalanceSettings
+
+
+class LocationItemsResponse(ResponseBody):
+    data: list[LocationItem]
+    meta: Meta
