@@ -38,6 +38,16 @@ def in_range_sql(column: str) -> str:
     return f"abs({column}) <= {MAX_QUANTITY}"
 
 
+# Change out of range: the ledger line records after − before in the same 32 bits, so one
+# adjustment may not move a balance further than ±MAX_QUANTITY (from far below zero straight
+# to a count, say); two adjustments can.
+def change_out_of_range(before: int, after: int) -> bool:
+    return out_of_range(after - before)
+
+
+CHANGE_IN_RANGE_SQL = in_range_sql("after - before")
+
+
 # Set below 0: an absolute or stocktake line cannot set on-hand below 0.
 def sets_below_zero(kind: Kind, quantity: int) -> bool:
     return quantity < 0 and operation(kind) is Op.SET  # the cheap test first: once per line
@@ -107,7 +117,8 @@ NO_DUPLICATES_SQL = "count(DISTINCT balance_id) = count(*)"  # an aggregate over
 def accepted_sql(kind: Kind) -> str:
     """What the fast path requires of each line of a batch of `kind`: every rule above. (The
     given quantities are in range before the statement runs: `fast_path._shared_identity`.)"""
-    rules = [LOCATION_ENABLED_SQL, in_range_sql("after"), NOT_STALE_SQL, LEVEL_KEPT_SQL]
+    rules = [LOCATION_ENABLED_SQL, in_range_sql("after"), CHANGE_IN_RANGE_SQL, NOT_STALE_SQL]
+    rules.append(LEVEL_KEPT_SQL)
     rules.append(SETS_NOT_BELOW_ZERO_SQL if operation(kind) is Op.SET else ENOUGH_STOCK_SQL)
     return " AND ".join(rules)
 
@@ -217,6 +228,16 @@ def check_locked(
                     ErrorCode.QUANTITY_OUT_OF_RANGE,
                     f"{_where(effect)}: on-hand would be {after}, beyond the limit of"
                     f" {MAX_QUANTITY}.",
+                )
+            )
+        elif change_out_of_range(before, after):
+            errors.append(
+                LineError(
+                    effect.index,
+                    "quantity",
+                    ErrorCode.QUANTITY_OUT_OF_RANGE,
+                    f"{_where(effect)}: on-hand would change by {after - before}, beyond the"
+                    f" limit of {MAX_QUANTITY} in one adjustment: make it in two.",
                 )
             )
         elif takes_too_much(effect, after, balance.safety_stock):

@@ -222,6 +222,29 @@ def test_relative_beyond_int32_max_is_refused(item, location):
     assert errors_of(error) == [(0, "quantity", ErrorCode.QUANTITY_OUT_OF_RANGE)]
 
 
+def test_a_change_too_large_for_one_ledger_line_is_refused(item):
+    # Found by the state machine: from far below zero straight to a count, the ledger line's
+    # delta did not fit its column (on PostgreSQL a 500, "integer out of range").
+    location = LocationFactory(allow_negative_stock=True)
+    apply(Kind.RELATIVE, line(item, location, -MAX_QUANTITY))
+
+    error = refused(Kind.ABSOLUTE, line(item, location, 6))
+
+    assert errors_of(error) == [(0, "quantity", ErrorCode.QUANTITY_OUT_OF_RANGE)]
+    assert "in one adjustment" in error.errors[0].message
+
+
+def test_the_same_change_in_two_steps_is_applied(item):
+    location = LocationFactory(allow_negative_stock=True)
+    apply(Kind.RELATIVE, line(item, location, -MAX_QUANTITY))
+
+    apply(Kind.ABSOLUTE, line(item, location, 0))
+    apply(Kind.ABSOLUTE, line(item, location, 6))
+
+    assert on_hand(item, location) == 6
+    assert ledger(item, location)[-2:] == [(-MAX_QUANTITY, 0, MAX_QUANTITY), (0, 6, 6)]
+
+
 # --- transfer ----------------------------------------------------------------------------------
 
 

@@ -91,6 +91,16 @@ def test_the_range_is_the_same_in_python_and_in_sql():
     assert in_sql == [False, True, True, True, False]
 
 
+@pytest.mark.django_db
+def test_the_range_of_a_change_is_the_same_in_python_and_in_sql():
+    ends = (-MAX_QUANTITY, -1, 0, 6, MAX_QUANTITY)
+    rows = list(itertools.product(ends, ends))
+    in_sql = holds(rules.CHANGE_IN_RANGE_SQL, {"before": "bigint", "after": "bigint"}, rows)
+
+    assert in_sql == [not rules.change_out_of_range(before, after) for before, after in rows]
+    assert set(in_sql) == {True, False}
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db
 def test_insufficient_stock_is_the_same_in_python_and_in_sql():
