@@ -38,7 +38,7 @@ def in_range_sql(column: str) -> str:
     return f"abs({column}) <= {MAX_QUANTITY}"
 
 
-# Change out of range: the ledger line records after − before in the same 32 bits, so one
+# Change out of range: the ledger line records after - before in the same 32 bits, so one
 # adjustment may not move a balance further than ±MAX_QUANTITY (from far below zero straight
 # to a count, say); two adjustments can.
 def change_out_of_range(before: int, after: int) -> bool:
