@@ -199,9 +199,31 @@ class Adjustment(models.Model):
         IMPORT = "import", "Import"
         SYSTEM = "system", "System"
 
+    class ReasonCode(models.TextChoices):
+        """Why stock changed, as a code a report can group by; `reason` is the free-text note.
+        Shopify's and Square's adjustment reasons, by Shopify's names where they have one."""
+
+        RECEIVED = "received", "Received"
+        RETURNED = "returned", "Customer return"
+        DAMAGED = "damaged", "Damaged"
+        SHRINKAGE = "shrinkage", "Theft or loss"
+        CORRECTION = "correction", "Correction"
+        STOCK_COUNT = "stock_count", "Stock count"
+        SALE = "sale", "Sale"
+        PROMOTION = "promotion", "Promotion or sample"
+        QUALITY_CONTROL = "quality_control", "Quality control"
+        RESTOCK = "restock", "Restock"
+        OTHER = "other", "Other"
+
     transaction_id = models.UUIDField(default=time_ordered_uuid, unique=True, editable=False)
     kind = models.CharField(max_length=16, choices=Kind.choices)
-    reason = models.CharField(max_length=1000, blank=True)
+    reason_code = models.CharField(
+        "reason", max_length=32, choices=ReasonCode.choices, blank=True, db_index=True
+    )
+    reason = models.CharField("note", max_length=1000, blank=True)
+    # An outside document the change belongs to: an order number, a PO, a URL (Shopify's
+    # referenceDocumentUri, Square's reference_id).
+    reference = models.CharField(max_length=500, blank=True)
     source = models.CharField(max_length=16, choices=Source.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -229,13 +251,18 @@ class Adjustment(models.Model):
         return f"{self.get_kind_display()} {self.transaction_id}"
 
     # What the write path's statements insert, in order: `inserted_values` gives the values.
-    INSERTED_COLUMNS = "transaction_id, kind, reason, source, actor_id, api_client_id, created_at"
+    INSERTED_COLUMNS = (
+        "transaction_id, kind, reason_code, reason, reference, source, actor_id, api_client_id,"
+        " created_at"
+    )
 
     def inserted_values(self) -> list:
         return [
             self.transaction_id,
             self.kind,
+            self.reason_code,
             self.reason,
+            self.reference,
             self.source,
             self.actor_id,
             self.api_client_id,

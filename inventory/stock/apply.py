@@ -32,6 +32,8 @@ def apply_adjustment(
     kind: Kind,
     lines: Sequence[LineInput],
     reason: str = "",
+    reason_code: str = "",
+    reference: str = "",
     source: Source,
     actor: AbstractBaseUser | None = None,
     api_client: ApiClient | None = None,
@@ -62,7 +64,9 @@ def apply_adjustment(
         raise ValueError(f"apply_adjustment does not apply {kind!r} adjustments")
     adjustment = Adjustment(
         kind=kind,
+        reason_code=reason_code,
         reason=reason,
+        reference=reference,
         source=source,
         actor=actor,
         api_client=api_client,
@@ -77,7 +81,11 @@ def apply_adjustment(
         actor=actor,
         api_client=api_client,
         fingerprint=fingerprint
-        or (lambda: request_fingerprint(kind=kind, lines=lines, reason=reason)),
+        or (
+            lambda: request_fingerprint(
+                kind=kind, lines=lines, reason=reason, reason_code=reason_code, reference=reference
+            )
+        ),
         act=lambda: _apply_in_full(
             adjustment,
             lines,
@@ -147,13 +155,21 @@ def _replayed(adjustment: Adjustment | None) -> Adjustment:
 
 
 def request_fingerprint(
-    *, kind: str, lines: "Sequence[LineInput] | Sequence[SettingsInput]", reason: str
+    *,
+    kind: str,
+    lines: "Sequence[LineInput] | Sequence[SettingsInput]",
+    reason: str,
+    reason_code: str = "",
+    reference: str = "",
 ) -> str:
-    """What a write asks for (its kind, reason and every field of every line), hashed by
+    """What a write asks for (its kind, why, and every field of every line), hashed by
     `idempotency.fingerprint`: a retry hashes the same, any other request differently."""
     names = [field.name for field in fields(lines[0])] if lines else []
     rows = [[getattr(line, name) for name in names] for line in lines]
-    return idempotency.fingerprint(kind, reason, rows)
+    # A write without a reason code or reference hashes as before they existed, so a retry
+    # that spans the deploy which added them is still recognised.
+    why = [reason, reason_code, reference] if reason_code or reference else [reason]
+    return idempotency.fingerprint(kind, *why, rows)
 
 
 def _refuse_if_any(errors: list[LineError], stale: list[LineError]) -> None:

@@ -26,7 +26,8 @@ CHANGE_COLUMNS = "balance_id, item_id, location_id, before, after"
 # The adjustment's row (`Adjustment.inserted_values()`), typed: in a SELECT list PostgreSQL
 # cannot infer a prepared parameter's type.
 ADJUSTMENT_ROW = (
-    "SELECT %s::uuid, %s::text, %s::text, %s::text, %s::bigint, %s::bigint, %s::timestamptz"
+    "SELECT %s::uuid, %s::text, %s::text, %s::text, %s::text, %s::text, %s::bigint, %s::bigint,"
+    " %s::timestamptz"
 )
 
 
