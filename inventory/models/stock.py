@@ -218,12 +218,18 @@ class Adjustment(models.Model):
     transaction_id = models.UUIDField(default=time_ordered_uuid, unique=True, editable=False)
     kind = models.CharField(max_length=16, choices=Kind.choices)
     reason_code = models.CharField(
-        "reason", max_length=32, choices=ReasonCode.choices, blank=True, db_index=True
+        "reason",
+        max_length=32,
+        choices=ReasonCode.choices,
+        blank=True,
+        db_default="",
+        db_index=True,
     )
     reason = models.CharField("note", max_length=1000, blank=True)
     # An outside document the change belongs to: an order number, a PO, a URL (Shopify's
     # referenceDocumentUri, Square's reference_id).
-    reference = models.CharField(max_length=500, blank=True)
+    # Database defaults too: the benchmark's fill and other raw inserts name only older columns.
+    reference = models.CharField(max_length=500, blank=True, db_default="")
     source = models.CharField(max_length=16, choices=Source.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
