@@ -15,6 +15,7 @@ from django.http import (
 )
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 
@@ -25,7 +26,8 @@ from inventory.selectors import (
     adjustments_visible_to,
     history_visible_to,
 )
-from locations.admin import HiddenIsNotFoundMixin, VisibleLocationFilter
+from inventory_project.admin_site import link_for_reader
+from locations.admin import HiddenIsNotFoundMixin, VisibleLocationFilter, title_by_location
 from locations.selectors import locations_visible_to, sees_all_locations
 
 
@@ -97,6 +99,10 @@ class ActedWhereVisibleFilter(admin.RelatedFieldListFilter):
     works elsewhere or every partner the store has. One query (EXISTS over the ledger, by the
     adjustment's actor or client). Managers see every location, so every choice."""
 
+    def __init__(self, field, request, params, model, model_admin, field_path):
+        super().__init__(field, request, params, model, model_admin, field_path)
+        self.empty_value_display = "None" if field.name == "actor" else "Not through the API"
+
     def field_choices(self, field, request, model_admin):
         if sees_all_locations(request.user):
             return super().field_choices(field, request, model_admin)
@@ -135,7 +141,7 @@ class AdjustmentAdmin(HiddenIsNotFoundMixin, ReadOnlyAdmin):
         ("api_client", ActedWhereVisibleFilter),
     ]
     search_fields = ["=transaction_id", "reason"]
-    fields = ["transaction_id", "created_at", "kind", "source", "actor", "api_client", "reason"]
+    fields = ["transaction_id", "created_at", "kind", "source", "made_by", "reason"]
     readonly_fields = fields
     inlines = [AdjustmentLineInline]
     paginator = CappedCountPaginator
@@ -147,6 +153,16 @@ class AdjustmentAdmin(HiddenIsNotFoundMixin, ReadOnlyAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         return _search_history(queryset, search_term, prefix=""), False
+
+    @admin.display(description="by")
+    def made_by(self, adjustment: Adjustment) -> str:
+        """The person or API client, linked only for a reader who may open their page."""
+        reader = getattr(adjustment, "reader", None)
+        if adjustment.actor_id is not None:
+            return link_for_reader(adjustment.actor, reader, adjustment.actor.get_username())
+        if adjustment.api_client_id is not None:
+            return link_for_reader(adjustment.api_client, reader, adjustment.made_by)
+        return adjustment.made_by
 
 
 @admin.register(AdjustmentLine)
@@ -185,6 +201,9 @@ class HistoryAdmin(HiddenStockNoticeMixin, ItemColumnsMixin, HiddenIsNotFoundMix
     def get_queryset(self, request: HttpRequest) -> QuerySet[AdjustmentLine]:
         return history_visible_to(request.user)
 
+    def list_title(self, request: HttpRequest) -> str:
+        return title_by_location(request, "Stock history", "Stock history at {}")
+
     def get_search_results(self, request, queryset, search_term):
         return _search_history(queryset, search_term, prefix="adjustment__"), False
 
@@ -211,7 +230,7 @@ class HistoryAdmin(HiddenStockNoticeMixin, ItemColumnsMixin, HiddenIsNotFoundMix
 
     @admin.display(description="when", ordering="created_at")
     def when(self, line: AdjustmentLine) -> str:
-        return timezone.localtime(line.created_at).strftime("%Y-%m-%d %H:%M")
+        return date_format(timezone.localtime(line.created_at), "DATETIME_FORMAT")
 
     @admin.display(description="location", ordering="location__code")
     def location_code(self, line: AdjustmentLine) -> str:

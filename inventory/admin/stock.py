@@ -18,7 +18,7 @@ from inventory.selectors import (
     blind_counts_hiding_items,
 )
 from inventory.stock import update_balance_settings
-from locations.admin import HiddenIsNotFoundMixin, VisibleLocationFilter
+from locations.admin import HiddenIsNotFoundMixin, VisibleLocationFilter, title_by_location
 from locations.selectors import locations_visible_to
 
 
@@ -111,6 +111,9 @@ class BalanceAdmin(HiddenStockNoticeMixin, HiddenIsNotFoundMixin, admin.ModelAdm
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Balance]:
         return balances_visible_to(request.user)
+
+    def list_title(self, request: HttpRequest) -> str:
+        return title_by_location(request, "Stock levels", "Stock at {}")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # balances appear when stock is first adjusted

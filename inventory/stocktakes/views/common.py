@@ -30,6 +30,7 @@ from inventory.idempotency import Kept
 from inventory.models import (
     Stocktake,
 )
+from inventory.stock.messages import for_people
 from inventory.stocktakes import services as stocktakes
 from inventory.stocktakes.forms import (
     TokenForm,
@@ -164,4 +165,6 @@ def message_of(error: Exception) -> str:
             "Stock at this location kept changing while the count was being applied. "
             "Nothing was changed: please apply again."
         )
+    if isinstance(error, AdjustmentRejected):
+        return " ".join(for_people(error.errors))
     return str(error.args[0]) if error.args else str(error)
