@@ -141,7 +141,16 @@ class AdjustmentAdmin(HiddenIsNotFoundMixin, ReadOnlyAdmin):
         ("api_client", ActedWhereVisibleFilter),
     ]
     search_fields = ["=transaction_id", "reason"]
-    fields = ["transaction_id", "created_at", "kind", "source", "made_by", "reason"]
+    fields = [
+        "transaction_id",
+        "created_at",
+        "kind",
+        "source",
+        "made_by",
+        "reason_code",
+        "reason",
+        "reference",
+    ]
     readonly_fields = fields
     inlines = [AdjustmentLineInline]
     paginator = CappedCountPaginator

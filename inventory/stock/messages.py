@@ -169,10 +169,7 @@ def _unknown_location(error: LineError, names: Names, number: Callable[[int], in
 
 
 def _disabled(error: LineError, names: Names, number: Callable[[int], int]) -> str:
-    return (
-        f"{names.location(error)} is switched off: turn it on under Locations, or choose"
-        " another location."
-    )
+    return f"{names.location(error)} is switched off: turn it on under Locations first."
 
 
 def _same_location(error: LineError, names: Names, number: Callable[[int], int]) -> str:
