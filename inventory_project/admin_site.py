@@ -20,7 +20,7 @@ from django.utils.text import capfirst
 # Names in the menu and in list titles for models whose own verbose names we cannot change
 # (other apps'), by "app_label.model_name". Our models say theirs in Meta.
 MENU_NAMES = {
-    "axes.accessattempt": "Lockouts",
+    "axes.accessattempt": "Sign-in attempts",
     "axes.accesslog": "Sign-in log",
     "axes.accessfailurelog": "Failed sign-ins",
 }
@@ -37,7 +37,7 @@ class PlainWords:
     """A model admin's titles in plain words: a list is titled by what it lists ("Stock
     levels", or the admin's own `list_title(request)`, e.g. "Stock at Downtown store"), an
     object's page by the object ("TEE-BLA-M · Tee black M at Downtown store"), an add page
-    "New item".
+    as its button and breadcrumb say ("Add item").
 
     The object shown on a change page knows its `reader` (the user), so display methods can
     link only to pages the reader may open (`link_for_reader`)."""
@@ -48,7 +48,7 @@ class PlainWords:
         return super().changelist_view(request, {"title": title, **(extra_context or {})})
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        context["title"] = f"New {self.opts.verbose_name}" if add or obj is None else str(obj)
+        context["title"] = f"Add {self.opts.verbose_name}" if add or obj is None else str(obj)
         context["subtitle"] = None  # the title names the object already
         return super().render_change_form(request, context, add, change, form_url, obj)
 

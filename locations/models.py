@@ -46,11 +46,16 @@ class Location(models.Model):
     description = models.TextField(blank=True)
     type_id = models.CharField("type", max_length=16, choices=Type.choices, default=Type.PHYSICAL)
     enabled = models.BooleanField(default=True)
-    managed_by_external_source = models.BooleanField("managed by another system", default=False)
+    managed_by_external_source = models.BooleanField(
+        "managed by another system",
+        default=False,
+        help_text="Another system keeps this location's stock (BigCommerce's "
+        "managed_by_external_source).",
+    )
     storefront_visibility = models.BooleanField("shown on the storefront", default=True)
     time_zone = models.CharField(max_length=64, default="Etc/UTC")
     allow_negative_stock = models.BooleanField(
-        default=False, help_text="Let relative adjustments take on-hand below zero."
+        default=False, help_text="Let sales and removals take on-hand below zero."
     )
     stocktake_variance_threshold = models.PositiveIntegerField(
         null=True,
@@ -64,7 +69,7 @@ class Location(models.Model):
         blank=True,
         validators=[validate_email_list],
         help_text="Comma-separated addresses told when stock here runs low. Empty: the "
-        "store-wide default (STOCK_ALERT_EMAILS).",
+        "store's usual addresses.",
     )
     uuid = models.UUIDField("identifier", default=uuid.uuid4, unique=True, editable=False)
 

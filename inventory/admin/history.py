@@ -72,13 +72,23 @@ class ItemColumnsMixin:
         return line.item.name
 
 
-class AdjustmentLineInline(ItemColumnsMixin, admin.TabularInline):
+class AdjustmentLineInline(admin.TabularInline):
+    """An adjustment's lines in four columns, so that they fit a phone's width."""
+
     model = AdjustmentLine
     verbose_name_plural = "lines"
-    fields = ["location", "sku", "item_name", "quantity_before", "quantity_after", "delta"]
+    fields = ["location", "item", "on_hand", "signed_change"]
     readonly_fields = fields
     extra = 0
     can_delete = False
+
+    @admin.display(description="on hand")
+    def on_hand(self, line: AdjustmentLine) -> str:
+        return f"{line.quantity_before} → {line.quantity_after}"
+
+    @admin.display(description="change")
+    def signed_change(self, line: AdjustmentLine) -> str:
+        return f"{line.delta:+d}" if line.delta else "0"
 
     def get_queryset(self, request):
         return history_visible_to(request.user).order_by("id")
@@ -142,7 +152,6 @@ class AdjustmentAdmin(HiddenIsNotFoundMixin, ReadOnlyAdmin):
     ]
     search_fields = ["=transaction_id", "reason"]
     fields = [
-        "transaction_id",
         "created_at",
         "kind",
         "source",
@@ -150,6 +159,7 @@ class AdjustmentAdmin(HiddenIsNotFoundMixin, ReadOnlyAdmin):
         "reason_code",
         "reason",
         "reference",
+        "transaction_id",
     ]
     readonly_fields = fields
     inlines = [AdjustmentLineInline]
@@ -162,6 +172,10 @@ class AdjustmentAdmin(HiddenIsNotFoundMixin, ReadOnlyAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         return _search_history(queryset, search_term, prefix=""), False
+
+    def get_fields(self, request, obj=None):
+        """What was not recorded is not shown: no row of dashes."""
+        return [name for name in self.fields if obj is None or getattr(obj, name, True) != ""]
 
     @admin.display(description="by")
     def made_by(self, adjustment: Adjustment) -> str:
@@ -266,7 +280,7 @@ class HistoryAdmin(HiddenStockNoticeMixin, ItemColumnsMixin, HiddenIsNotFoundMix
     def reason(self, line: AdjustmentLine) -> str:
         return line.adjustment.reason
 
-    @admin.display(description="transaction")
+    @admin.display(description="adjustment")
     def transaction(self, line: AdjustmentLine) -> str:
         url = reverse("admin:inventory_adjustment_change", args=[line.adjustment_id])
         return format_html('<a href="{}">{}</a>', url, line.adjustment.short_id)

@@ -1,4 +1,6 @@
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import F, QuerySet
 from django.http import (
     HttpRequest,
@@ -78,8 +80,24 @@ class ItemAdmin(admin.ModelAdmin):
         return super().render_change_form(request, context, add, change, form_url, obj)
 
 
+class BalanceSettingsForm(forms.ModelForm):
+    """A balance's settings change goes through the write path, which refuses a location that
+    is switched off: say so on the form, not as an error page after saving."""
+
+    def clean(self):
+        data = super().clean()
+        location = self.instance.location
+        if not location.enabled:
+            raise ValidationError(
+                f"{location} is switched off: turn it on under Locations before changing stock"
+                " settings there."
+            )
+        return data
+
+
 @admin.register(Balance)
 class BalanceAdmin(HiddenStockNoticeMixin, HiddenIsNotFoundMixin, admin.ModelAdmin):
+    form = BalanceSettingsForm
     list_display = [
         "sku",
         "item_name",

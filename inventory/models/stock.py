@@ -101,8 +101,8 @@ class Item(models.Model):
         "balance reads leave the item out and Zettle's movements of it are refused; its "
         "balances are kept, and every other channel changes them as before.",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField("created", auto_now_add=True)
+    updated_at = models.DateTimeField("last changed", auto_now=True)
 
     objects = ItemQuerySet.as_manager()
 

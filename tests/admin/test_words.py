@@ -101,7 +101,7 @@ def test_titles_say_what_each_page_is_for(client, location):
         reverse("admin:inventory_adjustment_change", args=[adjustment.pk]): (
             f"Adjustment {adjustment.short_id}"
         ),
-        reverse("admin:inventory_item_add"): "New item",
+        reverse("admin:inventory_item_add"): "Add item",
     }
     for url, expected in pages.items():
         title, heading = title_and_heading(boss.get(url))
@@ -176,7 +176,7 @@ def test_menu_and_filters_in_plain_words(client, location, item):
     assert ">Stock history<" in index
     assert ">Stock levels<" in index
     assert ">Adjustments<" not in index  # opened from the history, not a second menu entry
-    assert ">Lockouts<" in index
+    assert ">Sign-in attempts<" in index
     assert "Axes" not in index
     assert "View site" not in index
 
@@ -193,3 +193,27 @@ def test_people_and_access_for_those_who_manage_people(client):
 
     assert "People and access" in index.content.decode()
     assert "Authentication and Authorization" not in index.content.decode()
+
+
+def test_settings_of_stock_at_a_location_switched_off_are_refused_on_the_form(
+    client, location, item
+):
+    set_stock(item, location, 5)
+    location.enabled = False
+    location.save()
+    balance = Balance.objects.get(item=item, location=location)
+    adjustments = Adjustment.objects.count()
+
+    response = logged_in(client, manager()).post(
+        reverse("admin:inventory_balance_change", args=[balance.pk]),
+        {"safety_stock": 3, "warning_level": 1, "is_in_stock": "on", "bin_picking_number": ""},
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.non_field_errors() == [
+        f"{location.label} is switched off: turn it on under Locations before changing stock"
+        " settings there."
+    ]
+    balance.refresh_from_db()
+    assert balance.safety_stock == 0
+    assert Adjustment.objects.count() == adjustments
