@@ -244,12 +244,12 @@ class BalanceAdmin(HiddenStockNoticeMixin, HiddenIsNotFoundMixin, admin.ModelAdm
     def location_dashboard_view(self, request: HttpRequest, location_id: int) -> HttpResponse:
         return dashboards.location_dashboard_view(request, location_id, model_admin=self)
 
-    @admin.action(description="Adjust stock of the selected balances", permissions=["adjust"])
+    @admin.action(description="Adjust the selected stock", permissions=["adjust"])
     def adjust_selected(self, request: HttpRequest, queryset: QuerySet[Balance]):
         location_ids = {balance.location_id for balance in queryset}
         if len(location_ids) != 1:
             self.message_user(
-                request, "Select balances of one location to adjust them together.", messages.ERROR
+                request, "Select stock of one location to adjust it together.", messages.ERROR
             )
             return None
         query = urlencode(
