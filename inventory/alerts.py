@@ -23,6 +23,7 @@ from django.core.mail import EmailMessage, get_connection
 from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from inventory.models import Adjustment, Balance, Item, LowStockAlert
 from inventory.sql import db_datetime, rows_source, table
@@ -259,10 +260,11 @@ def _body(adjustment: Adjustment, alerts: list[RaisedAlert], items: dict, locati
                 + (f" (warning level {level})" if level else "")
             )
         lines.append("")
-    when = timezone.localtime(adjustment.created_at).strftime("%Y-%m-%d %H:%M %Z")
+    moment = timezone.localtime(adjustment.created_at)
+    when = f"{date_format(moment, 'DATETIME_FORMAT')} {moment.strftime('%Z')}"
     lines += [
-        f"Changed by {adjustment.made_by} at {when}: {adjustment.get_kind_display().lower()}"
-        f" adjustment from {adjustment.get_source_display()}.",
+        f"Changed by {adjustment.made_by} on {when} ({adjustment.get_kind_display().lower()},"
+        f" through {adjustment.get_source_display()}).",
     ]
     if adjustment.reason:
         lines.append(f"Reason: {adjustment.reason}")

@@ -1,7 +1,8 @@
 """Domain errors of the write path. Each carries a stable `code`; interfaces map them to HTTP
 statuses or form errors, never the other way round."""
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 
@@ -29,12 +30,22 @@ class ErrorCode(StrEnum):
 @dataclass(frozen=True, slots=True)
 class LineError:
     """What is wrong with one line: `index` in the batch (None for the batch itself) and the
-    `field` at fault, so an API can answer `items.3.sku` and a form can mark the right input."""
+    `field` at fault, so an API can answer `items.3.sku` and a form can mark the right input.
+
+    `message` words it for a partner's program, naming the item and location as the request
+    did ("sku MUG at location 1"). The facts below let `inventory.stock.messages` word it for
+    a person instead (the item's SKU and name, the location's name, what to do next):
+    `item_id` once the item is known, else `named`, the identity the line gave; `location_id`,
+    the location at fault; `facts`, the numbers of the rule it broke."""
 
     index: int | None
     field: str
     code: ErrorCode
     message: str
+    item_id: int | None = field(default=None, kw_only=True)
+    named: tuple[str, str | int] | None = field(default=None, kw_only=True)
+    location_id: int | None = field(default=None, kw_only=True)
+    facts: Mapping[str, int] = field(default_factory=dict, kw_only=True)
 
 
 class InventoryError(Exception):

@@ -35,14 +35,16 @@ ALLOWED_HOSTS = envlist("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = envlist("DJANGO_CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
-    "django.contrib.auth",
+    # Django's admin and auth, and axes below, under the names people read (and the admin
+    # site's plain titles): inventory_project/apps.py.
+    "inventory_project.apps.BackOfficeAdminConfig",
+    "inventory_project.apps.PeopleAndAccessConfig",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
-    "axes",
+    "inventory_project.apps.SignInsConfig",
     "csp",
     "rest_framework",
     "django_filters",
@@ -122,6 +124,8 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = os.environ.get("DJANGO_TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
+# Dates as people read them, one way everywhere: "3 Dec 2026, 14:05" (formats/en/formats.py).
+FORMAT_MODULE_PATH = ["inventory_project.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

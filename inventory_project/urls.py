@@ -6,12 +6,6 @@ from drf_spectacular.views import SpectacularSwaggerSplitView
 from inventory.api.paths import store_route
 from inventory.api.schema import SchemaView
 
-admin.site.site_header = "Stockroom"
-admin.site.site_title = "Stockroom"
-admin.site.index_title = "Back office"
-# Stock tables are wide; the page needs the room more than a second menu.
-admin.site.enable_nav_sidebar = False
-
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("admin/", admin.site.urls),

@@ -37,6 +37,18 @@ class VisibleLocationFilter(admin.SimpleListFilter):
         return queryset.filter(**{self.location_field: self.value()})
 
 
+def title_by_location(request: HttpRequest, everywhere: str, at: str) -> str:
+    """A location-scoped list's title: `at` with the location's name ("Stock at Downtown
+    store") when the list shows one location (chosen in its filter, or the only one the user
+    sees), else `everywhere`. One query."""
+    visible = locations_visible_to(request.user)
+    chosen = request.GET.get(VisibleLocationFilter.parameter_name, "")
+    if chosen.isdigit():
+        visible = visible.filter(pk=int(chosen))
+    names = list(visible.values_list("label", flat=True)[:2])
+    return at.format(names[0]) if len(names) == 1 else everywhere
+
+
 class HiddenIsNotFoundMixin:
     """An object outside the user's locations does not exist for them: 404, not the admin's
     usual redirect with "perhaps it was deleted?" (which would confirm that it exists)."""

@@ -36,16 +36,26 @@ class Location(models.Model):
         PHYSICAL = "PHYSICAL", "Physical"
         VIRTUAL = "VIRTUAL", "Virtual"
 
-    code = models.CharField(max_length=100, unique=True)
-    label = models.CharField(max_length=255)
+    code = models.CharField(
+        max_length=100,
+        unique=True,
+        help_text="A short code for lists and files, e.g. DT.",
+        error_messages={"unique": "Another location already has this code: choose another."},
+    )
+    label = models.CharField("name", max_length=255)
     description = models.TextField(blank=True)
-    type_id = models.CharField(max_length=16, choices=Type.choices, default=Type.PHYSICAL)
+    type_id = models.CharField("type", max_length=16, choices=Type.choices, default=Type.PHYSICAL)
     enabled = models.BooleanField(default=True)
-    managed_by_external_source = models.BooleanField(default=False)
-    storefront_visibility = models.BooleanField(default=True)
+    managed_by_external_source = models.BooleanField(
+        "managed by another system",
+        default=False,
+        help_text="Another system keeps this location's stock (BigCommerce's "
+        "managed_by_external_source).",
+    )
+    storefront_visibility = models.BooleanField("shown on the storefront", default=True)
     time_zone = models.CharField(max_length=64, default="Etc/UTC")
     allow_negative_stock = models.BooleanField(
-        default=False, help_text="Let relative adjustments take on-hand below zero."
+        default=False, help_text="Let sales and removals take on-hand below zero."
     )
     stocktake_variance_threshold = models.PositiveIntegerField(
         null=True,
@@ -59,9 +69,9 @@ class Location(models.Model):
         blank=True,
         validators=[validate_email_list],
         help_text="Comma-separated addresses told when stock here runs low. Empty: the "
-        "store-wide default (STOCK_ALERT_EMAILS).",
+        "store's usual addresses.",
     )
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    uuid = models.UUIDField("identifier", default=uuid.uuid4, unique=True, editable=False)
 
     address1 = models.CharField(max_length=255, blank=True)
     address2 = models.CharField(max_length=255, blank=True)
@@ -70,7 +80,7 @@ class Location(models.Model):
     zip = models.CharField("ZIP", max_length=32, blank=True)
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=64, blank=True)
-    country_code = models.CharField(max_length=3, blank=True)
+    country_code = models.CharField("country code", max_length=3, blank=True)
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
     operating_hours = models.JSONField(default=dict, blank=True)
@@ -83,15 +93,15 @@ class Location(models.Model):
         help_text="Store staff who count and adjust stock here.",
     )
 
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField("created", auto_now_add=True)
+    updated_at = models.DateTimeField("last changed", auto_now=True)
 
     class Meta:
         ordering = ["id"]
         permissions = [("access_all_locations", "Can see and change stock at every location")]
 
     def __str__(self) -> str:
-        return f"{self.label} ({self.code})"
+        return self.label
 
     @property
     def low_stock_recipients(self) -> list[str]:

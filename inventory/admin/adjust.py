@@ -76,11 +76,10 @@ def adjust_stock(request: HttpRequest, *, model_admin: ModelAdmin) -> HttpRespon
     if adjustment.replayed:
         messages.info(
             request,
-            f"This form was already applied (transaction {adjustment.transaction_id}); "
-            "it was not applied a second time.",
+            f"This form was already applied ({adjustment}); it was not applied a second time.",
         )
     else:
-        messages.success(request, f"Stock adjusted (transaction {adjustment.transaction_id}).")
+        messages.success(request, f"Stock adjusted: {adjustment}.")
     return HttpResponseRedirect(reverse("admin:inventory_adjustment_change", args=[adjustment.pk]))
 
 

@@ -6,6 +6,7 @@ from django.db.models import Q, QuerySet
 from inventory.errors import AdjustmentRejected, LineError
 from inventory.models import MAX_BATCH_LINES, MAX_QUANTITY, Adjustment, Item
 from inventory.stock import LineInput
+from inventory.stock.messages import for_people
 from locations.models import Location
 
 
@@ -89,13 +90,16 @@ class BaseAdjustLineFormSet(forms.BaseFormSet):
         ]
 
     def add_service_errors(self, error: AdjustmentRejected) -> None:
-        """Show each of the service's line errors on the row it came from."""
+        """Show each of the service's line errors on the row it came from, in a person's words
+        (rows counted as the page shows them: blank rows are not sent)."""
         rows = self.filled_forms()
-        for line_error in error.errors:
+        row_number = {id(form): number for number, form in enumerate(self.forms, start=1)}
+        sentences = for_people(error.errors, line_number=lambda i: row_number[id(rows[i])])
+        for line_error, sentence in zip(error.errors, sentences, strict=True):
             if line_error.index is None:
-                self._non_form_errors.append(line_error.message)
+                self._non_form_errors.append(sentence)
             else:
-                rows[line_error.index].add_error(_form_field(line_error), line_error.message)
+                rows[line_error.index].add_error(_form_field(line_error), sentence)
 
 
 def _form_field(line_error: LineError) -> str | None:

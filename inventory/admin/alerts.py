@@ -7,6 +7,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 
 from inventory.admin.notices import HiddenStockNoticeMixin
@@ -161,7 +162,7 @@ class LowStockAlertAdmin(HiddenStockNoticeMixin, HiddenIsNotFoundMixin, admin.Mo
 
 
 def _when(moment) -> str:
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+    return date_format(timezone.localtime(moment), "DATETIME_FORMAT")
 
 
 def _adjustment_link(adjustment) -> str:

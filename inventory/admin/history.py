@@ -15,6 +15,7 @@ from django.http import (
 )
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 
@@ -25,7 +26,8 @@ from inventory.selectors import (
     adjustments_visible_to,
     history_visible_to,
 )
-from locations.admin import HiddenIsNotFoundMixin, VisibleLocationFilter
+from inventory_project.admin_site import link_for_reader
+from locations.admin import HiddenIsNotFoundMixin, VisibleLocationFilter, title_by_location
 from locations.selectors import locations_visible_to, sees_all_locations
 
 
@@ -70,13 +72,23 @@ class ItemColumnsMixin:
         return line.item.name
 
 
-class AdjustmentLineInline(ItemColumnsMixin, admin.TabularInline):
+class AdjustmentLineInline(admin.TabularInline):
+    """An adjustment's lines in four columns, so that they fit a phone's width."""
+
     model = AdjustmentLine
     verbose_name_plural = "lines"
-    fields = ["location", "sku", "item_name", "quantity_before", "quantity_after", "delta"]
+    fields = ["location", "item", "on_hand", "signed_change"]
     readonly_fields = fields
     extra = 0
     can_delete = False
+
+    @admin.display(description="on hand")
+    def on_hand(self, line: AdjustmentLine) -> str:
+        return f"{line.quantity_before} → {line.quantity_after}"
+
+    @admin.display(description="change")
+    def signed_change(self, line: AdjustmentLine) -> str:
+        return f"{line.delta:+d}" if line.delta else "0"
 
     def get_queryset(self, request):
         return history_visible_to(request.user).order_by("id")
@@ -96,6 +108,10 @@ class ActedWhereVisibleFilter(admin.RelatedFieldListFilter):
     those who changed stock at a location they may see, so a filter does not list everyone who
     works elsewhere or every partner the store has. One query (EXISTS over the ledger, by the
     adjustment's actor or client). Managers see every location, so every choice."""
+
+    def __init__(self, field, request, params, model, model_admin, field_path):
+        super().__init__(field, request, params, model, model_admin, field_path)
+        self.empty_value_display = "None" if field.name == "actor" else "Not through the API"
 
     def field_choices(self, field, request, model_admin):
         if sees_all_locations(request.user):
@@ -135,7 +151,16 @@ class AdjustmentAdmin(HiddenIsNotFoundMixin, ReadOnlyAdmin):
         ("api_client", ActedWhereVisibleFilter),
     ]
     search_fields = ["=transaction_id", "reason"]
-    fields = ["transaction_id", "created_at", "kind", "source", "actor", "api_client", "reason"]
+    fields = [
+        "created_at",
+        "kind",
+        "source",
+        "made_by",
+        "reason_code",
+        "reason",
+        "reference",
+        "transaction_id",
+    ]
     readonly_fields = fields
     inlines = [AdjustmentLineInline]
     paginator = CappedCountPaginator
@@ -147,6 +172,20 @@ class AdjustmentAdmin(HiddenIsNotFoundMixin, ReadOnlyAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         return _search_history(queryset, search_term, prefix=""), False
+
+    def get_fields(self, request, obj=None):
+        """What was not recorded is not shown: no row of dashes."""
+        return [name for name in self.fields if obj is None or getattr(obj, name, True) != ""]
+
+    @admin.display(description="by")
+    def made_by(self, adjustment: Adjustment) -> str:
+        """The person or API client, linked only for a reader who may open their page."""
+        reader = getattr(adjustment, "reader", None)
+        if adjustment.actor_id is not None:
+            return link_for_reader(adjustment.actor, reader, adjustment.actor.get_username())
+        if adjustment.api_client_id is not None:
+            return link_for_reader(adjustment.api_client, reader, adjustment.made_by)
+        return adjustment.made_by
 
 
 @admin.register(AdjustmentLine)
@@ -185,6 +224,9 @@ class HistoryAdmin(HiddenStockNoticeMixin, ItemColumnsMixin, HiddenIsNotFoundMix
     def get_queryset(self, request: HttpRequest) -> QuerySet[AdjustmentLine]:
         return history_visible_to(request.user)
 
+    def list_title(self, request: HttpRequest) -> str:
+        return title_by_location(request, "Stock history", "Stock history at {}")
+
     def get_search_results(self, request, queryset, search_term):
         return _search_history(queryset, search_term, prefix="adjustment__"), False
 
@@ -211,7 +253,7 @@ class HistoryAdmin(HiddenStockNoticeMixin, ItemColumnsMixin, HiddenIsNotFoundMix
 
     @admin.display(description="when", ordering="created_at")
     def when(self, line: AdjustmentLine) -> str:
-        return timezone.localtime(line.created_at).strftime("%Y-%m-%d %H:%M")
+        return date_format(timezone.localtime(line.created_at), "DATETIME_FORMAT")
 
     @admin.display(description="location", ordering="location__code")
     def location_code(self, line: AdjustmentLine) -> str:
@@ -238,7 +280,7 @@ class HistoryAdmin(HiddenStockNoticeMixin, ItemColumnsMixin, HiddenIsNotFoundMix
     def reason(self, line: AdjustmentLine) -> str:
         return line.adjustment.reason
 
-    @admin.display(description="transaction")
+    @admin.display(description="adjustment")
     def transaction(self, line: AdjustmentLine) -> str:
         url = reverse("admin:inventory_adjustment_change", args=[line.adjustment_id])
         return format_html('<a href="{}">{}</a>', url, line.adjustment.short_id)

@@ -1,4 +1,6 @@
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import F, QuerySet
 from django.http import (
     HttpRequest,
@@ -18,7 +20,7 @@ from inventory.selectors import (
     blind_counts_hiding_items,
 )
 from inventory.stock import update_balance_settings
-from locations.admin import HiddenIsNotFoundMixin, VisibleLocationFilter
+from locations.admin import HiddenIsNotFoundMixin, VisibleLocationFilter, title_by_location
 from locations.selectors import locations_visible_to
 
 
@@ -78,8 +80,24 @@ class ItemAdmin(admin.ModelAdmin):
         return super().render_change_form(request, context, add, change, form_url, obj)
 
 
+class BalanceSettingsForm(forms.ModelForm):
+    """A balance's settings change goes through the write path, which refuses a location that
+    is switched off: say so on the form, not as an error page after saving."""
+
+    def clean(self):
+        data = super().clean()
+        location = self.instance.location
+        if not location.enabled:
+            raise ValidationError(
+                f"{location} is switched off: turn it on under Locations before changing stock"
+                " settings there."
+            )
+        return data
+
+
 @admin.register(Balance)
 class BalanceAdmin(HiddenStockNoticeMixin, HiddenIsNotFoundMixin, admin.ModelAdmin):
+    form = BalanceSettingsForm
     list_display = [
         "sku",
         "item_name",
@@ -111,6 +129,9 @@ class BalanceAdmin(HiddenStockNoticeMixin, HiddenIsNotFoundMixin, admin.ModelAdm
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Balance]:
         return balances_visible_to(request.user)
+
+    def list_title(self, request: HttpRequest) -> str:
+        return title_by_location(request, "Stock levels", "Stock at {}")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # balances appear when stock is first adjusted
@@ -223,12 +244,12 @@ class BalanceAdmin(HiddenStockNoticeMixin, HiddenIsNotFoundMixin, admin.ModelAdm
     def location_dashboard_view(self, request: HttpRequest, location_id: int) -> HttpResponse:
         return dashboards.location_dashboard_view(request, location_id, model_admin=self)
 
-    @admin.action(description="Adjust stock of the selected balances", permissions=["adjust"])
+    @admin.action(description="Adjust the selected stock", permissions=["adjust"])
     def adjust_selected(self, request: HttpRequest, queryset: QuerySet[Balance]):
         location_ids = {balance.location_id for balance in queryset}
         if len(location_ids) != 1:
             self.message_user(
-                request, "Select balances of one location to adjust them together.", messages.ERROR
+                request, "Select stock of one location to adjust it together.", messages.ERROR
             )
             return None
         query = urlencode(

@@ -23,6 +23,9 @@ from inventory.api.paths import STORE_PATHS, is_other_store
 from inventory.api.vendor import Refusal
 from inventory.api.zettle.shape import render_error as zettle_error
 
+# Where a client that found no endpoint (the API's root, say) goes next.
+NO_ROUTE = "Not found: no endpoint at this address. The endpoints are listed at /api/docs/."
+
 
 @dataclass(frozen=True, slots=True)
 class Surface:
@@ -44,7 +47,7 @@ class Surface:
         if is_other_store(path):
             errors = {"store_hash": "No store with this hash."}
             return self.refuse(404, "Not found: no store with this hash.", errors)
-        return self.refuse(404, "Not found: no route at this address.")
+        return self.refuse(404, NO_ROUTE)
 
 
 def _problem(refusal: Refusal) -> dict:
@@ -68,6 +71,8 @@ def surface_of(path: str) -> Surface | None:
     """The API surface `path` (a request's path_info) belongs to; None outside the API."""
     if path.startswith(PAGES):
         return None
+    if path == "/api":  # the API's root without its slash is the API's too
+        return BIGCOMMERCE
     return next((surface for prefix, surface in PREFIXES if path.startswith(prefix)), None)
 
 

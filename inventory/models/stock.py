@@ -53,6 +53,11 @@ def product_uuids(product_ids: Iterable[int]) -> dict[int, uuid.UUID]:
     }
 
 
+def item_label(sku: str, name: str) -> str:
+    """How a person reads an item everywhere: "TEE-BLA-M · Tee black M"."""
+    return f"{sku} · {name}" if name else sku
+
+
 class ItemQuerySet(models.QuerySet):
     def bulk_create(self, objs, *args, **kwargs):
         # bulk_create skips save(): give the new items their product's UUID here too.
@@ -80,9 +85,9 @@ class Item(models.Model):
         max_length=64, blank=True, help_text="GTIN, UPC or EAN as printed on the label."
     )
     tracking = models.CharField(max_length=16, choices=Tracking.choices, default=Tracking.VARIANT)
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    uuid = models.UUIDField("identifier", default=uuid.uuid4, unique=True, editable=False)
     product_uuid = models.UUIDField(
-        "product UUID",
+        "product identifier",
         db_index=True,
         editable=False,
         help_text="Its product's UUID, the same for every item of the product (Zettle's "
@@ -96,8 +101,8 @@ class Item(models.Model):
         "balance reads leave the item out and Zettle's movements of it are refused; its "
         "balances are kept, and every other channel changes them as before.",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField("created", auto_now_add=True)
+    updated_at = models.DateTimeField("last changed", auto_now=True)
 
     objects = ItemQuerySet.as_manager()
 
@@ -105,22 +110,30 @@ class Item(models.Model):
         ordering = ["sku"]
         constraints = [
             models.UniqueConstraint(
-                fields=["barcode"], condition=~Q(barcode=""), name="uniq_item_barcode_when_set"
+                fields=["barcode"],
+                condition=~Q(barcode=""),
+                name="uniq_item_barcode_when_set",
+                violation_error_message="Another item already has this barcode: check the "
+                "label, or leave the barcode empty.",
             ),
             # A product_id names one item only when the product is tracked as a whole.
             models.UniqueConstraint(
                 fields=["product_id"],
                 condition=Q(tracking="product"),
                 name="uniq_item_product_when_tracked_by_product",
+                violation_error_message="Another item is already tracked by this product id: "
+                "track this one by variant, or use another product id.",
             ),
             models.CheckConstraint(
                 condition=Q(tracking="product") | Q(variant_id__isnull=False),
                 name="item_tracked_by_variant_has_variant_id",
+                violation_error_message="Items tracked by variant need a variant id: enter "
+                "one, or track by product.",
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.sku} {self.name}".strip()
+        return item_label(self.sku, self.name)
 
     def save(self, *args, **kwargs):
         # A new item, or one moved to another product, carries its product's UUID.
@@ -150,7 +163,7 @@ class Balance(models.Model):
         Item, on_delete=models.PROTECT, related_name="balances", db_index=False
     )
     location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="balances")
-    quantity = models.IntegerField(default=0)
+    quantity = models.IntegerField("on hand", default=0)
     safety_stock = models.PositiveIntegerField(
         default=0, validators=[MaxValueValidator(MAX_QUANTITY)]
     )
@@ -158,24 +171,33 @@ class Balance(models.Model):
         default=0, validators=[MaxValueValidator(MAX_QUANTITY)]
     )
     is_in_stock = models.BooleanField(
-        default=True, help_text="Available for purchase regardless of quantity (BigCommerce)."
+        "available for sale",
+        default=True,
+        help_text="Available for purchase regardless of quantity (BigCommerce).",
     )
-    bin_picking_number = models.CharField(max_length=64, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    bin_picking_number = models.CharField("bin", max_length=64, blank=True)
+    updated_at = models.DateTimeField("last changed", auto_now=True)
 
     class Meta:
+        verbose_name = "stock level"
         ordering = ["item__sku", "location_id"]
         permissions = [("adjust_stock", "Can adjust stock through the adjust form")]
         constraints = [
-            models.UniqueConstraint(fields=["item", "location"], name="uniq_balance_item_location"),
+            models.UniqueConstraint(
+                fields=["item", "location"],
+                name="uniq_balance_item_location",
+                violation_error_message="This item already has a stock level at this location.",
+            ),
             models.CheckConstraint(
                 condition=Q(quantity__lte=MAX_QUANTITY) & Q(quantity__gte=-MAX_QUANTITY),
                 name="balance_quantity_in_range",
+                violation_error_message=f"On hand must be between -{MAX_QUANTITY} and "
+                f"{MAX_QUANTITY}.",
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.item.sku} @ {self.location.code}"
+        return f"{self.item} at {self.location}"
 
     @property
     def available_to_sell(self) -> int:
@@ -186,15 +208,16 @@ class Adjustment(models.Model):
     """One transaction of the ledger: who changed stock, when, why and through which channel."""
 
     class Kind(models.TextChoices):
-        ABSOLUTE = "absolute", "Absolute"
-        RELATIVE = "relative", "Relative"
+        # Plain words for BigCommerce's "absolute" and "relative" adjustments.
+        ABSOLUTE = "absolute", "Set on hand"
+        RELATIVE = "relative", "Add or remove"
         TRANSFER = "transfer", "Transfer"
         STOCKTAKE = "stocktake", "Stocktake"
-        SETTINGS = "settings", "Settings"
+        SETTINGS = "settings", "Settings change"
 
     class Source(models.TextChoices):
         API = "api", "API"
-        ADMIN = "admin", "Admin"
+        ADMIN = "admin", "Back office"
         STOCKTAKE = "stocktake", "Stocktake"
         IMPORT = "import", "Import"
         SYSTEM = "system", "System"
@@ -215,8 +238,10 @@ class Adjustment(models.Model):
         RESTOCK = "restock", "Restock"
         OTHER = "other", "Other"
 
-    transaction_id = models.UUIDField(default=time_ordered_uuid, unique=True, editable=False)
-    kind = models.CharField(max_length=16, choices=Kind.choices)
+    transaction_id = models.UUIDField(
+        "transaction id", default=time_ordered_uuid, unique=True, editable=False
+    )
+    kind = models.CharField("type of change", max_length=16, choices=Kind.choices)
     reason_code = models.CharField(
         "reason",
         max_length=32,
@@ -230,13 +255,14 @@ class Adjustment(models.Model):
     # referenceDocumentUri, Square's reference_id).
     # Database defaults too: the benchmark's fill and other raw inserts name only older columns.
     reference = models.CharField(max_length=500, blank=True, db_default="")
-    source = models.CharField(max_length=16, choices=Source.choices)
+    source = models.CharField("made through", max_length=16, choices=Source.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="adjustments",
+        verbose_name="person",
     )
     api_client = models.ForeignKey(
         "inventory.ApiClient",
@@ -244,8 +270,9 @@ class Adjustment(models.Model):
         null=True,
         blank=True,
         related_name="adjustments",
+        verbose_name="API client",
     )
-    created_at = models.DateTimeField(db_index=True)
+    created_at = models.DateTimeField("when", db_index=True)
 
     # Set by apply_adjustment: True when an idempotent retry returned this earlier adjustment.
     replayed = False
@@ -254,7 +281,7 @@ class Adjustment(models.Model):
         ordering = ["-id"]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.transaction_id}"
+        return f"Adjustment {self.short_id}"
 
     # What the write path's statements insert, in order: `inserted_values` gives the values.
     INSERTED_COLUMNS = (
@@ -331,15 +358,15 @@ class AdjustmentLine(models.Model):
         db_constraint=False,
         db_index=False,
     )
-    quantity_before = models.IntegerField()
-    quantity_after = models.IntegerField()
-    delta = models.BigIntegerField()
-    created_at = models.DateTimeField()
+    quantity_before = models.IntegerField("on hand before")
+    quantity_after = models.IntegerField("on hand after")
+    delta = models.BigIntegerField("change")
+    created_at = models.DateTimeField("when")
 
     class Meta:
         ordering = ["-id"]
-        verbose_name = "history line"
-        verbose_name_plural = "adjustment history"
+        verbose_name = "stock history entry"
+        verbose_name_plural = "stock history"
         indexes = [
             models.Index(fields=["item", "location", "id"], name="ledger_balance_chain"),
             models.Index(fields=["location", "-id"], name="ledger_location_recent"),
@@ -353,4 +380,4 @@ class AdjustmentLine(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.item_id}@{self.location_id}: {self.quantity_before} → {self.quantity_after}"
+        return f"{self.item} at {self.location}: {self.quantity_before} → {self.quantity_after}"

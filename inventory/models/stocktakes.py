@@ -58,7 +58,7 @@ class Stocktake(models.Model):
         permissions = [("approve_stocktake", "Can approve and apply stocktakes over the threshold")]
 
     def __str__(self) -> str:
-        return f"Stocktake #{self.pk} at {self.location.code}"
+        return f"Stocktake #{self.pk} at {self.location}"
 
     @property
     def hidden_stock_notice(self) -> str:

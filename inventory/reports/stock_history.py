@@ -17,6 +17,7 @@ from django.db import connection
 from django.db.models import Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from inventory.models import Adjustment, AdjustmentLine, Balance, Item
 from inventory.reports.charts import Band, Marker, StockSeries
@@ -278,7 +279,7 @@ def _marker(change: Change) -> Marker:
 def describe(change: Change) -> str:
     """A marker's tooltip: when, who, how, why, and what it did."""
     adjustment = change.adjustment
-    when = timezone.localtime(change.at).strftime("%Y-%m-%d %H:%M")
+    when = date_format(timezone.localtime(change.at), "DATETIME_FORMAT")
     kind = f"{adjustment.get_kind_display()} · {adjustment.get_source_display()}"
     if len(change.lines) == 1:
         line = change.lines[0]

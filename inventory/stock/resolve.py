@@ -135,6 +135,7 @@ def _check_size(lines: Sequence[LineInput], max_lines: int | None) -> None:
                     "items",
                     ErrorCode.TOO_MANY_LINES,
                     f"A batch takes at most {max_lines} lines; this one has {len(lines)}.",
+                    facts={"most": max_lines, "lines": len(lines)},
                 )
             ]
         )
@@ -147,6 +148,8 @@ def _identity_changed(effect: Effect) -> LineError:
         ErrorCode.IDENTITY_CHANGED,
         f"{effect.label} at location {effect.key[1]}: the item changed while the batch was"
         " applied; nothing was changed, please retry.",
+        item_id=effect.key[0],
+        location_id=effect.key[1],
     )
 
 
@@ -263,7 +266,10 @@ class _ItemIndex:
         if len({item.id for item in found}) > 1:
             names = " and ".join(f"{name} {value}" for name, value in given)
             message = f"{names} name different items."
-            return None, LineError(index, given[0][0], ErrorCode.AMBIGUOUS_IDENTITY, message)
+            error = LineError(
+                index, given[0][0], ErrorCode.AMBIGUOUS_IDENTITY, message, named=given[0]
+            )
+            return None, error
         return found[0], None
 
     def _resolve_one(
@@ -274,9 +280,10 @@ class _ItemIndex:
             return item, None
         if value in self.wrong[name]:
             message = MEANINGS[name].wrong_tracking.format(value)
-            return None, LineError(index, name, ErrorCode.WRONG_IDENTIFIER, message)
+            error = LineError(index, name, ErrorCode.WRONG_IDENTIFIER, message, named=(name, value))
+            return None, error
         message = f"Item with {name} {value} does not exist."
-        return None, LineError(index, name, ErrorCode.UNKNOWN_ITEM, message)
+        return None, LineError(index, name, ErrorCode.UNKNOWN_ITEM, message, named=(name, value))
 
 
 class _LocationIndex:

@@ -99,13 +99,16 @@ def duplicate_errors(effects: list[Effect]) -> list[LineError]:
     for effect in effects:
         first = first_index.setdefault(effect.key, effect.index)
         if first != effect.index:
-            location_id = effect.key[1]
+            item_id, location_id = effect.key
             errors.append(
                 LineError(
                     effect.index,
                     effect.identity_field,
                     ErrorCode.DUPLICATE_LINE,
                     f"{effect.label} at location {location_id} is already changed by line {first}.",
+                    item_id=item_id,
+                    location_id=location_id,
+                    facts={"first": first},
                 )
             )
     return errors
@@ -137,6 +140,7 @@ def shape_errors(kind: Kind, index: int, line: LineInput) -> list[LineError]:
                 "quantity",
                 ErrorCode.NEGATIVE_QUANTITY,
                 f"{label(line)}: on-hand cannot be set below 0.",
+                **_facts(line, quantity=quantity),
             )
         )
     elif transfer_not_positive(kind, quantity):
@@ -146,6 +150,7 @@ def shape_errors(kind: Kind, index: int, line: LineInput) -> list[LineError]:
                 "quantity",
                 ErrorCode.NON_POSITIVE_QUANTITY,
                 f"{label(line)}: a transfer moves a positive quantity.",
+                **_facts(line, quantity=quantity),
             )
         )
     if out_of_range(quantity):
@@ -160,10 +165,13 @@ def shape_errors(kind: Kind, index: int, line: LineInput) -> list[LineError]:
 def _destination_errors(index: int, line: LineInput) -> list[LineError]:
     if line.to_location_id is None:
         message = f"{label(line)}: a transfer needs a destination location."
-        return [LineError(index, "to_location_id", ErrorCode.UNKNOWN_LOCATION, message)]
+        facts = {**_facts(line), "location_id": None}  # none given
+        return [LineError(index, "to_location_id", ErrorCode.UNKNOWN_LOCATION, message, **facts)]
     if line.to_location_id == line.location_id:
         message = f"{label(line)}: source and destination are both location {line.location_id}."
-        return [LineError(index, "to_location_id", ErrorCode.SAME_LOCATION, message)]
+        return [
+            LineError(index, "to_location_id", ErrorCode.SAME_LOCATION, message, **_facts(line))
+        ]
     return []
 
 
@@ -173,6 +181,7 @@ def _out_of_range(index: int, field: str, line: LineInput) -> LineError:
         field,
         ErrorCode.QUANTITY_OUT_OF_RANGE,
         f"{label(line)}: {field} must be between -{MAX_QUANTITY} and {MAX_QUANTITY}.",
+        **_facts(line, given=getattr(line, field)),
     )
 
 
@@ -195,7 +204,9 @@ def location_errors(
         else:
             continue
         message = f"{label(line)}: location {location_id} {what}."
-        errors.append(LineError(index, field, code, message))
+        facts = _facts(line)
+        facts["location_id"] = location_id
+        errors.append(LineError(index, field, code, message, **facts))
     return errors
 
 
@@ -218,6 +229,7 @@ def check_locked(
                     ErrorCode.STALE_QUANTITY,
                     f"{_where(effect)}: on-hand is {before}, not the expected"
                     f" {effect.expected_quantity}.",
+                    **_at(effect, on_hand=before, expected=effect.expected_quantity),
                 )
             )
         if out_of_range(after):
@@ -228,6 +240,7 @@ def check_locked(
                     ErrorCode.QUANTITY_OUT_OF_RANGE,
                     f"{_where(effect)}: on-hand would be {after}, beyond the limit of"
                     f" {MAX_QUANTITY}.",
+                    **_at(effect, after=after),
                 )
             )
         elif change_out_of_range(before, after):
@@ -238,6 +251,7 @@ def check_locked(
                     ErrorCode.QUANTITY_OUT_OF_RANGE,
                     f"{_where(effect)}: on-hand would change by {after - before}, beyond the"
                     f" limit of {MAX_QUANTITY} in one adjustment: make it in two.",
+                    **_at(effect, change=after - before),
                 )
             )
         elif takes_too_much(effect, after, balance.safety_stock):
@@ -249,6 +263,12 @@ def check_locked(
                     ErrorCode.INSUFFICIENT_STOCK,
                     f"{_where(effect)}: insufficient stock: on-hand {before}{kept},"
                     f" change {effect.amount}.",
+                    **_at(
+                        effect,
+                        on_hand=before,
+                        change=effect.amount,
+                        safety_stock=balance.safety_stock,
+                    ),
                 )
             )
     return changes, errors, stale
@@ -265,3 +285,23 @@ def label(line: LineInput) -> str:
 
 def _where(effect: Effect) -> str:
     return f"{effect.label} at location {effect.key[1]}"
+
+
+# The facts a person's message needs (`inventory.stock.messages`), beside the message for
+# programs; built only for a line that fails.
+
+
+def _facts(line: LineInput, **facts: int) -> dict:
+    """A line's facts before its item is resolved: the item as the line names it."""
+    return {
+        "item_id": line.item_id,
+        "named": line.identity(),
+        "location_id": line.location_id,
+        "facts": facts,
+    }
+
+
+def _at(effect: Effect, **facts: int | None) -> dict:
+    """A resolved line's facts: its balance's item and location."""
+    item_id, location_id = effect.key
+    return {"item_id": item_id, "location_id": location_id, "facts": facts}

@@ -206,9 +206,9 @@ def _parse_row(line_number: int, cells: list[str], code_at: int, count_at: int) 
     counted = int(digits) if digits is not None and len(digits) <= _MAX_DIGITS else None
     error = None
     if not code:
-        error = "No code."
+        error = "No SKU or barcode: fill it in, or delete the line."
     elif not raw:
-        error = "No count."
+        error = "No count: enter the number counted."
     elif digits is None:
         error = f"The count “{raw}” is not a whole number of zero or more."
     elif counted is None or counted > MAX_QUANTITY:
@@ -231,16 +231,20 @@ def _check_rows(
             if item is None:
                 error = _unknown(column, row.code)
             elif item.pk in first_line_of:
-                error = f"{item.sku} is already counted on line {first_line_of[item.pk]}."
+                error = (
+                    f"{item} is already counted on line {first_line_of[item.pk]}:"
+                    " keep one of the two lines."
+                )
             elif not stocktake.full and not item.has_line:
-                error = f"{item.sku} is not part of this count."
+                error = f"{item} is not part of this count: remove the line."
         if item is not None:
             first_line_of.setdefault(item.pk, row.line_number)
         new = None
         if error is None and row.counted is not None:
             new = row.counted if mode == "replace" else (current or 0) + row.counted
             if new > MAX_QUANTITY:
-                error, new = f"{current} + {row.counted} is too large a count.", None
+                error = f"{current} counted so far + {row.counted} is more than the largest count."
+                new = None
         rows.append(
             UploadRow(
                 line_number=row.line_number,
@@ -257,7 +261,7 @@ def _check_rows(
 
 def _unknown(column: str, code: str) -> str:
     label = {"sku": "SKU", "barcode": "barcode", "code": "SKU or barcode"}[column]
-    return f"No item has {label} “{code}”."
+    return f"No item has {label} “{code}”: check it, or delete the line."
 
 
 def _resolve(

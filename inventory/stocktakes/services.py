@@ -121,7 +121,7 @@ def _refuse_overlap(location: Location, items: list[Item] | None) -> None:
     raise StocktakeError(
         "overlapping_count",
         f"Stocktake #{clash.pk}, started by {clash.created_by} on "
-        f"{date_format(timezone.localtime(clash.created_at), 'M j')}, is already counting "
+        f"{date_format(timezone.localtime(clash.created_at), 'MONTH_DAY_FORMAT')}, is already counting "
         f"{what} at {location.label}. Finish or cancel it before starting another count "
         "of the same items.",
     )
@@ -189,7 +189,7 @@ def _line_for_update(stocktake: Stocktake, item: Item) -> StocktakeLine:
         return line
     line = lines.filter(stocktake=stocktake, item=item).first()
     if line is None:
-        raise StocktakeError("not_in_count", f"{item.sku} is not part of this count.")
+        raise StocktakeError("not_in_count", f"{item} is not part of this count.")
     return line
 
 

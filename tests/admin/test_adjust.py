@@ -118,7 +118,9 @@ def test_refused_batch_shows_errors_on_rows_and_changes_nothing(manager_client, 
     assert response.status_code == 200
     forms = response.context["lines"].forms
     assert forms[0].errors == {}
-    assert "insufficient stock" in forms[1].errors["quantity"][0]
+    refusal = forms[1].errors["quantity"][0]
+    named = f"{scarce.sku} · {scarce.name} at {location.label}"
+    assert refusal.startswith(f"{named}: only 1 on hand, so 5 cannot be removed.")
     assert snapshot() == before
 
 
@@ -152,7 +154,7 @@ def test_stale_balance_warns_and_applies_only_when_resubmitted(manager_client, l
 
     assert response.status_code == 200
     assert "changed since you opened this form" in str(response.context["form"].non_field_errors())
-    assert "on-hand is 8" in str(response.context["lines"].forms[0].non_field_errors())
+    assert "on-hand is now 8, not 5" in str(response.context["lines"].forms[0].non_field_errors())
     assert snapshot() == before
     # The re-rendered form now expects today's on-hand: applying again is deliberate.
     assert response.context["lines"].forms[0]["expected_quantity"].value() == "8"

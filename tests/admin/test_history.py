@@ -347,8 +347,8 @@ def filter_choices(response, title: str) -> list[str]:
 @pytest.mark.parametrize(
     ("url", "user_title", "client_title"),
     [
-        (HISTORY_URL, "actor", "api client"),
-        (reverse("admin:inventory_adjustment_changelist"), "actor", "api client"),
+        (HISTORY_URL, "person", "API client"),
+        (reverse("admin:inventory_adjustment_changelist"), "person", "API client"),
     ],
 )
 def test_staff_filter_by_those_who_acted_at_their_locations_only(
@@ -372,8 +372,8 @@ def test_managers_filter_by_everyone(client, who_acted_where):
 
     response = client.get(HISTORY_URL)
 
-    assert {"north-clerk", "south-clerk"} <= set(filter_choices(response, "actor"))
-    assert filter_choices(response, "api client") == ["north till", "south till"]
+    assert {"north-clerk", "south-clerk"} <= set(filter_choices(response, "person"))
+    assert filter_choices(response, "API client") == ["north till", "south till"]
 
 
 def test_the_filter_choices_cost_one_query_each_however_many_acted(client, who_acted_where):

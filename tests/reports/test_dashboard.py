@@ -123,7 +123,7 @@ def test_balance_chart_marks_each_adjustment_with_who_and_why(client):
     assert "10 → 7 (-3)" in titles[1]
     assert "boss" in titles[2]
     assert "Delivery" in titles[2]
-    assert "Relative · Admin" in titles[2]
+    assert "Add or remove · Back office" in titles[2]
     changes = response.context["stock_chart_changes"]
     assert [change.adjustment.reason for change in changes] == [
         "Delivery",
@@ -474,7 +474,7 @@ def test_adjustments_per_day_by_source_count_each_adjustment_once():
     assert len(activity.days) == 30
     assert activity.days[-1] == timezone.localdate(now)
     assert activity.by_source["API"][-1] == 2
-    assert activity.by_source["Admin"][-1] == 1
+    assert activity.by_source["Back office"][-1] == 1
     assert activity.by_source["API"][-4] == 1
     assert activity.total == 4
 

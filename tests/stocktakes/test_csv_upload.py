@@ -129,7 +129,9 @@ def test_a_barcode_header_does_not_match_skus(count):
     )
 
     assert not preview.ok
-    assert preview.rows[0].error == f"No item has barcode “{item.sku}”."
+    assert (
+        preview.rows[0].error == f"No item has barcode “{item.sku}”: check it, or delete the line."
+    )
 
 
 def test_bom_semicolons_crlf_whitespace_and_extra_columns_parse(count, counter):
@@ -167,23 +169,28 @@ def test_tab_delimited_parses(count):
 @pytest.mark.parametrize(
     ("line", "message"),
     [
-        ("NO-SUCH-SKU,1", "No item has SKU “NO-SUCH-SKU”."),
+        ("NO-SUCH-SKU,1", "No item has SKU “NO-SUCH-SKU”: check it, or delete the line."),
         ("{sku},-1", "The count “-1” is not a whole number of zero or more."),
         ("{sku},2.5", "The count “2.5” is not a whole number of zero or more."),
         ("{sku},lots", "The count “lots” is not a whole number of zero or more."),
-        ("{sku},", "No count."),
-        ("{sku}", "No count."),
-        (",4", "No code."),
+        ("{sku},", "No count: enter the number counted."),
+        ("{sku}", "No count: enter the number counted."),
+        (",4", "No SKU or barcode: fill it in, or delete the line."),
         ("{sku},99999999999", "The count 99999999999 is too large."),
-        ("{sku},1\n{sku},2", "{sku} is already counted on line 3."),
-        ("{other_sku},1", "{other_sku} is not part of this count."),
+        ("{sku},1\n{sku},2", "{label} is already counted on line 3: keep one of the two lines."),
+        ("{other_sku},1", "{other_label} is not part of this count: remove the line."),
     ],
 )
 def test_bad_rows_are_shown_and_refused_with_nothing_written(location, counter, line, message):
     chosen, other, fine = ItemFactory(), ItemFactory(), ItemFactory()
     count = stocktakes.start_stocktake(location=location, actor=counter, items=[chosen, fine])
     stocktakes.count_item(stocktake=count, code=fine.sku, quantity=1, actor=counter)
-    names = {"sku": chosen.sku, "other_sku": other.sku}
+    names = {
+        "sku": chosen.sku,
+        "other_sku": other.sku,
+        "label": f"{chosen.sku} · {chosen.name}",  # items named by SKU and name
+        "other_label": f"{other.sku} · {other.name}",
+    }
     data = csv("sku,counted", f"{fine.sku},6", *line.format(**names).split("\n"))
     before = snapshot(count)
 
@@ -209,7 +216,7 @@ def test_the_same_code_through_sku_and_barcode_is_a_duplicate(count):
 
     assert [row.error for row in preview.rows] == [
         None,
-        f"{item.sku} is already counted on line 2.",
+        f"{item.sku} · {item.name} is already counted on line 2: keep one of the two lines.",
     ]
 
 
@@ -443,7 +450,10 @@ def test_the_refusal_names_the_first_problems(count, counter):
         apply_upload(stocktake=count, data=data, mode="replace", actor=counter)
 
     assert str(error.value) == (
-        "The file was not applied. Line 2: No item has SKU “NOPE-0”."
-        " Line 3: No item has SKU “NOPE-1”. Line 4: No item has SKU “NOPE-2”."
-        " Line 5: No item has SKU “NOPE-3”. Line 6: No item has SKU “NOPE-4”. And 2 more."
+        "The file was not applied."
+        + "".join(
+            f" Line {n + 2}: No item has SKU “NOPE-{n}”: check it, or delete the line."
+            for n in range(5)
+        )
+        + " And 2 more."
     )

@@ -30,6 +30,7 @@ from inventory.idempotency import Kept
 from inventory.models import (
     Stocktake,
 )
+from inventory.stock.messages import for_people
 from inventory.stocktakes import services as stocktakes
 from inventory.stocktakes.forms import (
     TokenForm,
@@ -39,6 +40,7 @@ from locations.selectors import locations_visible_to
 
 Status = Stocktake.Status
 RECENT = 20  # closed stocktakes listed under the open ones
+SENTENCES_SHOWN = 5  # of a refused apply's reasons, in its one-line notice
 
 VIEW = "inventory.view_stocktake"
 START = "inventory.add_stocktake"
@@ -164,4 +166,10 @@ def message_of(error: Exception) -> str:
             "Stock at this location kept changing while the count was being applied. "
             "Nothing was changed: please apply again."
         )
+    if isinstance(error, AdjustmentRejected):
+        # A location switched off refuses every line alike: say it once.
+        sentences = list(dict.fromkeys(for_people(error.errors)))
+        more = len(sentences) - SENTENCES_SHOWN
+        shown = " ".join(sentences[:SENTENCES_SHOWN])
+        return f"Nothing was changed. {shown}" + (f" And {more} more." if more > 0 else "")
     return str(error.args[0]) if error.args else str(error)
