@@ -22,6 +22,8 @@ class AdjustPage(StockRowsPage):
     rows_class = AdjustRowFormSet
     source_field = "location"
     source_param = "location"
+    change = "adjust"
+    quantity_label = "Quantity"
     doing = "adjust it"
 
     def kind(self, header: AdjustStockForm) -> Adjustment.Kind | None:

@@ -42,6 +42,10 @@ class StockChangeForm(forms.Form):
     # same form (double click, browser resend) replays the first instead of applying twice.
     submission_token = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
 
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("label_suffix", "")  # labels sit above their boxes
+        super().__init__(*args, **kwargs)
+
     def why(self) -> dict[str, str]:
         """The keyword arguments of `apply_adjustment` that say why."""
         data = self.cleaned_data

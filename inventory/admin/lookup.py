@@ -16,7 +16,7 @@ def lookup_item(request: HttpRequest) -> JsonResponse:
         return _answer(403, "You may not change stock. Ask a manager for access.")
     code = request.GET.get("code", "").strip()
     location_id = request.GET.get("location", "")
-    if not code or "\x00" in code:
+    if not code:
         return _answer(400, "Enter a SKU or barcode.")
     if location_id and not location_id.isdigit():
         return _answer(400, "Choose a location.")

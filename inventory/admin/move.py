@@ -23,6 +23,8 @@ class MovePage(StockRowsPage):
     rows_class = MoveRowFormSet
     source_field = "from_location"
     source_param = "from"
+    change = "move"
+    quantity_label = "Move"
     doing = "move it"
 
     def destination(self, header: MoveStockForm) -> Location | None:

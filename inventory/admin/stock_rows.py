@@ -52,6 +52,14 @@ class Row:
     on_hand: int | None  # what the row expects; None when unknown or hidden from the reader
     warning: str = ""
 
+    @property
+    def messages(self) -> list[str]:
+        """The row's errors, all in one place beside its item: the code's, the quantity's,
+        then the row's own."""
+        errors = self.form.errors if self.form.is_bound else {}
+        order = ["code", "quantity", "expected_quantity", "confirmed", "__all__"]
+        return [message for field in order for message in errors.get(field, [])]
+
 
 class StockRowsPage:
     """One request to a page of rows. Subclasses say where stock is taken from (`source`),
@@ -64,6 +72,8 @@ class StockRowsPage:
     rows_class: type[BaseStockRowFormSet]
     source_field = ""  # the header field of the location the rows' on-hand is read at
     source_param = ""  # its prefill query parameter
+    change = ""  # what a row's quantity does, for the page's script: "adjust" or "move"
+    quantity_label = "Quantity"
     doing = ""  # for messages about hidden items: "adjust it", "move it"
 
     def __init__(self, request: HttpRequest, model_admin: ModelAdmin) -> None:
@@ -296,11 +306,13 @@ class StockRowsPage:
             "form": header,
             "lines": rows,
             "rows": shown,
-            "summary": _summary(header, rows, bad, self.warnings, checked, checking),
+            "summary": _summary(header, bad, self.warnings, checked, checking),
             "lookup_url": reverse("admin:inventory_balance_lookup"),
             "source_field": header[self.source_field],
             "why_fields": [header["reason_code"], header["reason"], header["reference"]],
             "empty_row": Row("__number__", rows.empty_form, None),
+            "change": self.change,
+            "quantity_label": self.quantity_label,
         }
         return render(self.request, self.template, context)
 
@@ -311,20 +323,20 @@ class StockRowsPage:
         return Row(form.number, form, on_hand, self.warnings.get(form.number, ""))
 
 
-def _summary(header, rows, bad: list[int], warnings: dict, checked: bool, checking: bool) -> str:
+def _summary(header, bad: list[int], warnings: dict, checked: bool, checking: bool) -> str:
     """The line above the form after a submission: nothing was changed, and what to look at."""
     if not checked:
         return ""
-    parts = []
-    if bad:
-        parts.append(f"fix {_rows_named(bad)} marked below")
+    fields = [name for name in header.errors if name != "__all__"]
+    to_fix = (["the fields"] if fields else []) + ([_rows_named(bad)] if bad else [])
+    parts = [f"fix {' and '.join(to_fix)} marked below"] if to_fix else []
     if warnings:
         parts.append(f"look again at {_rows_named(sorted(warnings))}")
-    if header.errors and not bad:
-        parts.append("fix the fields marked below")
-    if not parts:
-        return "Everything checks out: nothing is changed until you apply." if checking else ""
-    return f"Nothing was changed. Please {' and '.join(parts)}."
+    if parts:
+        return f"Nothing was changed. Please {' and '.join(parts)}."
+    if checking and not header.errors:
+        return "Everything checks out: nothing is changed until you apply."
+    return ""
 
 
 def _rows_named(numbers: list[int]) -> str:

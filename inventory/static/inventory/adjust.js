@@ -29,6 +29,7 @@
     row.querySelector("[data-on-hand]").textContent = onHand === null ? "—" : String(onHand);
     field(row, "expected_quantity").value = onHand === null ? "" : String(onHand);
     row.classList.toggle("is-unknown", !!unknown);
+    row.classList.toggle("no-item", !name);
     row.dataset.note = note || "";
     delete row.dataset.fromServer;
     hint(row);
@@ -62,19 +63,32 @@
       });
   }
 
-  // --- a row that changes nothing --------------------------------------------------------
+  // --- what a row will do ---------------------------------------------------------------
   function mode() {
+    if (form.dataset.change === "move") return "move";
     var checked = form.querySelector("input[name=mode]:checked");
     return checked ? checked.value : "";
+  }
+  // On-hand after the row, at the location it is read at; null when it cannot be told yet.
+  function after(quantity, onHand) {
+    if (quantity === "" || onHand === "" || isNaN(Number(quantity))) return null;
+    var change = mode();
+    if (change === "set") return Number(quantity);
+    if (change === "add") return Number(onHand) + Number(quantity);
+    if (change === "move") return Number(onHand) - Number(quantity);
+    return null;
   }
   function hint(row) {
     var note = row.dataset.note || "";
     var quantity = field(row, "quantity").value;
     var onHand = field(row, "expected_quantity").value;
-    if (!note && quantity !== "" && mode() === "set" && onHand !== "" && Number(quantity) === Number(onHand)) {
-      note = "No change: on-hand is already " + onHand + ".";
-    } else if (!note && quantity !== "" && mode() === "add" && Number(quantity) === 0) {
-      note = "Adding 0 changes nothing.";
+    var result = after(quantity, onHand);
+    row.querySelector("[data-after]").textContent = result === null ? "" : " → " + result;
+    if (!note && result !== null) {
+      if (mode() === "move" && Number(quantity) < 1) note = "Move at least 1.";
+      else if (mode() === "set" && result < 0) note = "On-hand cannot be set below 0: choose “Add” to take units out.";
+      else if (result < 0) note = "Only " + onHand + " on hand: that is more than there is.";
+      else if (result === Number(onHand)) note = "No change: on-hand stays " + onHand + ".";
     }
     row.querySelector("[data-note]").textContent = note;
   }
