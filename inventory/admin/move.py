@@ -3,6 +3,7 @@ once (an instant transfer, as the API's POST /inventory/transfers)."""
 
 from django.contrib.admin import ModelAdmin
 from django.http import HttpRequest, HttpResponse, QueryDict
+from django.utils.http import urlencode
 
 from inventory.admin.adjust_forms import MoveRowFormSet, MoveStockForm, StockRowForm
 from inventory.admin.stock_rows import StockRowsPage
@@ -50,6 +51,19 @@ class MovePage(StockRowsPage):
 
     def initial_header(self, query: QueryDict, source: Location | None) -> dict:
         return {"from_location": source, "to_location": self._visible(query.get("to"))}
+
+    def again_url(self, header: MoveStockForm) -> str:
+        data = header.cleaned_data
+        query = urlencode({"from": data["from_location"].pk, "to": data["to_location"].pk})
+        return f"{self.request.path}?{query}"
+
+    def blocked(self) -> str:
+        if self.locations.filter(enabled=True).count() >= 2:
+            return ""
+        return (
+            "Moving stock takes two locations you work at, and you work at one. Ask a manager"
+            " to move it for you, or adjust stock at your location."
+        )
 
     def done(self, header: MoveStockForm, adjustment: Adjustment, count: int) -> str:
         items = "1 item" if count == 1 else f"{count} items"

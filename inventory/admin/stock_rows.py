@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDi
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.http import urlencode
 
 from inventory.admin.adjust_forms import (
     BaseStockRowFormSet,
@@ -107,6 +108,11 @@ class StockRowsPage:
     def done(self, header: StockChangeForm, adjustment: Adjustment, count: int) -> str:
         raise NotImplementedError
 
+    def again_url(self, header: StockChangeForm) -> str:
+        """The page again, at the same location, for the next change."""
+        source = header.cleaned_data[self.source_field]
+        return f"{self.request.path}?{urlencode({self.source_param: source.pk})}"
+
     # --- the request ----------------------------------------------------------------------
 
     def respond(self) -> HttpResponse:
@@ -119,7 +125,7 @@ class StockRowsPage:
         `?sku=` (repeatable) or `?items=ID,ID` (the balance list's action). Items a blind count
         hides from the reader are left out: their rows would show on-hand."""
         query = self.request.GET
-        source = self._visible(query.get(self.source_param))
+        source = self._visible(query.get(self.source_param)) or self._only_location()
         items = _prefilled_items(query)
         if source is not None:
             hidden = self._hiding(source, items)
@@ -194,7 +200,9 @@ class StockRowsPage:
                 "it was not applied a second time.",
             )
         else:
-            again = format_html('<a href="{}">{}</a>', self.request.path, f"{self.title} again")
+            again = format_html(
+                '<a href="{}">{}</a>', self.again_url(header), f"{self.title} again"
+            )
             text = self.done(header, adjustment, len(filled))
             messages.success(self.request, format_html("{} {}", text, again))
         return HttpResponseRedirect(
@@ -207,6 +215,11 @@ class StockRowsPage:
         if not (location_id or "").isdigit():
             return None
         return self.locations.filter(pk=int(location_id), enabled=True).first()
+
+    def _only_location(self) -> Location | None:
+        """The reader's one location, when they have only one: nothing to choose."""
+        enabled = list(self.locations.filter(enabled=True)[:2])
+        return enabled[0] if len(enabled) == 1 else None
 
     def _hiding(self, source: Location, items: list[Item]) -> dict:
         return blind_counts_hiding_items(
@@ -298,7 +311,9 @@ class StockRowsPage:
 
     def render(self, header, rows, *, checked: bool = False, checking: bool = False):
         shown = [self._row(form) for form in rows.forms]
-        bad = [row.number for row in shown if row.form.errors]
+        summary = _summary(header, rows, [r.number for r in shown if r.form.errors], self.warnings)
+        if checked:
+            _focus_first_to_do(shown)
         context = {
             **self.model_admin.admin_site.each_context(self.request),
             "opts": self.model_admin.model._meta,
@@ -306,7 +321,9 @@ class StockRowsPage:
             "form": header,
             "lines": rows,
             "rows": shown,
-            "summary": _summary(header, bad, self.warnings, checked, checking),
+            "summary": summary if checked else "",
+            "all_clear": checking and not summary,
+            "blocked": self.blocked(),
             "lookup_url": reverse("admin:inventory_balance_lookup"),
             "source_field": header[self.source_field],
             "why_fields": [header["reason_code"], header["reason"], header["reference"]],
@@ -316,6 +333,10 @@ class StockRowsPage:
         }
         return render(self.request, self.template, context)
 
+    def blocked(self) -> str:
+        """Why the reader cannot use this page at all, or ""."""
+        return ""
+
     def _row(self, form: StockRowForm) -> Row:
         expected = form["expected_quantity"].value()
         hidden = form.number in self.hidden or form.item is None
@@ -323,10 +344,8 @@ class StockRowsPage:
         return Row(form.number, form, on_hand, self.warnings.get(form.number, ""))
 
 
-def _summary(header, bad: list[int], warnings: dict, checked: bool, checking: bool) -> str:
+def _summary(header, rows, bad: list[int], warnings: dict) -> str:
     """The line above the form after a submission: nothing was changed, and what to look at."""
-    if not checked:
-        return ""
     fields = [name for name in header.errors if name != "__all__"]
     to_fix = (["the fields"] if fields else []) + ([_rows_named(bad)] if bad else [])
     parts = [f"fix {' and '.join(to_fix)} marked below"] if to_fix else []
@@ -334,9 +353,23 @@ def _summary(header, bad: list[int], warnings: dict, checked: bool, checking: bo
         parts.append(f"look again at {_rows_named(sorted(warnings))}")
     if parts:
         return f"Nothing was changed. Please {' and '.join(parts)}."
-    if checking and not header.errors:
-        return "Everything checks out: nothing is changed until you apply."
+    if header.non_field_errors() or rows.non_form_errors():
+        return "Nothing was changed."
     return ""
+
+
+def _focus_first_to_do(rows: list[Row]) -> None:
+    """The page shown again puts the cursor where work is left: the first box with an error,
+    else the quantity of the first item without one (a code scanned with the script off)."""
+    for row in rows:
+        for name in ("code", "quantity"):
+            if name in row.form.errors:
+                row.form.fields[name].widget.attrs["autofocus"] = True
+                return
+    for row in rows:
+        if row.form.item is not None and row.form["quantity"].value() in (None, ""):
+            row.form.fields["quantity"].widget.attrs["autofocus"] = True
+            return
 
 
 def _rows_named(numbers: list[int]) -> str:

@@ -201,7 +201,7 @@ def test_success_says_where_and_offers_another_adjustment(manager_client, locati
     page = manager_client.get(response.url).content.decode()
     adjustment = Adjustment.objects.latest("id")
     assert f"Stock adjusted at {location.label}: 1 item (transaction {adjustment.short_id})" in page
-    assert f'href="{ADJUST_URL}"' in page
+    assert f'href="{ADJUST_URL}?location={location.pk}"' in page
 
 
 # --- every error at once ------------------------------------------------------------------------
@@ -321,7 +321,9 @@ def test_check_button_checks_and_changes_nothing(manager_client, location, item)
     )
 
     assert checked.status_code == refused.status_code == 200
-    assert "Everything checks out" in checked.context["summary"]
+    assert checked.context["all_clear"]
+    assert "Everything checks out" in checked.content.decode()
+    assert not refused.context["all_clear"]
     assert "only 3 on hand" in row_errors(refused, 1)
     assert snapshot() == before
 
@@ -463,6 +465,15 @@ def test_staff_cannot_adjust_another_locations_stock(client, location, other_loc
     assert response.status_code == 200
     assert "location" in response.context["form"].errors
     assert snapshot() == before
+
+
+def test_staff_of_one_location_find_it_chosen(client, location, other_location):
+    client.force_login(store_staff(location))
+
+    response = client.get(ADJUST_URL)
+
+    assert response.context["form"]["location"].value() == location.pk
+    assert list(response.context["form"].fields["location"].queryset) == [location]
 
 
 def test_staff_adjusts_at_their_location(client, location, item):
