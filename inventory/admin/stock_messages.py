@@ -1,6 +1,7 @@
-"""The write path's refusals of a row of the adjust and move forms, in the page's words: the
-item by SKU and name, the location by name, and what to do next. (The write path's own
-messages name what a partner's request named: `sku X at location 2`.)"""
+"""The words of the adjust and move forms: the write path's refusals of a row, with the item
+by SKU and name, the location by name and what to do next (the write path's own messages name
+what a partner's request named: `sku X at location 2`); and the line above the form that says
+nothing was changed and which rows to look at."""
 
 from inventory.admin.adjust_forms import StockRowForm, item_label
 from inventory.errors import ErrorCode, LineError
@@ -71,3 +72,23 @@ def _location_message(error: LineError, place: str) -> tuple[str, str]:
     if error.code == ErrorCode.LOCATION_DISABLED:
         return where, f"{place} is closed for stock changes. Choose another location."
     return where, "That location no longer exists. Choose another."
+
+
+def summary_of(header, rows, bad: list[int], warned: list[int]) -> str:
+    """The line above the form after a submission: nothing was changed, and what to look at."""
+    fields = [name for name in header.errors if name != "__all__"]
+    to_fix = (["the fields"] if fields else []) + ([_rows_named(bad)] if bad else [])
+    parts = [f"fix {' and '.join(to_fix)} marked below"] if to_fix else []
+    if warned:
+        parts.append(f"look again at {_rows_named(warned)}")
+    if parts:
+        return f"Nothing was changed. Please {' and '.join(parts)}."
+    if header.non_field_errors() or rows.non_form_errors():
+        return "Nothing was changed."
+    return ""
+
+
+def _rows_named(numbers: list[int]) -> str:
+    if len(numbers) == 1:
+        return f"row {numbers[0]}"
+    return f"rows {', '.join(map(str, numbers[:-1]))} and {numbers[-1]}"

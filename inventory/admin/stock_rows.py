@@ -23,7 +23,7 @@ from inventory.admin.adjust_forms import (
     items_by_code,
 )
 from inventory.admin.notices import say_what_blind_counts_hide
-from inventory.admin.stock_messages import DESTINATION, SOURCE, explain
+from inventory.admin.stock_messages import DESTINATION, SOURCE, explain, summary_of
 from inventory.errors import (
     AdjustmentRejected,
     ErrorCode,
@@ -125,6 +125,7 @@ class StockRowsPage:
         `?sku=` (repeatable) or `?items=ID,ID` (the balance list's action). Items a blind count
         hides from the reader are left out: their rows would show on-hand."""
         query = self.request.GET
+        stock: dict = {}
         source = self._visible(query.get(self.source_param)) or self._only_location()
         items = _prefilled_items(query)
         if source is not None:
@@ -311,7 +312,8 @@ class StockRowsPage:
 
     def render(self, header, rows, *, checked: bool = False, checking: bool = False):
         shown = [self._row(form) for form in rows.forms]
-        summary = _summary(header, rows, [r.number for r in shown if r.form.errors], self.warnings)
+        bad = [row.number for row in shown if row.form.errors]
+        summary = summary_of(header, rows, bad, sorted(self.warnings))
         if checked:
             _focus_first_to_do(shown)
         context = {
@@ -344,20 +346,6 @@ class StockRowsPage:
         return Row(form.number, form, on_hand, self.warnings.get(form.number, ""))
 
 
-def _summary(header, rows, bad: list[int], warnings: dict) -> str:
-    """The line above the form after a submission: nothing was changed, and what to look at."""
-    fields = [name for name in header.errors if name != "__all__"]
-    to_fix = (["the fields"] if fields else []) + ([_rows_named(bad)] if bad else [])
-    parts = [f"fix {' and '.join(to_fix)} marked below"] if to_fix else []
-    if warnings:
-        parts.append(f"look again at {_rows_named(sorted(warnings))}")
-    if parts:
-        return f"Nothing was changed. Please {' and '.join(parts)}."
-    if header.non_field_errors() or rows.non_form_errors():
-        return "Nothing was changed."
-    return ""
-
-
 def _focus_first_to_do(rows: list[Row]) -> None:
     """The page shown again puts the cursor where work is left: the first box with an error,
     else the quantity of the first item without one (a code scanned with the script off)."""
@@ -370,12 +358,6 @@ def _focus_first_to_do(rows: list[Row]) -> None:
         if row.form.item is not None and row.form["quantity"].value() in (None, ""):
             row.form.fields["quantity"].widget.attrs["autofocus"] = True
             return
-
-
-def _rows_named(numbers: list[int]) -> str:
-    if len(numbers) == 1:
-        return f"row {numbers[0]}"
-    return f"rows {', '.join(map(str, numbers[:-1]))} and {numbers[-1]}"
 
 
 def _prefilled_items(query: QueryDict) -> list[Item]:
