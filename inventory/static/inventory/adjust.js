@@ -84,7 +84,7 @@
     var onHand = field(row, "expected_quantity").value;
     var result = after(quantity, onHand);
     row.querySelector("[data-after]").textContent = result === null ? "" : " → " + result;
-    if (!note && result !== null) {
+    if (!note && result !== null && !row.querySelector(".errorlist")) {
       if (mode() === "move" && Number(quantity) < 1) note = "Move at least 1.";
       else if (mode() === "set" && result < 0) note = "On-hand cannot be set below 0: choose “Add” to take units out.";
       else if (result < 0) note = "Only " + onHand + " on hand: that is more than there is.";
@@ -121,8 +121,22 @@
     var row = event.target.closest("tr[data-row]");
     if (row && /-code$/.test(event.target.name)) lookup(row);
   });
+  // A row edited after the server checked it: its messages were about what it held before.
+  function forgetChecks(row) {
+    row.querySelectorAll(".errorlist").forEach(function (list) { list.remove(); });
+    row.querySelectorAll(".has-error").forEach(function (cell) { cell.classList.remove("has-error"); });
+    row.classList.remove("has-error", "has-warning");
+  }
+
   body.addEventListener("input", function (event) {
     var row = event.target.closest("tr[data-row]");
+    if (row) forgetChecks(row);
+    if (row && /-code$/.test(event.target.name)) {
+      // Another code: what the row showed was another item's, until the lookup answers.
+      row.dataset.looked = "";
+      show(row, "", null, "");
+      return;
+    }
     if (!row || !/-quantity$/.test(event.target.name)) return;
     if (row.dataset.fromServer) { row.dataset.note = ""; delete row.dataset.fromServer; }
     hint(row);
@@ -144,6 +158,7 @@
     row.dataset.looked = code(row) + "\n" + (source ? source.value : "");
     var note = row.querySelector("[data-note]").textContent.trim();
     if (note) { row.dataset.note = note; row.dataset.fromServer = "1"; }
+    hint(row);
   });
 
   // --- sent once ---------------------------------------------------------------------------
