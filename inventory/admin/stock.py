@@ -11,7 +11,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.http import urlencode
 
-from inventory.admin import adjust, dashboards
+from inventory.admin import adjust, dashboards, lookup, move
 from inventory.admin.notices import HiddenStockNoticeMixin
 from inventory.models import Adjustment, Balance, Item, Stocktake
 from inventory.reports.stock_history import balance_history, item_history
@@ -223,6 +223,17 @@ class BalanceAdmin(HiddenStockNoticeMixin, HiddenIsNotFoundMixin, admin.ModelAdm
             self.admin_site.admin_view(self.adjust_view),
             name="inventory_balance_adjust",
         )
+        # The stock forms: adjust, move, and the item lookup their rows use.
+        forms = [
+            path(
+                "move/", self.admin_site.admin_view(self.move_view), name="inventory_balance_move"
+            ),
+            path(
+                "lookup/",
+                self.admin_site.admin_view(lookup.lookup_item),
+                name="inventory_balance_lookup",
+            ),
+        ]
         dashboards = path(
             "dashboard/",
             self.admin_site.admin_view(self.dashboard_index_view),
@@ -233,10 +244,13 @@ class BalanceAdmin(HiddenStockNoticeMixin, HiddenIsNotFoundMixin, admin.ModelAdm
             self.admin_site.admin_view(self.location_dashboard_view),
             name="inventory_dashboard_location",
         )
-        return [adjust, dashboards, dashboard, *super().get_urls()]
+        return [adjust, *forms, dashboards, dashboard, *super().get_urls()]
 
     def adjust_view(self, request: HttpRequest) -> HttpResponse:
         return adjust.adjust_stock(request, model_admin=self)
+
+    def move_view(self, request: HttpRequest) -> HttpResponse:
+        return move.move_stock(request, model_admin=self)
 
     def dashboard_index_view(self, request: HttpRequest) -> HttpResponse:
         return dashboards.dashboard_index(request, model_admin=self)

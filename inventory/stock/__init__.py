@@ -6,7 +6,7 @@ outbox events, and its SQLite twin); `locking` takes the full path's locks; `fas
 one-statement shortcut (is the batch eligible? then the shared record); `effects` are the
 alerts and their events written with a change; `audit` replays the ledger."""
 
-from inventory.stock.apply import apply_adjustment, request_fingerprint
+from inventory.stock.apply import apply_adjustment, check_adjustment, request_fingerprint
 from inventory.stock.settings import (
     SettingsInput,
     update_balance_settings,
@@ -18,6 +18,7 @@ __all__ = [
     "LineInput",
     "SettingsInput",
     "apply_adjustment",
+    "check_adjustment",
     "request_fingerprint",
     "update_balance_settings",
     "update_settings",

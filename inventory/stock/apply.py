@@ -7,7 +7,7 @@ from dataclasses import fields
 from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from inventory import idempotency
@@ -21,7 +21,7 @@ from inventory.stock.types import LineInput
 if TYPE_CHECKING:
     from inventory.stock.settings import SettingsInput
 
-__all__ = ["LineInput", "apply_adjustment", "request_fingerprint"]
+__all__ = ["LineInput", "apply_adjustment", "check_adjustment", "request_fingerprint"]
 
 Kind = Adjustment.Kind
 Source = Adjustment.Source
@@ -95,6 +95,22 @@ def apply_adjustment(
             last_write=not idempotency_key,
         ),
     )
+
+
+def check_adjustment(
+    *, kind: Kind, lines: Sequence[LineInput], max_lines: int | None = MAX_BATCH_LINES
+) -> list[LineError]:
+    """Every line `apply_adjustment` would refuse now, and why, writing nothing: the same
+    resolve, lock and rules, then a rollback (of the balance rows resolving created, too).
+    For a form that shows all of its errors at once; the write still checks under its lock."""
+    try:
+        with transaction.atomic():
+            planned, errors, locked = plan_and_lock(kind, lines, max_lines=max_lines)
+            _, rule_errors, stale = rules.check_locked(planned, locked)
+            transaction.set_rollback(True)
+    except AdjustmentRejected as error:
+        return error.errors
+    return sorted(errors + rule_errors + stale, key=_by_line)
 
 
 def once(

@@ -58,10 +58,7 @@ def test_adjust_form_refusals_name_the_item_and_location_and_count_rows_from_one
         f"{scarce.sku} · Tee black M at {location.label}: only 23 on hand, so 500 cannot be"
         " removed. Remove at most 23, or count the shelf and set the number you find."
     ]
-    assert forms[3].errors["code"] == [
-        f"{plenty.sku} · Beanie at {location.label} is already on line 1:"
-        " put the whole change on one line."
-    ]
+    assert forms[3].errors["code"] == [f"{plenty.sku} · Beanie is on row 1 too: put it on one row."]
     html = response.content.decode()
     assert "item_id" not in html
     assert "line 0" not in html

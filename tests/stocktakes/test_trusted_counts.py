@@ -318,7 +318,7 @@ def test_staff_adjust_the_rest_of_the_store_but_not_the_counted_items(
     assert not shows_number(prefilled.content.decode(), SECRET)
     assert refused.status_code == 200
     message = refused.content.decode()
-    assert f"{counted.sku} ({counted.name}) is being counted in stocktake #{blind.pk}" in message
+    assert f"{counted.sku} · {counted.name} is being counted in stocktake #{blind.pk}" in message
     assert not shows_number(message, SECRET)
     assert on_hand(counted, location) == SECRET
     assert accepted.status_code == 302
