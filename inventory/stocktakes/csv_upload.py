@@ -231,9 +231,12 @@ def _check_rows(
             if item is None:
                 error = _unknown(column, row.code)
             elif item.pk in first_line_of:
-                error = f"{item.sku} is already counted on line {first_line_of[item.pk]}."
+                error = (
+                    f"{stocktakes.item_name(item)} is already counted on line "
+                    f"{first_line_of[item.pk]}: keep one of the two lines."
+                )
             elif not stocktake.full and not item.has_line:
-                error = f"{item.sku} is not part of this count."
+                error = f"{stocktakes.item_name(item)} is not part of this count."
         if item is not None:
             first_line_of.setdefault(item.pk, row.line_number)
         new = None

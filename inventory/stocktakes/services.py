@@ -123,8 +123,7 @@ def _refuse_overlap(location: Location, items: list[Item] | None) -> None:
         what = "some items"
     else:
         shared = StocktakeLine.objects.filter(stocktake=clash, item__in=items)
-        skus = sorted(shared.values_list("item__sku", flat=True))
-        what = ", ".join(skus[:5]) + (f" and {len(skus) - 5} more" if len(skus) > 5 else "")
+        what = names([line.item for line in shared.select_related("item").order_by("item__sku")])
     raise StocktakeError(
         "overlapping_count",
         f"Stocktake #{clash.pk}, started by {clash.created_by} on "

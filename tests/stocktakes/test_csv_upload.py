@@ -175,7 +175,7 @@ def test_tab_delimited_parses(count):
         ("{sku}", "No count."),
         (",4", "No code."),
         ("{sku},99999999999", "The count 99999999999 is too large."),
-        ("{sku},1\n{sku},2", "{sku} is already counted on line 3."),
+        ("{sku},1\n{sku},2", "{sku} is already counted on line 3: keep one of the two lines."),
         ("{other_sku},1", "{other_sku} is not part of this count."),
     ],
 )
@@ -183,8 +183,9 @@ def test_bad_rows_are_shown_and_refused_with_nothing_written(location, counter, 
     chosen, other, fine = ItemFactory(), ItemFactory(), ItemFactory()
     count = stocktakes.start_stocktake(location=location, actor=counter, items=[chosen, fine])
     stocktakes.count_item(stocktake=count, code=fine.sku, quantity=1, actor=counter)
-    names = {"sku": chosen.sku, "other_sku": other.sku}
-    data = csv("sku,counted", f"{fine.sku},6", *line.format(**names).split("\n"))
+    skus = {"sku": chosen.sku, "other_sku": other.sku}
+    names = {"sku": f"{chosen.sku} · {chosen.name}", "other_sku": f"{other.sku} · {other.name}"}
+    data = csv("sku,counted", f"{fine.sku},6", *line.format(**skus).split("\n"))
     before = snapshot(count)
 
     preview = preview_upload(stocktake=count, data=data, mode="replace")
@@ -209,7 +210,7 @@ def test_the_same_code_through_sku_and_barcode_is_a_duplicate(count):
 
     assert [row.error for row in preview.rows] == [
         None,
-        f"{item.sku} is already counted on line 2.",
+        f"{item.sku} · {item.name} is already counted on line 2: keep one of the two lines.",
     ]
 
 
