@@ -227,8 +227,16 @@ def _counting_context(stocktake: Stocktake) -> dict:
         "lines_total": total,
         "not_counted": not_counted,
         "to_recount": to_recount,
+        "recount_note": _shared_note(to_recount),
         "recounted_total": sum(1 for row in rows if row["recounted"]),
     }
+
+
+def _shared_note(to_recount: list[StocktakeLine]) -> tuple[str, str] | None:
+    """The note and who wrote it, when every line to recount carries the same one (one
+    send-back's): said once, rather than under each of its items."""
+    notes = {(line.note, line.requested_by_name) for line in to_recount}
+    return notes.pop() if len(notes) == 1 else None
 
 
 @stocktake_page(("GET", "POST"))
