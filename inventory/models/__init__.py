@@ -16,6 +16,7 @@ from inventory.models.stocktakes import (
     Stocktake,
     StocktakeEvent,
     StocktakeLine,
+    StocktakeRecount,
     StocktakeUnknownCode,
     StocktakeUpload,
 )
@@ -41,6 +42,7 @@ __all__ = [
     "Stocktake",
     "StocktakeEvent",
     "StocktakeLine",
+    "StocktakeRecount",
     "StocktakeUnknownCode",
     "StocktakeUpload",
     "WebhookAttempt",

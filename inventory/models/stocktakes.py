@@ -84,6 +84,14 @@ class StocktakeLine(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     expected_quantity = models.IntegerField(null=True, blank=True)
+    # A database default too: counts uploaded from a file are written by one SQL statement.
+    left_out = models.BooleanField(
+        default=False,
+        db_default=False,
+        editable=False,
+        help_text="A manager applied the rest of the count without this line: its count is "
+        "kept for the record, not applied.",
+    )
 
     class Meta:
         ordering = ["item__sku"]
@@ -102,6 +110,31 @@ class StocktakeLine(models.Model):
         if self.counted_quantity is None or self.expected_quantity is None:
             return None
         return self.counted_quantity - self.expected_quantity
+
+
+class StocktakeRecount(models.Model):
+    """A line a manager sent back to be counted again, with the count it set aside: kept for
+    the record and shown on the next review. The line itself starts again from nothing, so the
+    recount's own moment is the one the count-time rule measures from."""
+
+    line = models.ForeignKey(StocktakeLine, on_delete=models.CASCADE, related_name="recounts")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField()
+    note = models.CharField(max_length=500, blank=True)
+    counted_quantity = models.IntegerField()
+    counted_at = models.DateTimeField(null=True, blank=True)
+    counted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    expected_quantity = models.IntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.line_id}: {self.counted_quantity}, sent back"
 
 
 class StocktakeEvent(models.Model):

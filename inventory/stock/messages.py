@@ -101,7 +101,10 @@ def _duplicate(error: LineError, names: Names, number: Callable[[int], int]) -> 
 
 
 def _negative(error: LineError, names: Names, number: Callable[[int], int]) -> str:
-    return f"{names.item(error)}: on-hand cannot be set below 0. Enter 0 or more."
+    return (
+        f"{names.item(error)}: on-hand cannot be set below 0. To take units out, choose “Add”"
+        " and enter a negative number."
+    )
 
 
 def _not_positive(error: LineError, names: Names, number: Callable[[int], int]) -> str:

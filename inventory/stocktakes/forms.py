@@ -164,3 +164,33 @@ class ConfirmUploadForm(TokenForm):
 
     data = forms.CharField(widget=forms.HiddenInput)
     mode = forms.ChoiceField(choices=UPLOAD_MODES, widget=forms.HiddenInput)
+
+
+class LineIdsField(forms.MultipleChoiceField):
+    """Line ids ticked on the review page. Which lines they may be is the service's rule (it
+    checks them under the count's lock); here they only have to be ids."""
+
+    def valid_value(self, value: str) -> bool:
+        # Not isdigit(): "²" is a digit that int() refuses. 18 digits always fit an id.
+        return value.isdecimal() and len(value) <= 18
+
+    def clean(self, value) -> list[int]:
+        return [int(line_id) for line_id in super().clean(value)]
+
+
+class ChosenLinesForm(TokenForm):
+    """The review's chosen lines, and what the manager tells the counters about them."""
+
+    lines = LineIdsField(
+        error_messages={
+            "required": "Choose the items first: tick the box by each.",
+            "invalid_choice": "Some of the chosen items are not in this count: reload the page.",
+        }
+    )
+    note = forms.CharField(
+        label="Note for the counters",
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2, "maxlength": 500}),
+        help_text="Optional: where to look, what to check.",
+    )

@@ -5,7 +5,7 @@ movements since it was counted, and the on-hand applying will set (the count-tim
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Min, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import Exists, Min, OuterRef, QuerySet, Subquery, Sum
 
 from inventory.models import (
     AdjustmentLine,
@@ -13,6 +13,7 @@ from inventory.models import (
     Item,
     Stocktake,
     StocktakeLine,
+    StocktakeRecount,
 )
 from inventory.stock import LineInput
 from locations.models import Location
@@ -38,12 +39,14 @@ class ReviewLine:
     """What review shows for one item, and what applying will set."""
 
     item: Item
+    line_id: int | None  # None: an item of the location that the count has no line for
     counted: int | None
     counted_at: object
     expected_at_count: int | None
     moved_since: int
     on_hand_now: int
     will_set: int | None
+    recounts: tuple[StocktakeRecount, ...] = ()  # earlier counts a manager sent back, oldest first
 
     @property
     def variance(self) -> int | None:
@@ -62,15 +65,18 @@ def review(stocktake: Stocktake) -> list[ReviewLine]:
     applying will set; uncounted items of the location too (set to 0 only with
     `zero_uncounted`). A constant number of queries whatever the stocktake's size."""
     moved, now = _moved_since_counted(stocktake), _on_hand(stocktake)
+    history = recount_history(stocktake)
     reviewed = [
         ReviewLine(
             item=line.item,
+            line_id=line.pk,
             counted=line.counted_quantity,
             counted_at=line.counted_at,
             expected_at_count=line.expected_quantity,
             moved_since=moved.get(line.item_id, 0),
             on_hand_now=now.get(line.item_id, 0),
             will_set=_will_set(stocktake, line.counted_quantity, moved.get(line.item_id, 0)),
+            recounts=tuple(history.get(line.pk, ())),
         )
         for line in stocktake.lines.select_related("item").order_by("item__sku")
     ]
@@ -125,6 +131,7 @@ def _uncounted(stocktake: Stocktake) -> list[ReviewLine]:
     return [
         ReviewLine(
             item=balance.item,
+            line_id=None,
             counted=None,
             counted_at=None,
             expected_at_count=None,
@@ -148,9 +155,15 @@ def _uncounted_balances(stocktake: Stocktake) -> QuerySet[Balance]:
 def lines_to_apply(stocktake: Stocktake) -> list[LineInput]:
     """What applying writes: review's `will_set` per item, with the on-hand it was computed
     from as `expected_quantity`. Review's numbers, read as plain values: building a review
-    row (a model instance with its item) for each of 5,000 lines cost as much as the write."""
+    row (a model instance with its item) for each of 5,000 lines cost as much as the write.
+    Lines a manager left out (`recounts.apply_all_but`) are not applied, and their items are
+    not uncounted ones either: they stay as they are."""
     moved, now = _moved_since_counted(stocktake), _on_hand(stocktake)
-    counted = stocktake.lines.order_by("item_id").values_list("item_id", "counted_quantity")
+    counted = (
+        stocktake.lines.filter(left_out=False)
+        .order_by("item_id")
+        .values_list("item_id", "counted_quantity")
+    )
     sets = [
         (item_id, _will_set(stocktake, quantity, moved.get(item_id, 0)), now.get(item_id, 0))
         for item_id, quantity in counted
@@ -168,3 +181,36 @@ def lines_to_apply(stocktake: Stocktake) -> list[LineInput]:
         for item_id, quantity, now in sets
         if quantity is not None
     ]
+
+
+# --- recounts ------------------------------------------------------------------------------------
+
+
+def recount_history(stocktake: Stocktake) -> dict[int, list[StocktakeRecount]]:
+    """The counts a manager sent back, per line id, oldest first: one query for the whole count
+    (by stocktake, not by a list of line ids, which grows with the count)."""
+    history: dict[int, list[StocktakeRecount]] = {}
+    recounts = StocktakeRecount.objects.filter(line__stocktake=stocktake).select_related(
+        "requested_by", "counted_by"
+    )
+    for recount in recounts.order_by("id"):
+        history.setdefault(recount.line_id, []).append(recount)
+    return history
+
+
+def lines_awaiting_recount(stocktake: Stocktake) -> QuerySet[StocktakeLine]:
+    """Lines sent back for a recount that nobody has counted again yet, with their item and,
+    from the latest send-back, `previous` (the count set aside), `note` and `requested_by_name`.
+    One query."""
+    latest = StocktakeRecount.objects.filter(line=OuterRef("pk")).order_by("-id")
+    return (
+        stocktake.lines.filter(counted_quantity__isnull=True)
+        .filter(Exists(latest))
+        .annotate(
+            previous=Subquery(latest.values("counted_quantity")[:1]),
+            note=Subquery(latest.values("note")[:1]),
+            requested_by_name=Subquery(latest.values("requested_by__username")[:1]),
+        )
+        .select_related("item")
+        .order_by("item__sku")
+    )

@@ -11,7 +11,8 @@ shown for review is `counted - expected`, measured at count time. Stock is only 
 `stock.apply_adjustment` (kind `stocktake`).
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
+from typing import TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -29,14 +30,20 @@ from inventory.models import (
     StocktakeLine,
     StocktakeUnknownCode,
 )
-from inventory.stock import apply_adjustment
-from inventory.stocktakes.selectors import lines_over_threshold, lines_to_apply, variance_threshold
+from inventory.stock import LineInput, apply_adjustment
+from inventory.stocktakes.selectors import (
+    lines_awaiting_recount,
+    lines_over_threshold,
+    lines_to_apply,
+    variance_threshold,
+)
 from locations.models import Location
 
 Status = Stocktake.Status
 OPEN = (Status.COUNTING, Status.SUBMITTED)
 APPROVE = "inventory.approve_stocktake"
 APPLY_ATTEMPTS = 3  # a sale landing between reading movements and locking them: read again
+T = TypeVar("T")
 
 
 class StocktakeError(InventoryError):
@@ -116,8 +123,7 @@ def _refuse_overlap(location: Location, items: list[Item] | None) -> None:
         what = "some items"
     else:
         shared = StocktakeLine.objects.filter(stocktake=clash, item__in=items)
-        skus = sorted(shared.values_list("item__sku", flat=True))
-        what = ", ".join(skus[:5]) + (f" and {len(skus) - 5} more" if len(skus) > 5 else "")
+        what = names([line.item for line in shared.select_related("item").order_by("item__sku")])
     raise StocktakeError(
         "overlapping_count",
         f"Stocktake #{clash.pk}, started by {clash.created_by} on "
@@ -189,7 +195,9 @@ def _line_for_update(stocktake: Stocktake, item: Item) -> StocktakeLine:
         return line
     line = lines.filter(stocktake=stocktake, item=item).first()
     if line is None:
-        raise StocktakeError("not_in_count", f"{item} is not part of this count.")
+        raise StocktakeError(
+            "not_in_count", f"{item} is not part of this count: count only the items it lists."
+        )
     return line
 
 
@@ -200,6 +208,7 @@ def submit_stocktake(*, stocktake: Stocktake, actor: AbstractBaseUser) -> Stockt
     with transaction.atomic():
         stocktake = _locked_stocktakes().select_related("location").get(pk=stocktake.pk)
         _require(stocktake, Status.COUNTING)
+        _refuse_pending_recounts(stocktake)
         over = lines_over_threshold(stocktake, lines_to_apply(stocktake))
         stocktake.status = Status.SUBMITTED
         stocktake.submitted_at = timezone.now()
@@ -213,6 +222,23 @@ def submit_stocktake(*, stocktake: Stocktake, actor: AbstractBaseUser) -> Stockt
             detail = "within threshold"
         _record(stocktake, actor, "submitted", detail)
     return stocktake
+
+
+def _refuse_pending_recounts(stocktake: Stocktake) -> None:
+    """A manager asked for these items to be counted again: a submit without them would hand
+    the review a count with holes where the doubtful lines were."""
+    pending = [line.item for line in lines_awaiting_recount(stocktake)]
+    if pending:
+        raise StocktakeError(
+            "recount_pending",
+            f"Recount {names(pending)} before submitting (count 0 if there are none).",
+        )
+
+
+def names(items: Sequence[Item], limit: int = 5) -> str:
+    """Items as people read them, "TEE-BLA-M · Tee black M", the first few then how many more."""
+    shown = ", ".join(str(item) for item in items[:limit])
+    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
 
 
 def approve_stocktake(*, stocktake: Stocktake, actor: AbstractBaseUser) -> Stocktake:
@@ -262,9 +288,13 @@ def apply_stocktake(*, stocktake: Stocktake, actor: AbstractBaseUser) -> Adjustm
     that sum is passed as `expected_quantity`, so a sale landing between the read and the lock
     makes the write stale instead of lost; then the sum is read again (a few attempts).
     """
+    return _retry_when_stale(lambda: _apply_once(stocktake=stocktake, actor=actor))
+
+
+def _retry_when_stale(apply: Callable[[], T]) -> T:
     for attempt in range(APPLY_ATTEMPTS):
         try:
-            return _apply_once(stocktake=stocktake, actor=actor)
+            return apply()
         except StaleBalances:
             if attempt == APPLY_ATTEMPTS - 1:
                 raise
@@ -291,22 +321,30 @@ def _apply_once(*, stocktake: Stocktake, actor: AbstractBaseUser) -> Adjustment 
             stocktake.save(update_fields=["needs_approval"])
             _record(stocktake, actor, "held", "stock moved since submitting: a manager approves")
             return None
-        adjustment = apply_adjustment(
-            kind=Adjustment.Kind.STOCKTAKE,
-            lines=lines,
-            reason=f"Stocktake #{stocktake.pk} at {stocktake.location.code}",
-            source=Adjustment.Source.STOCKTAKE,
-            actor=actor,
-            max_lines=None,  # a whole location's count, not a partner's batch
-        )
-        stocktake.status = Status.APPLIED
-        stocktake.closed_at = timezone.now()
-        stocktake.adjustment = adjustment
-        stocktake.save(update_fields=["status", "closed_at", "adjustment"])
-        _record(
-            stocktake,
-            actor,
-            "applied",
-            f"{len(lines)} lines, transaction {adjustment.transaction_id}",
-        )
+        return _write_count(stocktake, actor, lines)
+
+
+def _write_count(
+    stocktake: Stocktake, actor: AbstractBaseUser, lines: list[LineInput]
+) -> Adjustment:
+    """Inside the caller's transaction, with the stocktake locked: `lines` through the write
+    path as one adjustment, and the count closed as applied."""
+    adjustment = apply_adjustment(
+        kind=Adjustment.Kind.STOCKTAKE,
+        lines=lines,
+        reason=f"Stocktake #{stocktake.pk} at {stocktake.location.code}",
+        source=Adjustment.Source.STOCKTAKE,
+        actor=actor,
+        max_lines=None,  # a whole location's count, not a partner's batch
+    )
+    stocktake.status = Status.APPLIED
+    stocktake.closed_at = timezone.now()
+    stocktake.adjustment = adjustment
+    stocktake.save(update_fields=["status", "closed_at", "adjustment"])
+    _record(
+        stocktake,
+        actor,
+        "applied",
+        f"{len(lines)} lines, transaction {adjustment.transaction_id}",
+    )
     return adjustment

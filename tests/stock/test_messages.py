@@ -82,7 +82,8 @@ def test_unknown_item_disabled_location_and_negative_count(location, item):
     assert for_people(error.errors) == [
         "No item has SKU “NO-SUCH”. Check it, or create the item first.",
         "Old warehouse is switched off: turn it on under Locations first.",
-        f"{item.sku} · {item.name}: on-hand cannot be set below 0. Enter 0 or more.",
+        f"{item.sku} · {item.name}: on-hand cannot be set below 0. To take units out, choose"
+        " “Add” and enter a negative number.",
     ]
 
 

@@ -71,7 +71,7 @@ def test_a_second_count_of_a_location_under_a_blind_count_is_refused(clerk, boss
 
 
 def test_counts_of_chosen_items_are_refused_only_where_they_overlap(location, boss):
-    pen, ink, pad = ItemFactory(sku="PEN"), ItemFactory(sku="INK"), ItemFactory(sku="PAD")
+    pen, ink, pad = (ItemFactory(sku=sku, name=sku.title()) for sku in ("PEN", "INK", "PAD"))
     first = open_count(location, boss.user, items=[pen, ink])
 
     with pytest.raises(StocktakeError) as overlap:
@@ -83,7 +83,7 @@ def test_counts_of_chosen_items_are_refused_only_where_they_overlap(location, bo
 
     assert overlap.value.code == whole.value.code == "overlapping_count"
     assert f"Stocktake #{first.pk}" in str(overlap.value)
-    assert "already counting INK at" in str(overlap.value)
+    assert f"already counting INK · Ink at {location.label}" in str(overlap.value)
     assert "already counting some items at" in str(whole.value)
     assert Stocktake.objects.count() == 3
     assert {other.pk, elsewhere.pk} < set(Stocktake.objects.values_list("pk", flat=True))

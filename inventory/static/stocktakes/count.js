@@ -97,6 +97,22 @@
     syncScope();
   }
 
+  // --- review: how many items are ticked, and their buttons in reach -----------------------
+  var chosenForm = document.getElementById("chosen-form");
+  if (chosenForm) {
+    var chosenCount = chosenForm.querySelector("[data-chosen-count]");
+    var syncChosen = function () {
+      var ticked = chosenForm.querySelectorAll("input[name=lines]:checked").length;
+      chosenCount.hidden = false;
+      chosenCount.textContent = ticked === 0
+        ? "Tick the items first."
+        : ticked === 1 ? "1 item ticked:" : ticked + " items ticked:";
+      chosenForm.classList.toggle("st-has-chosen", ticked > 0);
+    };
+    chosenForm.addEventListener("change", syncChosen);
+    syncChosen();
+  }
+
   // --- count page -----------------------------------------------------------------------------
   var scanForm = document.getElementById("scan-form");
   if (!scanForm || !window.fetch || !window.FormData) return;
@@ -110,6 +126,7 @@
     unknown_html: document.getElementById("unknown-codes"),
     progress_html: document.getElementById("progress"),
     not_counted_html: document.getElementById("not-counted"),
+    recount_html: document.getElementById("recount-box"),
   };
   var queue = [];
   var busy = false;

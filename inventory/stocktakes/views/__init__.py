@@ -6,16 +6,19 @@ a form or page error. What a page may show is decided here, never in the templat
 count's expected quantities are not put in any context or JSON a counter can reach."""
 
 from inventory.stocktakes.views.counting import cancel, count, scan, stocktake_list, submit
+from inventory.stocktakes.views.recount import apply_rest, send_back
 from inventory.stocktakes.views.review import apply, approve, review, sheet
 from inventory.stocktakes.views.upload import upload
 
 __all__ = [
     "apply",
+    "apply_rest",
     "approve",
     "cancel",
     "count",
     "review",
     "scan",
+    "send_back",
     "sheet",
     "stocktake_list",
     "submit",

@@ -46,6 +46,7 @@ VIEW = "inventory.view_stocktake"
 START = "inventory.add_stocktake"
 COUNT = "inventory.change_stocktake"
 APPROVE = "inventory.approve_stocktake"
+EXPIRED = "This form has expired. Please try again."
 
 
 def stocktake_page(
@@ -134,17 +135,24 @@ def once(
 
 
 def posted_once(
-    request: HttpRequest, action: str, stocktake: Stocktake, act: Callable[[], dict]
+    request: HttpRequest,
+    action: str,
+    stocktake: Stocktake,
+    act: Callable[[], dict],
+    detail: str = "",
 ) -> tuple[dict, bool] | None:
     """A stocktake's action form, posted: `act` run once per form token (`once`, as
-    "<action>:<stocktake>"). None when the form has expired or the action was refused; the user
-    has been told why, and the view sends them back to the form."""
+    "<action>:<stocktake>", plus `detail`: what else the form chose, so the same form sent
+    again with other choices is refused rather than answered with the first result). None when
+    the form has expired or the action was refused; the user has been told why, and the view
+    sends them back to the form."""
     form = TokenForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "This form has expired. Please try again.")
+        messages.error(request, EXPIRED)
         return None
+    fingerprint = f"{action}:{stocktake.pk}" + (f":{detail}" if detail else "")
     try:
-        return once(request, form.cleaned_data["token"], f"{action}:{stocktake.pk}", act)
+        return once(request, form.cleaned_data["token"], fingerprint, act)
     except (StocktakeError, AdjustmentRejected, IdempotencyKeyReused) as error:
         messages.error(request, message_of(error))
         return None

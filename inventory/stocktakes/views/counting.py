@@ -3,7 +3,7 @@
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.http import (
     HttpRequest,
     HttpResponse,
@@ -17,7 +17,9 @@ from inventory.errors import IdempotencyKeyReused
 from inventory.models import (
     Stocktake,
     StocktakeLine,
+    StocktakeRecount,
 )
+from inventory.stocktakes import selectors as stocktake_selectors
 from inventory.stocktakes import services as stocktakes
 from inventory.stocktakes.forms import (
     ScanForm,
@@ -48,7 +50,11 @@ from locations.selectors import locations_visible_to
 def stocktake_list(request: HttpRequest) -> HttpResponse:
     """Open and recent stocktakes of the user's locations, and the form to start a count."""
     locations = locations_visible_to(request.user)
-    form = StartForm(locations=locations)
+    # A link may fill the form in: "count these items again" from a closed count.
+    chosen = {
+        name: request.GET[name] for name in ("location", "scope", "codes") if name in request.GET
+    }
+    form = StartForm(locations=locations, initial=chosen)
     if request.method == "POST":
         require(request, START)
         form = StartForm(request.POST, locations=locations)
@@ -178,6 +184,7 @@ def _counting_context(stocktake: Stocktake) -> dict:
     show_expected = expected_while_counting(stocktake)
     lines = (
         stocktake.lines.filter(counted_quantity__isnull=False)
+        .annotate(recounted=Exists(StocktakeRecount.objects.filter(line=OuterRef("pk"))))
         .select_related("item", "counted_by")
         .order_by("-counted_at", "-id")
     )
@@ -190,6 +197,7 @@ def _counting_context(stocktake: Stocktake) -> dict:
             "counted": line.counted_quantity,
             "counted_by": line.counted_by,
             "counted_at": line.counted_at,
+            "recounted": line.recounted,
         }
         if show_expected:
             row["expected"] = line.expected_quantity
@@ -201,10 +209,13 @@ def _counting_context(stocktake: Stocktake) -> dict:
         .order_by("-last_at")
     )
     total = None if stocktake.full else stocktake.lines.count()
+    to_recount = list(stocktake_selectors.lines_awaiting_recount(stocktake))
     not_counted = []
     if not stocktake.full:
+        # Lines waiting for a recount are listed at the top of the page instead.
         not_counted = list(
             stocktake.lines.filter(counted_quantity__isnull=True)
+            .exclude(pk__in=[line.pk for line in to_recount])
             .select_related("item")
             .order_by("item__sku")
         )
@@ -215,7 +226,17 @@ def _counting_context(stocktake: Stocktake) -> dict:
         "counted_total": len(rows),
         "lines_total": total,
         "not_counted": not_counted,
+        "to_recount": to_recount,
+        "recount_note": _shared_note(to_recount),
+        "recounted_total": sum(1 for row in rows if row["recounted"]),
     }
+
+
+def _shared_note(to_recount: list[StocktakeLine]) -> tuple[str, str] | None:
+    """The note and who wrote it, when every line to recount carries the same one (one
+    send-back's): said once, rather than under each of its items."""
+    notes = {(line.note, line.requested_by_name) for line in to_recount}
+    return notes.pop() if len(notes) == 1 else None
 
 
 @stocktake_page(("GET", "POST"))
@@ -245,7 +266,7 @@ def scan(request: HttpRequest, stocktake: Stocktake) -> JsonResponse:
             **_counting_context(stocktake),
             "can_count": request.user.has_perm(COUNT),
         }
-        for name in ("lines", "unknown", "progress", "not_counted"):
+        for name in ("lines", "unknown", "progress", "not_counted", "recount"):
             body[f"{name}_html"] = render_to_string(
                 f"stocktakes/_{name}.html", context, request=request
             )

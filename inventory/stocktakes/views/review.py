@@ -6,20 +6,24 @@ from django.http import (
     HttpResponse,
 )
 from django.urls import reverse
+from django.utils.http import urlencode
 
 from inventory.models import (
     AdjustmentLine,
     Balance,
     Stocktake,
+    StocktakeRecount,
 )
 from inventory.stocktakes import selectors as stocktake_selectors
 from inventory.stocktakes import services as stocktakes
 from inventory.stocktakes.forms import (
+    ChosenLinesForm,
     TokenForm,
 )
 from inventory.stocktakes.views.common import (
     APPROVE,
     COUNT,
+    START,
     Status,
     expected_in_review,
     expected_while_counting,
@@ -42,21 +46,7 @@ def review(request: HttpRequest, stocktake: Stocktake) -> HttpResponse:
     limit = stocktake_selectors.variance_threshold(stocktake.location)
     counted, uncounted = [], []
     for line in stocktake_selectors.review(stocktake):
-        row = {
-            "sku": line.item.sku,
-            "name": line.item.name,
-            "counted": line.counted,
-            "counted_at": line.counted_at,
-            "moved_since": line.moved_since,
-            "will_set": line.will_set,
-        }
-        if show_expected:
-            row.update(
-                expected=line.expected_at_count,
-                variance=line.variance,
-                on_hand_now=line.on_hand_now,
-                over=line.change is not None and abs(line.change) > limit,
-            )
+        row = _review_row(line, show_expected, limit)
         (counted if line.counted is not None else uncounted).append(row)
     if not show_expected:
         # Which items nobody counted still hold stock is what a blind counter must not learn.
@@ -81,11 +71,49 @@ def review(request: HttpRequest, stocktake: Stocktake) -> HttpResponse:
         totals=totals,
         can_apply=can_apply,
         can_approve=(request.user.has_perm(APPROVE) and stocktake.needs_approval and not approved),
+        can_choose=request.user.has_perm(APPROVE),
         can_cancel=may_cancel(request, stocktake),
         apply_form=TokenForm(),
         approve_form=TokenForm(),
+        chosen_form=ChosenLinesForm(),
         events=stocktake.events.select_related("actor"),
     )
+
+
+def _review_row(line: stocktake_selectors.ReviewLine, show_expected: bool, limit: int) -> dict:
+    row = {
+        "line_id": line.line_id,
+        "sku": line.item.sku,
+        "name": line.item.name,
+        "counted": line.counted,
+        "counted_at": line.counted_at,
+        "moved_since": line.moved_since,
+        "will_set": line.will_set,
+        "recounts": [_earlier_count(recount, show_expected) for recount in line.recounts],
+    }
+    if show_expected:
+        row.update(
+            expected=line.expected_at_count,
+            variance=line.variance,
+            on_hand_now=line.on_hand_now,
+            over=line.change is not None and abs(line.change) > limit,
+        )
+    return row
+
+
+def _earlier_count(recount: StocktakeRecount, show_expected: bool) -> dict:
+    """A count a manager sent back, as review and the outcome show it."""
+    earlier = {
+        "counted": recount.counted_quantity,
+        "counted_by": recount.counted_by,
+        "counted_at": recount.counted_at,
+        "requested_by": recount.requested_by,
+        "requested_at": recount.requested_at,
+        "note": recount.note,
+    }
+    if show_expected:
+        earlier["expected"] = recount.expected_quantity
+    return earlier
 
 
 @stocktake_page(("POST",))
@@ -147,6 +175,7 @@ def outcome(request: HttpRequest, stocktake: Stocktake) -> HttpResponse:
             )
         )
     rows = []
+    history = stocktake_selectors.recount_history(stocktake)
     for line in stocktake.lines.filter(counted_quantity__isnull=False).select_related(
         "item", "counted_by"
     ):
@@ -158,10 +187,20 @@ def outcome(request: HttpRequest, stocktake: Stocktake) -> HttpResponse:
             "counted_by": line.counted_by,
             "counted_at": line.counted_at,
             "set_to": set_to.get(line.item_id),
+            "left_out": line.left_out,
+            "recounts": [
+                _earlier_count(recount, show_expected) for recount in history.get(line.pk, ())
+            ],
         }
         if show_expected:
             row.update(expected=line.expected_quantity, variance=line.variance)
         rows.append(row)
+    left_out = [row for row in rows if row["left_out"]]
+    count_again_url = None
+    if left_out and request.user.has_perm(START):
+        query = {"location": stocktake.location_id, "scope": "subset"}
+        query["codes"] = "\n".join(row["sku"] for row in left_out)
+        count_again_url = f"{reverse('stocktakes:list')}?{urlencode(query)}#start-heading"
     adjustment_url = None
     if stocktake.adjustment_id:
         adjustment_url = reverse(
@@ -175,6 +214,8 @@ def outcome(request: HttpRequest, stocktake: Stocktake) -> HttpResponse:
         show_expected=show_expected,
         rows=rows,
         applied=bool(set_to),
+        left_out=left_out,
+        count_again_url=count_again_url,
         adjustment_url=adjustment_url,
         events=stocktake.events.select_related("actor"),
     )
