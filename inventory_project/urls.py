@@ -3,6 +3,7 @@ from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularSwaggerSplitView
 
+from inventory.admin.home import home_page
 from inventory.api.paths import store_route
 from inventory.api.schema import SchemaView
 
@@ -14,6 +15,8 @@ admin.site.enable_nav_sidebar = False
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+    # Each person's work first, in place of the admin's index of models (which it includes).
+    path("admin/", admin.site.admin_view(home_page), name="home"),
     path("admin/", admin.site.urls),
     path("stocktakes/", include("inventory.stocktakes.urls")),
     path("exports/", include("inventory.reports.urls")),

@@ -9,7 +9,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.http import urlencode
 
-from inventory.admin import adjust, dashboards
+from inventory.admin import adjust, dashboards, item_form
 from inventory.admin.notices import HiddenStockNoticeMixin
 from inventory.models import Adjustment, Balance, Item, Stocktake
 from inventory.reports.stock_history import balance_history, item_history
@@ -60,11 +60,19 @@ class BalanceInline(admin.TabularInline):
 
 @admin.register(Item)
 class ItemAdmin(admin.ModelAdmin):
+    form = item_form.ItemForm
+    radio_fields = {"tracking": admin.HORIZONTAL}
     list_display = ["sku", "name", "barcode", "product_id", "variant_id", "tracking"]
     list_filter = ["tracking", "zettle_tracking"]
     search_fields = ["sku", "=barcode", "name"]
-    readonly_fields = ["uuid", "product_uuid", "created_at", "updated_at"]
+    readonly_fields = item_form.IDENTIFIERS
     inlines = [BalanceInline]
+
+    def get_fieldsets(self, request: HttpRequest, obj: Item | None = None):
+        return item_form.item_fieldsets(obj)
+
+    def get_inlines(self, request: HttpRequest, obj: Item | None):
+        return self.inlines if obj is not None else []  # a new item has no stock yet
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
