@@ -205,7 +205,7 @@ class LowStockAlertAdmin(HiddenStockNoticeMixin, HiddenIsNotFoundMixin, admin.Mo
         if not alert.is_open:
             parts.append(self._resolved(alert))
         elif not alert.is_acknowledged:
-            parts.append(format_html('<span class="alert-new">{}</span>', "Nobody yet"))
+            parts.append(format_html('<span class="alert-new">{}</span>', "Not acknowledged"))
         return format_html_join(mark_safe("<br>"), "{}", ((part,) for part in parts))
 
     def _resolved(self, alert: LowStockAlert) -> str:
