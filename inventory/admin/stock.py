@@ -72,7 +72,9 @@ class ItemAdmin(admin.ModelAdmin):
         return item_form.item_fieldsets(obj)
 
     def get_inlines(self, request: HttpRequest, obj: Item | None):
-        return self.inlines if obj is not None else []  # a new item has no stock yet
+        # An item nobody has stocked yet (a new one, always) has no stock table to show.
+        stocked = obj is not None and balances_visible_to(request.user).filter(item=obj).exists()
+        return self.inlines if stocked else []
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:

@@ -100,18 +100,8 @@ def test_an_item_given_a_product_id_later_joins_that_product(boss):
     item = Item.objects.get(sku="MUG-BLUE")
 
     url = reverse("admin:inventory_item_change", args=[item.pk])
-    stock = boss.get(url).context["inline_admin_formsets"][0].formset.prefix
     fields = {"sku": "MUG-BLUE", "name": "Blue mug", "barcode": "", "tracking": "product"}
-    response = boss.post(
-        url,
-        {
-            **fields,
-            "zettle_tracking": "on",
-            "product_id": "77",
-            f"{stock}-TOTAL_FORMS": "0",
-            f"{stock}-INITIAL_FORMS": "0",
-        },
-    )
+    response = boss.post(url, {**fields, "zettle_tracking": "on", "product_id": "77"})
 
     assert response.status_code == 302
     item.refresh_from_db()
@@ -125,3 +115,18 @@ def test_items_made_in_bulk_without_a_product_id_are_products_of_their_own():
     assert first.product_uuid == own_product_uuid(first.uuid)
     assert second.product_uuid == own_product_uuid(second.uuid)
     assert first.product_uuid != second.product_uuid
+
+
+def test_an_items_page_lists_its_stock_once_it_has_some(boss):
+    add_item(boss, sku="MUG-BLUE", name="Blue mug")
+    item = Item.objects.get(sku="MUG-BLUE")
+    url = reverse("admin:inventory_item_change", args=[item.pk])
+    assert not boss.get(url).context["inline_admin_formsets"]
+
+    apply_adjustment(
+        kind=Adjustment.Kind.ABSOLUTE,
+        lines=[LineInput(location_id=LocationFactory().pk, sku="MUG-BLUE", quantity=3)],
+        source=Adjustment.Source.ADMIN,
+    )
+
+    assert len(boss.get(url).context["inline_admin_formsets"]) == 1
