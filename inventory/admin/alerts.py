@@ -137,7 +137,7 @@ class LowStockAlertAdmin(HiddenStockNoticeMixin, HiddenIsNotFoundMixin, admin.Mo
         if request.POST.get("confirm") != "yes":
             return self._confirm_acknowledge(request, queryset)
         note = request.POST.get("note", "").strip()[:NOTE_LENGTH]
-        selected = [alert.pk for alert in queryset]
+        selected = list(queryset.values_list("pk", flat=True))
         done = acknowledge_alerts(alert_ids=selected, actor=request.user, note=note)
         self.message_user(request, _acknowledged_message(done, len(selected)), messages.SUCCESS)
         if request.POST.get("back_to_alert") and len(selected) == 1:
