@@ -1,5 +1,6 @@
 """Low-stock alerts: opened when a change takes a balance below its warning level or to zero,
-closed when a change brings it back; emailed after the transaction commits.
+closed when a change brings it back; emailed after the transaction commits; acknowledged by a
+manager who is dealing with one (`acknowledge_alerts`).
 
 What is low and what is out of stock is decided here (`stock_level`,
 beside its SQL form). Transitions are read from each change's before and after quantities, in
@@ -13,21 +14,25 @@ one); it never makes a balance out of stock, so it never opens or closes an out-
 """
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.mail import EmailMessage, get_connection
 from django.db import connection, transaction
+from django.db.models import Count, F, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
 from inventory.models import Adjustment, Balance, Item, LowStockAlert
+from inventory.selectors import hidden_by_blind_counts
 from inventory.sql import db_datetime, rows_source, table
 from locations.models import Location
+from locations.selectors import User, locations_visible_to, sees_all_locations
 
 if TYPE_CHECKING:
     from inventory.stock.types import StockChange
@@ -309,3 +314,62 @@ def sync_alerts() -> tuple[int, int]:
         )
         closed = cursor.rowcount
     return opened, closed
+
+
+def acknowledge_alerts(*, alert_ids: Iterable[int], actor: AbstractBaseUser, note: str = "") -> int:
+    """Record that `actor` has seen these alerts and is dealing with them (who, when, `note`).
+    Only open alerts nobody acknowledged yet change: one UPDATE whose condition is checked row
+    by row, so an alert closed or acknowledged meanwhile keeps what it has. An acknowledged
+    alert stays open until stock is back; the next episode of the balance is a new alert.
+    Returns how many were acknowledged. The caller decides who may (and which alerts they see)."""
+    return LowStockAlert.objects.filter(
+        pk__in=list(alert_ids), closed_at__isnull=True, acknowledged_at__isnull=True
+    ).update(acknowledged_at=timezone.now(), acknowledged_by=actor, acknowledgement_note=note)
+
+
+# --- reads -----------------------------------------------------------------------------------
+
+
+def alerts_visible_to(user: User) -> QuerySet[LowStockAlert]:
+    """Alerts at the locations whose stock `user` may see (not of an item a blind count is
+    counting: an alert gives on-hand away), with what their pages show joined in."""
+    alerts = LowStockAlert.objects.select_related(
+        "balance__item", "balance__location", "opened_by", "closed_by", "acknowledged_by"
+    ).exclude(hidden_by_blind_counts(user, prefix="balance__"))
+    if sees_all_locations(user):
+        return alerts
+    return alerts.filter(balance__location__in=locations_visible_to(user))
+
+
+def open_alert_counts(user: User) -> dict[str, int]:
+    """Open alerts `user` may see, in one query: {"low", "out", "total", "unacknowledged"}."""
+    if not user.has_perm("inventory.view_lowstockalert"):
+        return {"low": 0, "out": 0, "total": 0, "unacknowledged": 0}
+    counts = (
+        alerts_visible_to(user)
+        .filter(closed_at__isnull=True)
+        .order_by()
+        .aggregate(
+            low=Count("pk", filter=Q(kind=Kind.LOW)),
+            out=Count("pk", filter=Q(kind=Kind.OUT)),
+            unacknowledged=Count("pk", filter=Q(acknowledged_at__isnull=True)),
+        )
+    )
+    return {**counts, "total": counts["low"] + counts["out"]}
+
+
+def worst_open_alerts(user: User, *, limit: int) -> list[LowStockAlert]:
+    """The open alerts that most need someone, in one query: nobody acknowledged them yet,
+    out of stock before low, the fewest on hand, the longest open."""
+    if not user.has_perm("inventory.view_lowstockalert"):
+        return []
+    worst = alerts_visible_to(user).filter(closed_at__isnull=True)
+    return list(
+        worst.order_by(
+            F("acknowledged_at").asc(nulls_first=True),
+            F("kind").desc(),  # "out" after "low" in the alphabet
+            "balance__quantity",
+            "opened_at",
+            "pk",
+        )[:limit]
+    )

@@ -80,7 +80,7 @@ class _Stored:
     """An existing item's id and the values an upsert may change (WRITTEN_FIELDS order)."""
 
     pk: int
-    product_id: int
+    product_id: int | None
     variant_id: int | None
     name: str
     barcode: str

@@ -3,11 +3,14 @@ from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularSwaggerSplitView
 
+from inventory.admin.home import home_page
 from inventory.api.paths import store_route
 from inventory.api.schema import SchemaView
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+    # Each person's work first, in place of the admin's index of models (which it includes).
+    path("admin/", admin.site.admin_view(home_page), name="home"),
     path("admin/", admin.site.urls),
     path("stocktakes/", include("inventory.stocktakes.urls")),
     path("exports/", include("inventory.reports.urls")),

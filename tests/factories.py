@@ -53,7 +53,17 @@ def _role_permissions() -> dict[str, list[str]]:
     groups = import_module("inventory.migrations.0003_groups").GROUP_PERMISSIONS
     stocktakes = import_module("inventory.migrations.0008_stocktake_permissions")
     metafields = import_module("inventory.migrations.0019_location_metafields").CODENAME
-    extra = {STORE_STAFF: stocktakes.STAFF, INVENTORY_MANAGERS: [*stocktakes.MANAGERS, metafields]}
+    alerts = import_module("inventory.migrations.0011_alert_and_webhook_permissions").GROUPS
+    acknowledge = import_module("inventory.migrations.0022_alert_acknowledgement").CODENAME
+    extra = {
+        STORE_STAFF: [*stocktakes.STAFF, *alerts[STORE_STAFF]],
+        INVENTORY_MANAGERS: [
+            *stocktakes.MANAGERS,
+            *alerts[INVENTORY_MANAGERS],
+            metafields,
+            acknowledge,
+        ],
+    }
     return {
         name: [*perms, *(f"inventory.{codename}" for codename in extra[name])]
         for name, perms in groups.items()

@@ -11,7 +11,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.http import urlencode
 
-from inventory.admin import adjust, dashboards, lookup, move
+from inventory.admin import adjust, dashboards, item_form, lookup, move
 from inventory.admin.notices import HiddenStockNoticeMixin
 from inventory.models import Adjustment, Balance, Item, Stocktake
 from inventory.reports.stock_history import balance_history, item_history
@@ -62,11 +62,21 @@ class BalanceInline(admin.TabularInline):
 
 @admin.register(Item)
 class ItemAdmin(admin.ModelAdmin):
+    form = item_form.ItemForm
+    radio_fields = {"tracking": admin.HORIZONTAL}
     list_display = ["sku", "name", "barcode", "product_id", "variant_id", "tracking"]
     list_filter = ["tracking", "zettle_tracking"]
     search_fields = ["sku", "=barcode", "name"]
-    readonly_fields = ["uuid", "product_uuid", "created_at", "updated_at"]
+    readonly_fields = item_form.IDENTIFIERS
     inlines = [BalanceInline]
+
+    def get_fieldsets(self, request: HttpRequest, obj: Item | None = None):
+        return item_form.item_fieldsets(obj)
+
+    def get_inlines(self, request: HttpRequest, obj: Item | None):
+        # An item nobody has stocked yet (a new one, always) has no stock table to show.
+        stocked = obj is not None and balances_visible_to(request.user).filter(item=obj).exists()
+        return self.inlines if stocked else []
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:

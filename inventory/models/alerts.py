@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
@@ -13,7 +14,8 @@ class LowStockAlert(models.Model):
     episode reached: an open low-stock alert becomes an out-of-stock one when on-hand reaches
     zero (`out_of_stock_at`/`out_of_stock_by`), and stays so until the balance recovers.
 
-    Written only by `inventory.alerts`, inside the write path's transaction.
+    Opened and closed only by `inventory.alerts`, inside the write path's transaction; a
+    manager may acknowledge an open one (`inventory.alerts.acknowledge_alerts`).
     """
 
     class Kind(models.TextChoices):
@@ -45,10 +47,22 @@ class LowStockAlert(models.Model):
     closed_quantity = models.IntegerField(
         null=True, blank=True, help_text="On-hand when the alert closed."
     )
+    # A manager saying "seen, being dealt with": the alert stays open until stock is back.
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # db_default: the write path inserts alerts in SQL of its own, naming only its columns.
+    acknowledgement_note = models.CharField("note", max_length=500, blank=True, db_default="")
 
     class Meta:
         ordering = [F("closed_at").desc(nulls_first=True), "-opened_at", "-id"]
         verbose_name = "low-stock alert"
+        permissions = [("acknowledge_lowstockalert", "Can acknowledge low-stock alerts")]
         constraints = [
             models.UniqueConstraint(
                 fields=["balance"],
@@ -59,9 +73,13 @@ class LowStockAlert(models.Model):
         indexes = [models.Index(fields=["-opened_at"], name="alert_opened_recent")]
 
     def __str__(self) -> str:
-        state = "open" if self.is_open else "closed"
+        state = "open" if self.is_open else "resolved"
         return f"{self.get_kind_display()} alert #{self.pk} ({state})"
 
     @property
     def is_open(self) -> bool:
         return self.closed_at is None
+
+    @property
+    def is_acknowledged(self) -> bool:
+        return self.acknowledged_at is not None

@@ -206,7 +206,7 @@ class ItemRef(NamedTuple):
     id: int
     sku: str
     variant_id: int | None
-    product_id: int
+    product_id: int | None
     tracking: str
 
 

@@ -76,8 +76,9 @@ def test_a_database_rule_reads_as_a_sentence_with_a_fix(rf: RequestFactory):
     )
 
     assert not form.is_valid()
-    assert form.non_field_errors() == [
-        "Items tracked by variant need a variant id: enter one, or track by product."
+    assert form.errors["variant_id"] == [
+        "An item tracked as a variant needs its BigCommerce variant id: enter it, or keep the"
+        " item's stock as a whole."
     ]
     assert not Item.objects.filter(sku="NEW-1").exists()
 

@@ -69,7 +69,7 @@ class CatalogUpsertRequest(RootModel[list[CatalogItemIn]]):
 
 class CatalogItem(BaseModel):
     sku: str
-    product_id: int
+    product_id: int | None = Field(description="null when the item has none.")
     variant_id: int | None
     name: str
     barcode: str | None = Field(description="null when the item has none.")

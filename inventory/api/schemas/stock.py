@@ -5,13 +5,14 @@ from pydantic import ConfigDict, Field
 from inventory.api.schemas.common import Meta, ResponseBody, absent
 
 
-# Read from an Item. BigCommerce types variant_id as an integer: left out for an item without.
+# Read from an Item. BigCommerce types variant_id and product_id as integers: each is left out
+# for an item without (a store without BigCommerce has neither).
 class ItemIdentity(ResponseBody):
     model_config = ConfigDict(from_attributes=True)
     documented_order = ("sku", "variant_id", "product_id")
 
     sku: str
-    product_id: int
+    product_id: int | None = Field(default=None, exclude_if=absent)
     variant_id: int | None = Field(default=None, exclude_if=absent)
 
 
