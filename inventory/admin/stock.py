@@ -1,5 +1,5 @@
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.http import (
     HttpRequest,
     HttpResponse,
@@ -186,7 +186,7 @@ class BalanceAdmin(HiddenStockNoticeMixin, HiddenIsNotFoundMixin, admin.ModelAdm
             return f"{balance.quantity:,}"
         return format_html("{} <strong>{}</strong>", flag, f"{balance.quantity:,}")
 
-    @admin.display(description="available")
+    @admin.display(description="available", ordering=F("quantity") - F("safety_stock"))
     def available(self, balance: Balance) -> str:
         return f"{balance.available_to_sell:,}"
 

@@ -260,3 +260,11 @@ def test_the_balance_page_opens_with_its_numbers(boss_client, shop):
     assert reverse("admin:inventory_balance_history", args=[socks.pk]) not in (
         page.content.decode()
     )
+
+
+def test_the_list_sorts_by_what_is_available_to_sell(boss_client, shop):
+    Balance.objects.filter(item=shop["shirt"], location=shop["north"]).update(safety_stock=9)
+
+    response = boss_client.get(f"{LIST_URL}?o=-5&location={shop['north'].pk}")  # most first
+
+    assert [b.available_to_sell for b in response.context["cl"].result_list] == [3, 1, 0]
