@@ -268,3 +268,11 @@ def test_the_list_sorts_by_what_is_available_to_sell(boss_client, shop):
     response = boss_client.get(f"{LIST_URL}?o=-5&location={shop['north'].pk}")  # most first
 
     assert [b.available_to_sell for b in response.context["cl"].result_list] == [3, 1, 0]
+
+
+def test_a_bad_filter_is_sent_back_to_the_whole_list_with_its_totals(boss_client, shop):
+    refused = boss_client.get(f"{LIST_URL}?no_such_field=1")
+    response = boss_client.get(refused.url)
+
+    assert refused.status_code == 302  # the admin's own answer: no totals to add to it
+    assert totals_of(response)["all"] == (12_011, 5, 1, 2)
