@@ -93,8 +93,8 @@ STOCK_FLAGS = {
 
 
 def stock_flag(balance: Balance) -> str:
-    """ "Low" or "Out of stock" in words (and colour), by the rule the alerts follow; "" if
-    neither."""
+    """The words (in colour too) for a low or out-of-stock balance, by the rule the alerts
+    follow; empty for any other."""
     return STOCK_FLAGS[stock_level(balance.quantity, balance.warning_level)]
 
 
