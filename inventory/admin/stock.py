@@ -10,10 +10,14 @@ from django.http import (
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 
 from inventory.admin import adjust, dashboards, item_form, lookup, move
 from inventory.admin.notices import HiddenStockNoticeMixin
+from inventory.alerts import Level, stock_level
 from inventory.models import Adjustment, Balance, Item, Stocktake
+from inventory.reports.balance_totals import balance_totals
+from inventory.reports.dashboard import BELOW_WARNING, OUT_OF_STOCK
 from inventory.reports.stock_history import balance_history, item_history
 from inventory.selectors import (
     balances_visible_to,
@@ -25,21 +29,23 @@ from locations.selectors import locations_visible_to
 
 
 class StockLevelFilter(admin.SimpleListFilter):
+    """Low and out of stock as the alerts and the dashboards count them (inventory.alerts)."""
+
     title = "stock level"
     parameter_name = "stock"
 
     def lookups(self, request, model_admin):
         return [
-            ("below_warning", "Below warning level"),
+            ("below_warning", "Low (below warning level)"),
             ("out", "Out of stock"),
             ("in", "In stock"),
         ]
 
     def queryset(self, request, queryset):
         if self.value() == "below_warning":
-            return queryset.filter(quantity__lt=F("warning_level"))
+            return queryset.filter(BELOW_WARNING)
         if self.value() == "out":
-            return queryset.filter(quantity__lte=0)
+            return queryset.filter(OUT_OF_STOCK)
         if self.value() == "in":
             return queryset.filter(quantity__gt=0)
         return queryset
@@ -105,13 +111,27 @@ class BalanceSettingsForm(forms.ModelForm):
         return data
 
 
+# A phone's card shows "Out" only (inventory/static/inventory/admin_lists.css).
+STOCK_FLAGS = {
+    Level.OK: "",
+    Level.LOW: mark_safe('<span class="stock-flag low">Low</span>'),
+    Level.OUT: mark_safe('<span class="stock-flag out">Out<span> of stock</span></span>'),
+}
+
+
+def stock_flag(balance: Balance) -> str:
+    """The words (in colour too) for a low or out-of-stock balance, by the rule the alerts
+    follow; empty for any other."""
+    return STOCK_FLAGS[stock_level(balance.quantity, balance.warning_level)]
+
+
 @admin.register(Balance)
 class BalanceAdmin(HiddenStockNoticeMixin, HiddenIsNotFoundMixin, admin.ModelAdmin):
     form = BalanceSettingsForm
     list_display = [
         "sku",
         "item_name",
-        "location_code",
+        "location_name",
         "on_hand",
         "available",
         "safety",
@@ -142,6 +162,13 @@ class BalanceAdmin(HiddenStockNoticeMixin, HiddenIsNotFoundMixin, admin.ModelAdm
 
     def list_title(self, request: HttpRequest) -> str:
         return title_by_location(request, "Stock levels", "Stock at {}")
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if changelist is not None:  # not a redirect: totals of every page the filters list
+            response.context_data["totals"] = balance_totals(changelist.queryset)
+        return response
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # balances appear when stock is first adjusted
@@ -177,25 +204,30 @@ class BalanceAdmin(HiddenStockNoticeMixin, HiddenIsNotFoundMixin, admin.ModelAdm
     def item_name(self, balance: Balance) -> str:
         return balance.item.name
 
-    @admin.display(description="location", ordering="location__code")
-    def location_code(self, balance: Balance) -> str:
-        return balance.location.code
+    @admin.display(description="location", ordering="location__label")
+    def location_name(self, balance: Balance) -> str:
+        return balance.location.label
 
     @admin.display(description="on-hand", ordering="quantity")
-    def on_hand(self, balance: Balance) -> int:
-        return balance.quantity
+    def on_hand(self, balance: Balance) -> str:
+        """Low and out-of-stock balances say so in words, not only in colour; the words come
+        first so the numbers of the column stay aligned."""
+        flag = stock_flag(balance)
+        if not flag:
+            return f"{balance.quantity:,}"
+        return format_html("{} <strong>{}</strong>", flag, f"{balance.quantity:,}")
 
-    @admin.display(description="available")
-    def available(self, balance: Balance) -> int:
-        return balance.available_to_sell
+    @admin.display(description="available", ordering=F("quantity") - F("safety_stock"))
+    def available(self, balance: Balance) -> str:
+        return f"{balance.available_to_sell:,}"
 
     @admin.display(description="safety", ordering="safety_stock")
-    def safety(self, balance: Balance) -> int:
-        return balance.safety_stock
+    def safety(self, balance: Balance) -> str:
+        return f"{balance.safety_stock:,}"
 
     @admin.display(description="warn at", ordering="warning_level")
-    def warn_at(self, balance: Balance) -> int:
-        return balance.warning_level
+    def warn_at(self, balance: Balance) -> str:
+        return f"{balance.warning_level:,}"
 
     @admin.display(description="bin", ordering="bin_picking_number")
     def bin(self, balance: Balance) -> str:

@@ -2,8 +2,10 @@
 adjustments marked) and adjustments per day by source (stacked bars).
 
 Pure functions: plain data in, an SVG string out, every text escaped; nothing here touches the
-database, so the drawing is tested without one. No JavaScript: hovering a marker or a bar shows
-its <title> (the browser's own tooltip) and each marker links to its adjustment.
+database, so the drawing is tested without one. No JavaScript (the Content-Security-Policy would
+refuse an inline script anyway): hovering a bar shows its <title>, the browser's own tooltip. A
+marker is focusable, so a tap on a phone, a click or the Tab key shows its card (who, when, why,
+and a link to the adjustment) through CSS alone, and hovering shows it too; see `_marker`.
 
 Geometry. The outer <svg> is `width="100%"` with a height in CSS pixels (HEIGHT, or whatever the
 page's CSS sets) and no viewBox of its own, so its text keeps a legible 12 px at any size (one
@@ -19,6 +21,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from html import escape
 
+from inventory.reports.chart_time import tick_text, time_ticks
+
 # Layout, in CSS pixels (vertical) and percent of the width (horizontal).
 HEIGHT = 250
 TOP = 16  # room for the topmost y label above its grid line
@@ -27,6 +31,7 @@ X_LABEL_Y = TOP + PLOT_HEIGHT + 20
 LEFT, RIGHT = 1.0, 99.0  # plot edges: room for half a marker at either end
 UNITS = 1000  # width of the nested viewBox
 MARKER_RADIUS = 5
+TAP_RADIUS = 22  # a marker's invisible tap target: 44 px across, a finger's width
 
 # Okabe-Ito colours: distinguishable with every common colour-vision deficiency.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#999999"]
@@ -40,9 +45,24 @@ STYLE = """<style>
 .sc-line{fill:none;stroke:var(--secondary,#417690);stroke-width:2}
 .sc-area{fill:var(--secondary,#417690);fill-opacity:.1;stroke:none}
 .sc-band{fill:var(--secondary,#417690);fill-opacity:.28}
-.sc-marker circle{stroke:var(--body-bg,#fff);stroke-width:1.5}
-.sc-up circle{fill:#15803d}.sc-down circle{fill:#b91c1c}.sc-same circle{fill:#6b7280}
-.sc-marker:hover circle,.sc-marker:focus circle{stroke:var(--body-fg,#333);stroke-width:2}
+.sc-dot{stroke:var(--body-bg,#fff);stroke-width:1.5}
+.sc-dot.sc-up{fill:#15803d}.sc-dot.sc-down{fill:#b91c1c}.sc-dot.sc-same{fill:#6b7280}
+.sc-marker{outline:none;cursor:pointer;-webkit-tap-highlight-color:transparent}
+.sc-hit{fill:transparent}
+.sc-ring{fill:none;stroke:none;pointer-events:none}
+.sc-marker:is(:hover,:focus-within) .sc-ring{stroke:var(--body-fg,#333);stroke-width:2}
+.sc-marker:focus-visible .sc-ring{stroke:var(--link-fg,#417893);stroke-width:3}
+.sc-tip{display:none;overflow:visible;pointer-events:none}
+.sc-marker:is(:hover,:focus-within) .sc-tip{display:inline}
+.sc-chart:has(.sc-marker:hover) .sc-marker:not(:hover) .sc-tip{display:none}
+.sc-marker:focus-within~.sc-marker .sc-hit{pointer-events:none}
+.sc-tip-place{display:flex;align-items:flex-start;justify-content:flex-start;box-sizing:border-box;width:100%;height:100%;padding:2px;pointer-events:none}
+.sc-tip-place.sc-tip-right{justify-content:flex-end}
+.sc-tip-place.sc-tip-low{align-items:flex-end}
+.sc-tip-box{box-sizing:border-box;max-width:min(24rem,100%);padding:6px 10px 0;border:1px solid var(--border-color,#ccc);border-radius:6px;background:var(--body-bg,#fff);color:var(--body-fg,#333);box-shadow:0 2px 10px rgba(0,0,0,.2);font:13px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;overflow-wrap:anywhere;pointer-events:auto}
+.sc-tip-box p{margin:0}.sc-tip-box p:first-child{font-weight:600}
+.sc-tip-box a{display:inline-flex;align-items:center;min-height:44px}
+.sc-tip-box:not(:has(a)){padding-bottom:6px}
 .sc-empty{font-size:14px}
 @media (max-width:520px){.sc-minor{display:none}}
 </style>"""
@@ -134,14 +154,17 @@ def stock_chart_svg(series: StockSeries) -> str:
     values += [band.low for band in series.bands] + [band.high for band in series.bands]
     scale = nice_scale(min(values), max(*values, series.warning_level))
     parts = [
-        _open_svg(series.label, _describe_stock(series)),
+        # A group, not an image: its markers are controls of their own.
+        _open_svg(series.label, _describe_stock(series), role="group"),
         *_y_grid(scale),
         *_time_labels(series.start, series.end),
         _plot(_stock_plot(series, scale, frac)),
     ]
     if series.warning_level > 0:
         parts.append(_warning_line(scale, series.warning_level))
-    parts += [_marker(marker, scale, frac) for marker in series.markers]
+    points = [(frac(marker.at), TOP + scale.y(marker.value)) for marker in series.markers]
+    parts.append(_dots(series.markers, points))
+    parts += [_marker(marker, at) for marker, at in zip(series.markers, points, strict=True)]
     if not series.steps and not series.bands:
         parts.append(_note("No stock changes in this period"))
     parts.append("</svg>")
@@ -183,10 +206,10 @@ def _pct(fraction: float) -> str:
     return f"{LEFT + fraction * (RIGHT - LEFT):.2f}%"
 
 
-def _open_svg(label: str, description: str) -> str:
+def _open_svg(label: str, description: str, *, role: str = "img") -> str:
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="sc-chart" width="100%" height="{HEIGHT}"'
-        f' role="img" aria-label="{_attr(label)}" style="display:block;overflow:visible">'
+        f' role="{role}" aria-label="{_attr(label)}" style="display:block;overflow:visible">'
         f"<title>{escape(label)}</title><desc>{escape(description)}</desc>{STYLE}"
     )
 
@@ -246,16 +269,46 @@ def _warning_line(scale: _Scale, level: int) -> str:
     )
 
 
-def _marker(marker: Marker, scale: _Scale, frac) -> str:
-    direction = "sc-up" if marker.delta > 0 else "sc-down" if marker.delta < 0 else "sc-same"
-    circle = (
-        f'<circle cx="{_pct(frac(marker.at))}" cy="{_y(TOP + scale.y(marker.value))}"'
+def _direction(marker: Marker) -> str:
+    return "sc-up" if marker.delta > 0 else "sc-down" if marker.delta < 0 else "sc-same"
+
+
+def _dots(markers: Sequence[Marker], points: Sequence[tuple[float, float]]) -> str:
+    """Every marker's dot, drawn below all the markers' cards so no dot shows through one."""
+    dots = "".join(
+        f'<circle class="sc-dot {_direction(marker)}" cx="{_pct(x)}" cy="{_y(y)}"'
         f' r="{MARKER_RADIUS}"/>'
+        for marker, (x, y) in zip(markers, points, strict=True)
     )
-    body = f"<title>{escape(marker.title)}</title>{circle}"
-    if marker.url:
-        return f'<a class="sc-marker {direction}" href="{_attr(marker.url)}">{body}</a>'
-    return f'<g class="sc-marker {direction}">{body}</g>'
+    return f'<g aria-hidden="true">{dots}</g>'
+
+
+def _marker(marker: Marker, at: tuple[float, float]) -> str:
+    """A marker's tap target and its card. The target is focusable, so a tap (or a click, or
+    Tab) focuses it and CSS shows the card while it or the card's link has the focus; the card
+    holds the link, next in the Tab order. Cards sit in the plot's other half from their marker
+    (left or right, top or bottom), so a card never hides its own marker. A later marker is drawn
+    over an earlier one's card: while a card is open, later markers let taps through to it."""
+    x, y = at
+    cx, cy = _pct(x), _y(y)
+    place = "sc-tip-place"
+    if x < 0.5:
+        place += " sc-tip-right"
+    if y < TOP + PLOT_HEIGHT / 2:
+        place += " sc-tip-low"
+    lines = marker.title.split("\n")
+    text = "".join(f"<p>{escape(line)}</p>" for line in lines)
+    link = f'<p><a href="{_attr(marker.url)}">Open this adjustment</a></p>' if marker.url else ""
+    return (
+        f'<g class="sc-marker {_direction(marker)}" tabindex="0" role="group"'
+        f' aria-label="{_attr("; ".join(lines))}">'
+        f'<circle class="sc-hit" cx="{cx}" cy="{cy}" r="{TAP_RADIUS}"/>'
+        f'<circle class="sc-ring" cx="{cx}" cy="{cy}" r="{MARKER_RADIUS + 3}"/>'
+        f'<foreignObject class="sc-tip" x="0" y="{_y(TOP)}" width="100%"'
+        f' height="{_y(PLOT_HEIGHT)}" overflow="visible">'
+        f'<div xmlns="http://www.w3.org/1999/xhtml" class="{place}">'
+        f'<div class="sc-tip-box">{text}{link}</div></div></foreignObject></g>'
+    )
 
 
 def _note(text: str) -> str:
@@ -276,66 +329,12 @@ def _label(fraction: float, text: str, *, minor: bool) -> str:
 
 # --- time axis -------------------------------------------------------------------------------
 
-_CLOCK_STEPS = [timedelta(minutes=m) for m in (1, 5, 10, 15, 30, 60, 120, 180, 360, 720)]
-_DAY_STEPS = [1, 2, 7, 14]
-_MONTH_STEPS = [1, 2, 3, 6, 12]
-MAX_TIME_LABELS = 6
-_HOURLY = _CLOCK_STEPS[-1] * MAX_TIME_LABELS  # up to 3 days: times of day
-_DAILY = timedelta(days=_DAY_STEPS[-1] * MAX_TIME_LABELS)  # up to 12 weeks: days
-
-
-def time_ticks(start: datetime, end: datetime) -> list[datetime]:
-    """Round moments between start and end (whole minutes or hours, midnights, or firsts of
-    months), at most MAX_TIME_LABELS of them, in the datetimes' own time zone."""
-    span = end - start
-    midnight = start.replace(hour=0, minute=0, second=0, microsecond=0)
-    for step in _CLOCK_STEPS:
-        if span <= step * MAX_TIME_LABELS:
-            return _every(midnight + (start - midnight) // step * step, end, step, after=start)
-    for days in _DAY_STEPS:
-        if span <= timedelta(days=days * MAX_TIME_LABELS):
-            return _every(midnight, end, timedelta(days=days), after=start)
-    for months in [*_MONTH_STEPS, *range(24, 1200, 12)]:
-        if span <= timedelta(days=31 * months * MAX_TIME_LABELS):
-            return _months(start, end, months)
-    return [start, end]
-
-
-def _every(first: datetime, end: datetime, step: timedelta, *, after: datetime) -> list[datetime]:
-    ticks, moment = [], first
-    while moment <= end:
-        if moment >= after:
-            ticks.append(moment)
-        moment += step
-    return ticks
-
-
-def _months(start: datetime, end: datetime, months: int) -> list[datetime]:
-    """Firsts of months between start and end, every `months` months (counted from a January)."""
-    ticks = []
-    moment = start.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    while moment <= end:
-        if moment >= start and (moment.year * 12 + moment.month - 1) % months == 0:
-            ticks.append(moment)
-        year, month = divmod(moment.month, 12)
-        moment = moment.replace(year=moment.year + year, month=month + 1)
-    return ticks
-
-
-def _tick_text(moment: datetime, span: timedelta) -> str:
-    midnight = not (moment.hour or moment.minute)
-    if span <= _HOURLY and not midnight:
-        return f"{moment:%H:%M}"
-    if span <= _DAILY:
-        return f"{moment.day} {moment:%b}"
-    return f"{moment:%b %Y}" if moment.month == 1 or span > timedelta(days=400) else f"{moment:%b}"
-
 
 def _time_labels(start: datetime, end: datetime) -> list[str]:
     span = max(end - start, timedelta(seconds=1))
     ticks = time_ticks(start, end)
     return [
-        _label((moment - start) / span, _tick_text(moment, span), minor=n % 2 == 1)
+        _label((moment - start) / span, tick_text(moment, span), minor=n % 2 == 1)
         for n, moment in enumerate(ticks)
     ]
 

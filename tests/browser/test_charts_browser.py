@@ -68,7 +68,7 @@ def test_balance_chart_reads_on_the_screen(page, live_server, history):
     assert_fits_the_screen(page)
     markers = page.locator("svg.sc-chart .sc-marker")
     assert markers.count() == 3  # opening stock, the sale, the warning level set
-    assert "Order 1001" in markers.nth(1).locator("title").text_content()
+    assert "Order 1001" in markers.nth(1).locator(".sc-tip-box").text_content()
     assert page.locator("svg.sc-chart line.sc-warning").count() == 1
     assert page.locator(".stock-changes li").count() == 3
     assert page.locator(".stock-changes li").first.is_visible()

@@ -5,8 +5,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from inventory.reports.chart_time import MAX_TIME_LABELS, time_ticks
 from inventory.reports.charts import (
-    MAX_TIME_LABELS,
     Band,
     BarSeries,
     Marker,
@@ -14,7 +14,6 @@ from inventory.reports.charts import (
     daily_bars_svg,
     nice_scale,
     stock_chart_svg,
-    time_ticks,
 )
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -49,7 +48,8 @@ def test_the_chart_is_well_formed_svg_that_fills_the_width():
 
     assert root.tag == f"{SVG}svg"
     assert root.get("width") == "100%"
-    assert root.get("role") == "img"
+    assert root.get("role") == "group"  # not "img": that would hide the markers' cards
+    assert root.get("aria-label") == "On-hand over time"
     assert root.find(f"{SVG}title").text == "On-hand over time"
     # The stretched plot has a viewBox; the outer SVG has none, so its text never scales.
     plot = root.find(f"{SVG}svg")
@@ -58,17 +58,77 @@ def test_the_chart_is_well_formed_svg_that_fills_the_width():
     assert root.get("viewBox") is None
 
 
+XHTML = "{http://www.w3.org/1999/xhtml}"
+
+
+def card(marker: ET.Element) -> ET.Element:
+    """The card a marker shows when tapped, hovered or focused."""
+    (box,) = [node for node in marker.iter() if node.get("class") == "sc-tip-box"]
+    return box
+
+
+def card_lines(marker: ET.Element) -> list[str]:
+    return ["".join(p.itertext()) for p in card(marker).iter(f"{XHTML}p")]
+
+
+def card_links(marker: ET.Element) -> list[str]:
+    return [a.get("href") for a in card(marker).iter(f"{XHTML}a")]
+
+
 def test_each_marker_says_who_when_and_why_and_links_to_its_adjustment():
     root = parse(stock_chart_svg(series()))
 
     found = markers(root)
-    assert [marker.find(f"{SVG}title").text for marker in found] == [
-        "2025-02-20 · boss\nOpening stock",
-        "2025-03-07 · API: Shop\nOrder 1001",
+    assert [marker.get("aria-label") for marker in found] == [
+        "2025-02-20 · boss; Opening stock",
+        "2025-03-07 · API: Shop; Order 1001",
     ]
-    assert [marker.get("href") for marker in found] == ["/a/1/", "/a/2/"]
+    assert [card_lines(marker) for marker in found] == [
+        ["2025-02-20 · boss", "Opening stock", "Open this adjustment"],
+        ["2025-03-07 · API: Shop", "Order 1001", "Open this adjustment"],
+    ]
+    assert [card_links(marker) for marker in found] == [["/a/1/"], ["/a/2/"]]
     assert ["sc-up" in m.get("class") for m in found] == [True, False]
     assert ["sc-down" in m.get("class") for m in found] == [False, True]
+
+
+def test_a_marker_is_a_focusable_tap_target_a_finger_wide():
+    root = parse(stock_chart_svg(series()))
+
+    for marker in markers(root):
+        assert marker.get("tabindex") == "0"  # a tap, a click or Tab focuses it: CSS shows the card
+        (target,) = [node for node in marker if node.get("class") == "sc-hit"]
+        assert float(target.get("r")) * 2 >= 44
+
+
+def test_a_card_sits_in_the_other_half_from_its_marker():
+    early_high = Marker(NOW - timedelta(days=29), 12, 12, "early, high", "/a/1/")
+    late_low = Marker(NOW - timedelta(days=1), 1, -11, "late, low", "/a/2/")
+    root = parse(stock_chart_svg(series(markers=[early_high, late_low])))
+
+    places = [
+        next(node.get("class") for node in m.iter() if "sc-tip-place" in node.get("class", ""))
+        for m in markers(root)
+    ]
+    assert places == ["sc-tip-place sc-tip-right sc-tip-low", "sc-tip-place"]
+
+
+def test_every_dot_is_drawn_before_any_card():
+    root = parse(stock_chart_svg(series()))
+
+    order = [node.get("class", "") for node in root.iter()]
+    last_dot = max(n for n, css in enumerate(order) if "sc-dot" in css)
+    first_card = min(n for n, css in enumerate(order) if "sc-tip-box" in css)
+    assert last_dot < first_card  # no later marker's dot shows through an open card
+    assert len([css for css in order if "sc-dot" in css]) == 2
+
+
+def test_a_marker_without_an_adjustment_to_open_has_no_link():
+    root = parse(stock_chart_svg(series(markers=[Marker(NOW, 3, 0, "settings", "")])))
+
+    (marker,) = markers(root)
+    assert card_lines(marker) == ["settings"]
+    assert card_links(marker) == []
 
 
 def test_text_from_users_is_escaped():
@@ -84,8 +144,9 @@ def test_text_from_users_is_escaped():
     assert "<b>" not in svg
     root = parse(svg)
     (marker,) = markers(root)
-    assert marker.find(f"{SVG}title").text == reason
-    assert marker.get("href") == '/a/?x="1"&y=<2>'
+    assert marker.get("aria-label") == reason
+    assert card_lines(marker)[0] == reason
+    assert card_links(marker) == ['/a/?x="1"&y=<2>']
     assert root.get("aria-label") == "On-hand of <SKU> & co"
 
 
@@ -174,7 +235,7 @@ def test_the_size_is_bounded_by_markers_and_bands_not_by_history():
         ],
     )
 
-    assert len(stock_chart_svg(many)) < 30_000
+    assert len(stock_chart_svg(many)) < 45_000  # each marker carries its card
 
 
 @pytest.mark.parametrize(

@@ -87,18 +87,18 @@ def balance_url(balance):
 
 
 def chart_of(response) -> str:
-    match = re.search(r'<div class="stock-chart">(.*?)</div>', response.content.decode(), re.S)
+    # Up to the SVG's own end: its markers' cards hold <div>s of their own.
+    match = re.search(
+        r'<div class="stock-chart">(<svg.*?</svg>)</div>', response.content.decode(), re.S
+    )
     assert match, "no chart on the page"
     return match.group(1)
 
 
 def marker_titles(svg: str) -> list[str]:
+    """What each marker says: its accessible name, also the text of the card it shows."""
     root = ET.fromstring(svg)
-    return [
-        node.find(f"{SVG}title").text
-        for node in root.iter()
-        if "sc-marker" in node.get("class", "")
-    ]
+    return [node.get("aria-label") for node in root.iter() if "sc-marker" in node.get("class", "")]
 
 
 # --- balance and item charts -----------------------------------------------------------------
