@@ -54,7 +54,7 @@ def _role_permissions() -> dict[str, list[str]]:
     stocktakes = import_module("inventory.migrations.0008_stocktake_permissions")
     metafields = import_module("inventory.migrations.0019_location_metafields").CODENAME
     alerts = import_module("inventory.migrations.0011_alert_and_webhook_permissions").GROUPS
-    acknowledge = import_module("inventory.migrations.0022_alert_acknowledgement").CODENAME
+    acknowledge = import_module("inventory.migrations.0024_alert_acknowledgement").CODENAME
     extra = {
         STORE_STAFF: [*stocktakes.STAFF, *alerts[STORE_STAFF]],
         INVENTORY_MANAGERS: [
