@@ -252,8 +252,8 @@ class Adjustment(models.Model):
     replayed = False
 
     class Meta:
-        ordering = ["-id"]
         indexes = [models.Index(short_id_sql(), name="adjustment_short_id")]
+        ordering = ["-id"]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.transaction_id}"
