@@ -84,7 +84,7 @@ class HistoryFilterSet(django_filters.FilterSet):
     location = django_filters.ChoiceFilter(
         field_name="location_id", label="Location", empty_label="All locations"
     )
-    item = django_filters.NumberFilter(field_name="item_id", widget=forms.HiddenInput)
+    item = django_filters.NumberFilter(field_name="item_id", label="Item", widget=forms.HiddenInput)
     reason = django_filters.ChoiceFilter(
         label="Reason",
         choices=Adjustment.ReasonCode.choices,

@@ -194,3 +194,13 @@ def test_the_page_is_titled_for_what_it_is(boss):
 
     assert "<h1>Stock history</h1>" in page
     assert "<title>Stock history" in page
+
+
+def test_a_link_to_one_items_history_names_it_and_a_broken_one_says_so(boss, shop):
+    one = boss.get(HISTORY_URL, {"item": shop["beanie"].pk})
+    broken = boss.get(HISTORY_URL, {"item": "abc"})
+
+    assert sorted(listed(one)) == [("BEANIE", -1), ("BEANIE", 3)]
+    assert "Only <strong>BEANIE</strong> Wool beanie" in one.content.decode()
+    assert listed(broken) == []
+    assert "Item: Enter a number." in broken.content.decode()
