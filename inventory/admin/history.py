@@ -315,7 +315,7 @@ class HistoryAdmin(HiddenStockNoticeMixin, HistoryColumns, HiddenIsNotFoundMixin
         filters = changelist.filter_specs[0]
         if not filters.is_valid:
             return _bad_filter(filters.error_text)
-        return exports.history_csv(changelist.get_queryset(request))
+        return exports.history_csv(changelist.queryset)
 
 
 def _bad_filter(message: str) -> HttpResponse:
