@@ -1,34 +1,44 @@
-"""The history: every adjustment and every ledger line, read-only (the ledger is append-only),
-searchable and filterable, narrowed to what the user may see."""
-
-import uuid
+"""The stock history: every ledger line (HistoryAdmin) and every transaction (AdjustmentAdmin),
+read-only (the ledger is append-only), narrowed to what the reader may see. Searching is
+inventory.reports.history_search's, filtering inventory.reports.history_filters': the page and
+its CSV export use the same two, so the export holds exactly the lines the page lists."""
 
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import SEARCH_VAR
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import QuerySet
 from django.http import (
     HttpRequest,
+    HttpResponse,
     HttpResponseBadRequest,
+    QueryDict,
     StreamingHttpResponse,
 )
-from django.urls import path, reverse
+from django.urls import path
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.functional import cached_property
-from django.utils.html import format_html
 
-from inventory.admin import adjust
+from inventory.admin.history_columns import HistoryColumns, reason_html
 from inventory.admin.notices import HiddenStockNoticeMixin
 from inventory.models import Adjustment, AdjustmentLine, Item
-from inventory.selectors import (
-    adjustments_visible_to,
-    history_visible_to,
+from inventory.reports import exports
+from inventory.reports.history_filters import (
+    HistoryFilterSet,
+    actors_visible_to,
+    api_clients_visible_to,
+    date_presets,
 )
+from inventory.reports.history_search import search_adjustments, search_lines
+from inventory.selectors import adjustments_visible_to, history_visible_to
 from inventory_project.admin_site import link_for_reader
-from locations.admin import HiddenIsNotFoundMixin, VisibleLocationFilter, title_by_location
-from locations.selectors import locations_visible_to, sees_all_locations
+from locations.admin import HiddenIsNotFoundMixin, title_by_location
+
+HISTORY_SEARCH_HELP = (
+    "A SKU or part of one, words of the item name, the transaction id, or words of the reason "
+    "or reference."
+)
 
 
 class CappedCountPaginator(Paginator):
@@ -58,18 +68,6 @@ class CappedCountPaginator(Paginator):
     @property
     def capped(self) -> bool:
         return self.count > self.CAP
-
-
-class ItemColumnsMixin:
-    """SKU and name of a ledger line's item, for tables of ledger lines."""
-
-    @admin.display(description="SKU")
-    def sku(self, line: AdjustmentLine) -> str:
-        return line.item.sku
-
-    @admin.display(description="item")
-    def item_name(self, line: AdjustmentLine) -> str:
-        return line.item.name
 
 
 class AdjustmentLineInline(admin.TabularInline):
@@ -104,27 +102,16 @@ class AdjustmentLineInline(admin.TabularInline):
 
 
 class ActedWhereVisibleFilter(admin.RelatedFieldListFilter):
-    """The "by user" and "by API client" choices of the history lists: for store staff, only
-    those who changed stock at a location they may see, so a filter does not list everyone who
-    works elsewhere or every partner the store has. One query (EXISTS over the ledger, by the
-    adjustment's actor or client). Managers see every location, so every choice."""
+    """The "by user" and "by API client" choices of the transactions list: only those who
+    changed stock at a location the reader may see (one query each)."""
 
     def __init__(self, field, request, params, model, model_admin, field_path):
         super().__init__(field, request, params, model, model_admin, field_path)
         self.empty_value_display = "None" if field.name == "actor" else "Not through the API"
 
     def field_choices(self, field, request, model_admin):
-        if sees_all_locations(request.user):
-            return super().field_choices(field, request, model_admin)
-        acted = AdjustmentLine.objects.filter(
-            location__in=locations_visible_to(request.user),
-            **{f"adjustment__{field.name}": OuterRef("pk")},
-        )
-        choices = field.related_model._default_manager.filter(Exists(acted))
-        ordering = self.field_admin_ordering(field, request, model_admin)
-        if ordering:
-            choices = choices.order_by(*ordering)
-        return [(choice.pk, str(choice)) for choice in choices]
+        acted = {"actor": actors_visible_to, "api_client": api_clients_visible_to}[field.name]
+        return [(choice.pk, str(choice)) for choice in acted(request.user)]
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -142,15 +129,17 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(Adjustment)
 class AdjustmentAdmin(HiddenIsNotFoundMixin, ReadOnlyAdmin):
-    list_display = ["transaction_id", "created_at", "kind", "source", "made_by", "reason"]
+    list_display = ["transaction_id", "created_at", "kind", "source", "made_by", "why"]
     list_filter = [
+        "reason_code",
         "kind",
         "source",
         ("created_at", admin.DateFieldListFilter),
         ("actor", ActedWhereVisibleFilter),
         ("api_client", ActedWhereVisibleFilter),
     ]
-    search_fields = ["=transaction_id", "reason"]
+    search_fields = ["transaction_id"]  # shows the box; get_search_results does the work
+    search_help_text = HISTORY_SEARCH_HELP
     fields = [
         "created_at",
         "kind",
@@ -171,7 +160,7 @@ class AdjustmentAdmin(HiddenIsNotFoundMixin, ReadOnlyAdmin):
         return adjustments_visible_to(request.user)
 
     def get_search_results(self, request, queryset, search_term):
-        return _search_history(queryset, search_term, prefix=""), False
+        return search_adjustments(queryset, search_term), False
 
     def get_fields(self, request, obj=None):
         """What was not recorded is not shown: no row of dashes."""
@@ -187,34 +176,117 @@ class AdjustmentAdmin(HiddenIsNotFoundMixin, ReadOnlyAdmin):
             return link_for_reader(adjustment.api_client, reader, adjustment.made_by)
         return adjustment.made_by
 
+    @admin.display(description="reason")
+    def why(self, adjustment: Adjustment) -> str:
+        return reason_html(adjustment)
+
+
+class HistoryFilters(admin.ListFilter):
+    """The history's FilterSet (inventory.reports.history_filters) as the list's one filter: it
+    takes its parameters from the query string and filters the page and the CSV export alike.
+    The page renders its form above the rows (change_list.html), not in the admin's sidebar.
+
+    Links made before the FilterSet (bookmarks, the stocktake pages) name kind and source the
+    admin's way, `adjustment__kind__exact=`: read as `kind=`."""
+
+    title = "filters"
+    OLD_NAMES = {"adjustment__kind__exact": "kind", "adjustment__source__exact": "source"}
+
+    def __init__(self, request, params, model, model_admin):
+        super().__init__(request, params, model, model_admin)
+        data = QueryDict(mutable=True)
+        for name in self.expected_parameters():
+            if name in params:
+                data.setlist(self.OLD_NAMES.get(name, name), params.pop(name))
+        self.request = request
+        self.filterset = HistoryFilterSet(data, request=request)
+        self.is_valid = self.filterset.is_valid()
+
+    def has_output(self) -> bool:
+        return True  # else the changelist would not apply it
+
+    def expected_parameters(self) -> list[str]:
+        return [*HistoryFilterSet.base_filters, *self.OLD_NAMES]
+
+    def queryset(self, request, queryset):
+        if not self.is_valid:
+            return queryset.none()  # the form says what is wrong
+        return self.filterset.filter_queryset(queryset)
+
+    def choices(self, changelist):
+        return []
+
+    @property
+    def form(self):
+        return self.filterset.form
+
+    @property
+    def error_text(self) -> str:
+        return "; ".join(
+            f"{name}: {' '.join(messages)}" for name, messages in self.form.errors.items()
+        )
+
+    @cached_property
+    def active_count(self) -> int:
+        data = self.form.data
+        return sum(1 for name in HistoryFilterSet.base_filters if data.get(name))
+
+    @cached_property
+    def chosen_item(self) -> Item | None:
+        if not self.is_valid or self.form.cleaned_data.get("item") is None:
+            return None
+        return Item.objects.filter(pk=self.form.cleaned_data["item"]).first()
+
+    def link(self, **changes: str | None) -> str:
+        """This page's query string with `changes` (None removes a parameter), on page 1."""
+        query = self.request.GET.copy()
+        for name, value in [*changes.items(), ("p", None)]:
+            query.pop(name, None)
+            if value is not None:
+                query[name] = value
+        return f"?{query.urlencode()}"
+
+    @cached_property
+    def date_presets(self) -> list[tuple[str, str, bool]]:
+        """Today, last 7 days, …: (label, link, whether it is the range shown)."""
+        data = self.form.data
+        shown = (data.get("since") or None, data.get("until") or None)
+        presets = []
+        for label, since, until in date_presets(timezone.localdate()):
+            values = (since and since.isoformat(), until and until.isoformat())
+            presets.append((label, self.link(since=values[0], until=values[1]), values == shown))
+        return presets
+
+    @property
+    def without_item(self) -> str:
+        return self.link(item=None)
+
+    @property
+    def carried(self) -> list[tuple[str, str]]:
+        """Parameters the form does not show, kept when it is sent (the sort order)."""
+        shown = {SEARCH_VAR, "p", *self.expected_parameters()}
+        return [(name, value) for name, value in self.request.GET.items() if name not in shown]
+
 
 @admin.register(AdjustmentLine)
-class HistoryAdmin(HiddenStockNoticeMixin, ItemColumnsMixin, HiddenIsNotFoundMixin, ReadOnlyAdmin):
-    """Every change to every balance: who, when, why, before and after."""
+class HistoryAdmin(HiddenStockNoticeMixin, HistoryColumns, HiddenIsNotFoundMixin, ReadOnlyAdmin):
+    """Every change to every balance: when, what, where, how much, why and who."""
 
     list_display = [
         "when",
-        "location_code",
-        "sku",
-        "item_name",
+        "item_sku_name",
+        "location_name",
+        "change",
         "on_hand",
-        "signed_delta",
-        "kind_and_source",
-        "actor",
-        "reason",
+        "why",
+        "by",
+        "kind",
         "transaction",
     ]
     list_display_links = None
-    list_filter = [
-        VisibleLocationFilter,
-        "adjustment__kind",
-        "adjustment__source",
-        ("created_at", admin.DateFieldListFilter),
-        ("adjustment__actor", ActedWhereVisibleFilter),
-        ("adjustment__api_client", ActedWhereVisibleFilter),
-    ]
+    list_filter = [HistoryFilters]
     search_fields = ["item__sku"]  # shows the box; get_search_results does the work
-    search_help_text = "SKU, barcode, transaction id, or words of the reason"
+    search_help_text = HISTORY_SEARCH_HELP
     list_per_page = 100
     sortable_by = ["when"]
     paginator = CappedCountPaginator
@@ -224,14 +296,21 @@ class HistoryAdmin(HiddenStockNoticeMixin, ItemColumnsMixin, HiddenIsNotFoundMix
     def get_queryset(self, request: HttpRequest) -> QuerySet[AdjustmentLine]:
         return history_visible_to(request.user)
 
-    def list_title(self, request: HttpRequest) -> str:
-        return title_by_location(request, "Stock history", "Stock history at {}")
+    def get_list_display(self, request):
+        if request.user.has_perm("inventory.view_adjustment"):
+            return self.list_display
+        # No link to a page the reader may not open.
+        return [*self.list_display[:-1], "transaction_id_text"]
 
     def get_search_results(self, request, queryset, search_term):
-        return _search_history(queryset, search_term, prefix="adjustment__"), False
+        return search_lines(queryset, search_term), False
 
     def lookup_allowed(self, lookup, value, request=None):
-        return lookup in {"item", "item__exact"} or super().lookup_allowed(lookup, value, request)
+        # HistoryFilters reads these (older links); the admin checks every parameter first.
+        return lookup in HistoryFilters.OLD_NAMES or super().lookup_allowed(lookup, value, request)
+
+    def list_title(self, request: HttpRequest) -> str:
+        return title_by_location(request, "Stock history", "Stock history at {}")
 
     def get_urls(self):
         export = path(
@@ -246,62 +325,16 @@ class HistoryAdmin(HiddenStockNoticeMixin, ItemColumnsMixin, HiddenIsNotFoundMix
             raise PermissionDenied
         # The changelist's own query: exactly the rows the filters and search select.
         try:
-            lines = self.get_changelist_instance(request).get_queryset(request)
+            changelist = self.get_changelist_instance(request)
         except IncorrectLookupParameters as error:
-            return HttpResponseBadRequest(f"Bad filter: {error}", content_type="text/plain")
-        return adjust.history_csv_response(lines)
-
-    @admin.display(description="when", ordering="created_at")
-    def when(self, line: AdjustmentLine) -> str:
-        return date_format(timezone.localtime(line.created_at), "DATETIME_FORMAT")
-
-    @admin.display(description="location", ordering="location__code")
-    def location_code(self, line: AdjustmentLine) -> str:
-        return line.location.code
-
-    @admin.display(description="on-hand")
-    def on_hand(self, line: AdjustmentLine) -> str:
-        return f"{line.quantity_before} → {line.quantity_after}"
-
-    @admin.display(description="change")
-    def signed_delta(self, line: AdjustmentLine) -> str:
-        return f"{line.delta:+d}" if line.delta else "0"
-
-    @admin.display(description="kind")
-    def kind_and_source(self, line: AdjustmentLine) -> str:
-        adjustment = line.adjustment
-        return f"{adjustment.get_kind_display()} · {adjustment.get_source_display()}"
-
-    @admin.display(description="by")
-    def actor(self, line: AdjustmentLine) -> str:
-        return line.adjustment.made_by
-
-    @admin.display(description="reason")
-    def reason(self, line: AdjustmentLine) -> str:
-        return line.adjustment.reason
-
-    @admin.display(description="adjustment")
-    def transaction(self, line: AdjustmentLine) -> str:
-        url = reverse("admin:inventory_adjustment_change", args=[line.adjustment_id])
-        return format_html('<a href="{}">{}</a>', url, line.adjustment.short_id)
+            return _bad_filter(str(error))
+        filters = changelist.filter_specs[0]
+        if not filters.is_valid:
+            return _bad_filter(filters.error_text)
+        return exports.history_csv(changelist.queryset)
 
 
-def _search_history(queryset: QuerySet, term: str, *, prefix: str) -> QuerySet:
-    """A transaction id finds its adjustment; a SKU or barcode finds that item's lines (an index
-    range, even on a million-line ledger); any other text searches the reasons."""
-    term = term.strip()
-    if not term:
-        return queryset
-    try:
-        return queryset.filter(**{f"{prefix}transaction_id": uuid.UUID(term)})
-    except ValueError:
-        pass
-    item_ids = list(Item.objects.filter(Q(sku=term) | Q(barcode=term)).values_list("pk", flat=True))
-    if not item_ids:
-        return queryset.filter(**{f"{prefix}reason__icontains": term})
-    if prefix:  # ledger lines
-        return queryset.filter(item__in=item_ids)
-    # adjustments: match through the ledger with a subquery, so no adjustment repeats
-    return queryset.filter(
-        pk__in=AdjustmentLine.objects.filter(item__in=item_ids).values("adjustment_id")
+def _bad_filter(message: str) -> HttpResponse:
+    return HttpResponseBadRequest(
+        f"Bad filter: {message}", content_type="text/plain; charset=utf-8"
     )

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Cast, Right
 
 from locations.models import Location
 
@@ -251,6 +252,12 @@ class Balance(models.Model):
         return self.quantity - self.safety_stock
 
 
+def short_id_sql() -> Right:
+    """`Adjustment.short_id` as SQL, the expression the index adjustment_short_id is built on:
+    a search by short id must filter on this very expression to use it."""
+    return Right(Cast("transaction_id", models.CharField()), 8)
+
+
 class Adjustment(models.Model):
     """One transaction of the ledger: who changed stock, when, why and through which channel."""
 
@@ -325,6 +332,7 @@ class Adjustment(models.Model):
     replayed = False
 
     class Meta:
+        indexes = [models.Index(short_id_sql(), name="adjustment_short_id")]
         ordering = ["-id"]
 
     def __str__(self) -> str:

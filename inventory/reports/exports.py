@@ -196,7 +196,9 @@ HISTORY_HEADER = [
     "quantity_before",
     "quantity_after",
     "delta",
+    "reason_code",
     "reason",
+    "reference",
 ]
 
 
@@ -216,7 +218,9 @@ def _history_fields() -> list[str]:
         "quantity_before",
         "quantity_after",
         "delta",
+        "adjustment__reason_code",
         "adjustment__reason",
+        "adjustment__reference",
     ]
 
 

@@ -287,8 +287,17 @@ def describe(change: Change) -> str:
     else:
         parts = [f"{line.location_code} {line.before:,} → {line.after:,}" for line in change.lines]
         effect = f"{', '.join(parts)} ({change.signed_delta} in all)"
-    reason = adjustment.reason or "(no reason given)"
-    return f"{when} · {adjustment.made_by}\n{kind}: {reason}\n{effect}"
+    return f"{when} · {adjustment.made_by}\n{kind}: {reason_text(adjustment)}\n{effect}"
+
+
+def reason_text(adjustment: Adjustment) -> str:
+    """Why, in words: the reason's name, the note and the reference, each only when given."""
+    parts = [
+        adjustment.get_reason_code_display() if adjustment.reason_code else "",
+        adjustment.reason,
+        f"Ref. {adjustment.reference}" if adjustment.reference else "",
+    ]
+    return " · ".join(part for part in parts if part) or "(no reason given)"
 
 
 # --- per-location dashboard ------------------------------------------------------------------

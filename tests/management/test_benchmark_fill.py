@@ -59,6 +59,17 @@ def test_fill_writes_a_consistent_ledger_and_grows_it():
     assert AdjustmentLine.objects.filter(item__sku=busy_sku()).count() == 2_000 // BUSY_EVERY
     assert find_ledger_discrepancies() == []
     assert ledger_schema() == schema
+    # Reasons to search and filter by: a code, a note and a reference of its own each.
+    fill = Adjustment.objects.all()
+    assert set(fill.values_list("reason_code", flat=True)) == {
+        "sale",
+        "received",
+        "returned",
+        "damaged",
+    }
+    assert fill.values("reference").distinct().count() == fill.count()
+    first = fill.order_by("id").first()
+    assert first.reason == f"Benchmark history, order #{first.pk:08d}"
 
     # A change through the write path in between: growing continues after it.
     busy = Item.objects.get(sku=busy_sku())
@@ -93,7 +104,7 @@ def test_history_section_runs(live_server):
 
     rows = history.run(quick_context(live_server.url, token, admin_cookie))
 
-    assert len(rows) == 4
+    assert len(rows) == 8  # 6 admin pages (first, 4 searches, a reason over dates), 2 API pages
     assert all(row.value > 0 for row in rows)
     assert all(row.floor > 0 for row in rows)
     assert find_ledger_discrepancies() == []

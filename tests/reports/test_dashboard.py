@@ -72,12 +72,13 @@ def at(moment):
     return mock.patch("django.utils.timezone.now", return_value=moment)
 
 
-def relative(location, item, quantity, *, reason="", source=Source.API, actor=None):
+def relative(location, item, quantity, *, reason="", source=Source.API, actor=None, **why):
     return apply_adjustment(
         kind=Kind.RELATIVE,
         source=source,
         actor=actor,
         reason=reason,
+        **why,
         lines=[LineInput(location_id=location.pk, item_id=item.pk, quantity=quantity)],
     )
 
@@ -133,6 +134,18 @@ def test_balance_chart_marks_each_adjustment_with_who_and_why(client):
     assert [(change.before, change.after) for change in changes] == [(7, 12), (10, 7), (0, 10)]
     page = response.content.decode()
     assert reverse("admin:inventory_adjustment_change", args=[changes[0].adjustment.pk]) in page
+
+
+def test_a_markers_why_names_the_reason_the_note_and_the_reference(client):
+    location, item = LocationFactory(), ItemFactory()
+    set_stock(item, location, 4)
+    relative(location, item, 1, reason="Unworn", reason_code="returned", reference="10741")
+    client.force_login(manager())
+
+    titles = marker_titles(chart_of(client.get(balance_url(Balance.objects.get()))))
+
+    assert "(no reason given)" in titles[0]
+    assert "Customer return · Unworn · Ref. 10741" in titles[1]
 
 
 def test_a_reason_with_markup_is_escaped_in_the_chart_and_the_list(client):

@@ -55,7 +55,7 @@ def apply_and_answer(
     request: Request,
     *,
     kind: Adjustment.Kind,
-    reason: str,
+    body: AdjustmentRequest | TransferRequest,
     lines: Sequence[LineInput],
     rename: dict[str, str] | None = None,
 ) -> Response:
@@ -63,7 +63,8 @@ def apply_and_answer(
         adjustment = apply_adjustment(
             kind=kind,
             lines=lines,
-            reason=reason,
+            reason=body.reason,
+            **body.why,
             source=Adjustment.Source.API,
             api_client=request.auth,
             idempotency_key=idempotency_key(request),
@@ -125,7 +126,7 @@ class AdjustmentViewSet(HistoryActions, BigCommerceViewSet):
             )
             for item in body.items
         ]
-        return apply_and_answer(request, kind=kind, reason=body.reason, lines=lines)
+        return apply_and_answer(request, kind=kind, body=body, lines=lines)
 
 
 class TransferApi(APIView):
@@ -163,7 +164,7 @@ class TransferApi(APIView):
         return apply_and_answer(
             request,
             kind=Adjustment.Kind.TRANSFER,
-            reason=body.reason,
+            body=body,
             lines=lines,
             rename={"location_id": "from_location_id"},
         )

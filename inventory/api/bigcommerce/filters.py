@@ -279,6 +279,9 @@ HistoryFilters = filter_set(
         "sku:in": CommaList("sku", using=skus_as_item_ids, label="Comma-separated SKUs."),
         "kind:in": CommaList("adjustment__kind", label=", ".join(Adjustment.Kind) + "."),
         "source:in": CommaList("adjustment__source", label=", ".join(Adjustment.Source) + "."),
+        "reason_code:in": CommaList(
+            "adjustment__reason_code", label=", ".join(Adjustment.ReasonCode) + "."
+        ),
         "created_at:min": Time(
             field_name="created_at",
             lookup_expr="gte",

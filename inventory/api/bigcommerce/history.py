@@ -42,6 +42,8 @@ def change(adjustment: Adjustment) -> dict[str, Any]:
         "kind": adjustment.kind,
         "source": adjustment.source,
         "reason": adjustment.reason,
+        "reason_code": adjustment.reason_code or None,
+        "reference": adjustment.reference,
         "created_at": adjustment.created_at,
         "user": adjustment.actor.get_username() if adjustment.actor else None,
         "api_client": adjustment.api_client.name if adjustment.api_client else None,

@@ -1,9 +1,21 @@
 """What the stock history answers (ours): ledger lines, newest first, and one transaction."""
 
 from datetime import datetime
+from typing import Annotated
+
+from pydantic import Field
 
 from inventory.api.schemas.common import CursorMeta, ResponseBody
 from inventory.api.schemas.stock import ItemIdentity
+from inventory.models import Adjustment
+
+ReasonCode = Annotated[
+    Adjustment.ReasonCode | None,
+    Field(description="Why stock changed, as a code; null when none was given."),
+]
+Reference = Annotated[
+    str, Field(description="The outside document the change belongs to; empty when none.")
+]
 
 
 class LedgerLine(ResponseBody):
@@ -14,6 +26,8 @@ class LedgerLine(ResponseBody):
     kind: str
     source: str
     reason: str
+    reason_code: ReasonCode
+    reference: Reference
     created_at: datetime
     user: str | None
     api_client: str | None
@@ -42,6 +56,8 @@ class AdjustmentDetail(ResponseBody):
     kind: str
     source: str
     reason: str
+    reason_code: ReasonCode
+    reference: Reference
     created_at: datetime
     user: str | None
     api_client: str | None

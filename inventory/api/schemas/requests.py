@@ -2,9 +2,17 @@
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    field_validator,
+    model_validator,
+)
 
-from inventory.models import MAX_BATCH_LINES, MAX_QUANTITY
+from inventory.models import MAX_BATCH_LINES, MAX_QUANTITY, Adjustment
 
 Quantity = Annotated[StrictInt, Field(ge=-MAX_QUANTITY, le=MAX_QUANTITY)]
 Id = Annotated[StrictInt, Field(ge=0, le=2_147_483_647)]  # BigCommerce ids are int32
@@ -50,12 +58,42 @@ class AdjustmentItem(Identity):
     )
 
 
-class AdjustmentRequest(BaseModel):
+class Why(BaseModel):
+    """Why stock changes: BigCommerce's free-text `reason`, and beside it two fields of ours,
+    both optional (a client that does not send them changes nothing by it): a reason code a
+    report can group by, and the outside document the change belongs to."""
+
+    reason: str = Field(default="", max_length=1000)
+    reason_code: Adjustment.ReasonCode | None = Field(
+        default=None,
+        description="Ours, optional: why stock changed, as a code (Shopify's and Square's "
+        "reasons). `reason` stays the free-text note.",
+    )
+    reference: str = Field(
+        default="",
+        max_length=500,
+        description="Ours, optional: the outside document the change belongs to (an order "
+        "number, a purchase order, a URL).",
+    )
+
+    @field_validator("reason_code", mode="before")
+    @classmethod
+    def blank_is_none(cls, value: object) -> object:
+        # Some clients send every optional field, empty: that is no code, not a wrong one.
+        return None if value == "" else value
+
+    @property
+    def why(self) -> dict[str, str]:
+        """The keyword arguments of apply_adjustment this request gives."""
+        code = self.reason_code.value if self.reason_code else ""
+        return {"reason_code": code, "reference": self.reference}
+
+
+class AdjustmentRequest(Why):
     """BigCommerce's AdjustmentsAbsoluteRequest / AdjustmentsRelativeRequest."""
 
     model_config = ConfigDict(extra="ignore")
 
-    reason: str = Field(default="", max_length=1000)
     items: list[AdjustmentItem] = Field(min_length=1, max_length=MAX_BATCH_LINES)
 
 
@@ -68,12 +106,11 @@ class TransferItem(Identity):
     )
 
 
-class TransferRequest(BaseModel):
+class TransferRequest(Why):
     """Move stock between locations in one transaction (Zettle's movements, BigCommerce style)."""
 
     model_config = ConfigDict(extra="ignore")
 
-    reason: str = Field(default="", max_length=1000)
     items: list[TransferItem] = Field(min_length=1, max_length=MAX_BATCH_LINES)
 
 

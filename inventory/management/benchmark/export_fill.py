@@ -36,9 +36,10 @@ FROM generate_series(0, %(count)s - 1) AS n
 """
 
 INSERT_ADJUSTMENTS = """
-INSERT INTO {adjustment} (id, transaction_id, kind, reason, source, created_at)
-SELECT %(first_adjustment)s + k, gen_random_uuid(), 'absolute', 'Opening stock (benchmark)',
-       'import', %(now)s
+INSERT INTO {adjustment} (id, transaction_id, kind, reason_code, reason, reference, source,
+                          created_at)
+SELECT %(first_adjustment)s + k, gen_random_uuid(), 'absolute', 'stock_count',
+       'Opening stock (benchmark)', '', 'import', %(now)s
 FROM generate_series(0, %(adjustments)s - 1) AS k
 """
 

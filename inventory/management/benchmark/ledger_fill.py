@@ -71,11 +71,18 @@ ON CONFLICT (item_id, location_id)
 DO UPDATE SET quantity = EXCLUDED.quantity, updated_at = EXCLUDED.updated_at
 """
 
+# Each adjustment has a reason code (the four in turn), a note and a reference of its own, as
+# orders and deliveries give them: the history search looks for words in both. Numbers of one
+# width, so that no reference is part of another.
 INSERT_ADJUSTMENTS = """
-INSERT INTO {adjustment} (id, transaction_id, kind, reason, source, created_at)
-SELECT %(first_adjustment)s + k, gen_random_uuid(), 'relative', 'Benchmark history',
+INSERT INTO {adjustment} (id, transaction_id, kind, reason_code, reason, reference, source,
+                          created_at)
+SELECT id, gen_random_uuid(), 'relative', (ARRAY['sale', 'received', 'returned', 'damaged'])[1 + k %% 4],
+       'Benchmark history, order #' || number, 'ORDER-' || number,
        CASE WHEN k %% 4 = 0 THEN 'import' ELSE 'api' END, %(start)s + (k + 1) * %(step)s
-FROM generate_series(0, %(adjustments)s - 1) AS k
+FROM generate_series(0, %(adjustments)s - 1) AS k,
+     LATERAL (SELECT %(first_adjustment)s + k AS id) AS numbered,
+     LATERAL (SELECT lpad(id::text, 8, '0') AS number) AS padded
 """
 
 
