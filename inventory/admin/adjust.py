@@ -1,11 +1,9 @@
 from django.contrib.admin import ModelAdmin
-from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
 
 from inventory.admin.adjust_forms import AdjustRowFormSet, AdjustStockForm, StockRowForm
 from inventory.admin.stock_rows import StockRowsPage
-from inventory.models import Adjustment, AdjustmentLine
-from inventory.reports import exports
+from inventory.models import Adjustment
 from inventory.stock import LineInput
 
 
@@ -61,9 +59,3 @@ class AdjustPage(StockRowsPage):
         items = "1 item" if count == 1 else f"{count} items"
         place = header.cleaned_data["location"].label
         return f"Stock adjusted at {place}: {items} (transaction {adjustment.short_id})."
-
-
-def history_csv_response(lines: QuerySet[AdjustmentLine]) -> StreamingHttpResponse:
-    """The history list's CSV export: `lines` (the list's own query, filters and search
-    applied) streamed in chunks, so a million-line export never sits in memory."""
-    return exports.history_csv(lines)
