@@ -105,7 +105,7 @@ def _list_page(request: HttpRequest, form: StartForm, locations) -> HttpResponse
     return page(
         request,
         "list.html",
-        "Stocktakes",
+        "Stock counts",
         open_stocktakes=open_ones,
         recent_stocktakes=closed,
         form=form,
