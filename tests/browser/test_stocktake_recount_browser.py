@@ -92,7 +92,7 @@ def test_the_count_list_and_upload_pages_fit_a_phone(phone_page, live_server, st
     assert_no_sideways_scroll(page)
     for cell in ("st-code", "st-item", "st-new"):
         assert_on_screen(page, f".st-preview tbody .{cell}")
-    assert "No item has SKU “NO-SUCH”." in page.inner_text(".st-preview")
+    assert "No item has SKU “NO-SUCH”" in page.inner_text(".st-preview")
 
 
 def test_a_line_sent_back_is_recounted_and_the_rest_applied(page, live_server, store):
