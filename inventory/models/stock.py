@@ -301,6 +301,7 @@ class Adjustment(models.Model):
         max_length=32,
         choices=ReasonCode.choices,
         blank=True,
+        default="",
         db_default="",
         db_index=True,
     )
@@ -308,7 +309,7 @@ class Adjustment(models.Model):
     # An outside document the change belongs to: an order number, a PO, a URL (Shopify's
     # referenceDocumentUri, Square's reference_id).
     # Database defaults too: the benchmark's fill and other raw inserts name only older columns.
-    reference = models.CharField(max_length=500, blank=True, db_default="")
+    reference = models.CharField(max_length=500, blank=True, default="", db_default="")
     source = models.CharField("made through", max_length=16, choices=Source.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
