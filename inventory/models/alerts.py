@@ -57,7 +57,9 @@ class LowStockAlert(models.Model):
         related_name="+",
     )
     # db_default: the write path inserts alerts in SQL of its own, naming only its columns.
-    acknowledgement_note = models.CharField("note", max_length=500, blank=True, default="", db_default="")
+    acknowledgement_note = models.CharField(
+        "note", max_length=500, blank=True, default="", db_default=""
+    )
 
     class Meta:
         ordering = [F("closed_at").desc(nulls_first=True), "-opened_at", "-id"]
