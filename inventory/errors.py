@@ -25,6 +25,11 @@ class ErrorCode(StrEnum):
     IDENTITY_CHANGED = "identity_changed"
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
     IDEMPOTENCY_KEY_IN_FLIGHT = "idempotency_key_in_flight"
+    # Transfers and supplier receipts (inventory.movements)
+    WRONG_STATUS = "wrong_status"
+    NOT_ON_DOCUMENT = "item_not_on_document"
+    OVERAGE = "overage_not_accepted"
+    NOT_PERMITTED = "not_permitted"
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,3 +88,18 @@ class IdempotencyKeyInFlight(InventoryError):
 
     def __init__(self, key: str) -> None:
         super().__init__(f"A request with idempotency key {key!r} is still being processed.")
+
+
+class MovementRejected(AdjustmentRejected):
+    """A transfer or supplier receipt's lines break a rule of the document (an item it does not
+    hold, more than was sent); nothing was written. The same shape as the write path's refusal,
+    so every interface words and maps both alike."""
+
+
+class MovementNotAllowed(InventoryError):
+    """A step the document's status does not allow now (shipping a cancelled transfer), or one
+    its caller may not take (a location they do not work at). Nothing was written."""
+
+    def __init__(self, code: ErrorCode, message: str) -> None:
+        super().__init__(message)
+        self.code = code

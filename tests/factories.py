@@ -55,13 +55,15 @@ def _role_permissions() -> dict[str, list[str]]:
     metafields = import_module("inventory.migrations.0019_location_metafields").CODENAME
     alerts = import_module("inventory.migrations.0011_alert_and_webhook_permissions").GROUPS
     acknowledge = import_module("inventory.migrations.0024_alert_acknowledgement").CODENAME
+    movements = import_module("inventory.migrations.0028_movements").GROUPS
     extra = {
-        STORE_STAFF: [*stocktakes.STAFF, *alerts[STORE_STAFF]],
+        STORE_STAFF: [*stocktakes.STAFF, *alerts[STORE_STAFF], *movements[STORE_STAFF]],
         INVENTORY_MANAGERS: [
             *stocktakes.MANAGERS,
             *alerts[INVENTORY_MANAGERS],
             metafields,
             acknowledge,
+            *movements[INVENTORY_MANAGERS],
         ],
     }
     return {

@@ -1,9 +1,17 @@
 """Inventory models: stock and its ledger, API clients (and the location metafields they keep),
-stocktakes, alerts and webhooks."""
+stocktakes, movements (transfers and supplier receipts), alerts and webhooks."""
 
 from inventory.models.alerts import LowStockAlert
 from inventory.models.api import ApiClient, IdempotencyRecord, RateLimitCounter
 from inventory.models.metafields import LocationMetafield
+from inventory.models.movements import (
+    ReceivingEvent,
+    ReceivingEventLine,
+    SupplierReceipt,
+    SupplierReceiptLine,
+    TransferLine,
+    TransferOrder,
+)
 from inventory.models.stock import (
     MAX_BATCH_LINES,
     MAX_QUANTITY,
@@ -39,12 +47,18 @@ __all__ = [
     "LocationMetafield",
     "LowStockAlert",
     "RateLimitCounter",
+    "ReceivingEvent",
+    "ReceivingEventLine",
     "Stocktake",
     "StocktakeEvent",
     "StocktakeLine",
     "StocktakeRecount",
     "StocktakeUnknownCode",
     "StocktakeUpload",
+    "SupplierReceipt",
+    "SupplierReceiptLine",
+    "TransferLine",
+    "TransferOrder",
     "WebhookAttempt",
     "WebhookEndpoint",
     "WebhookEvent",

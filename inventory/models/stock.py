@@ -267,6 +267,10 @@ class Adjustment(models.Model):
         RELATIVE = "relative", "Add or remove"
         TRANSFER = "transfer", "Transfer"
         STOCKTAKE = "stocktake", "Stocktake"
+        # A transfer order's two halves (inventory.movements): the stock leaves the origin when
+        # shipped, and arrives at the destination when received. In between it is in transit.
+        SHIPMENT = "shipment", "Transfer shipped"
+        RECEIPT = "receipt", "Received"
         SETTINGS = "settings", "Settings change"
 
     class Source(models.TextChoices):

@@ -29,6 +29,14 @@ class WebhookScope(models.TextChoices):
     )
     LOCATION_CREATED = "store/inventory/location/created", "Location created"
     LOCATION_UPDATED = "store/inventory/location/updated", "Location updated (incl. enable/disable)"
+    # Ours: BigCommerce has no transfers or receipts. Each change of stock they make also fires
+    # stock_changed for every balance it touches.
+    TRANSFER_SHIPPED = "stockroom/inventory/transfer/shipped", "Transfer shipped"
+    TRANSFER_RECEIVED = (
+        "stockroom/inventory/transfer/received",
+        "Transfer received (in part or in full)",
+    )
+    RECEIPT_RECEIVED = "stockroom/inventory/receipt/received", "Supplier delivery received"
 
 
 # Sent by the admin's "send a test event" action whatever the endpoint subscribes to.

@@ -60,7 +60,7 @@ def apply_adjustment(
     that counts a whole location. `notify_low_stock=False` still opens low-stock alerts but
     sends no email (Ecwid's `checkLowStockNotification`).
     """
-    if kind not in (Kind.ABSOLUTE, Kind.RELATIVE, Kind.TRANSFER, Kind.STOCKTAKE):
+    if kind == Kind.SETTINGS:
         raise ValueError(f"apply_adjustment does not apply {kind!r} adjustments")
     adjustment = Adjustment(
         kind=kind,

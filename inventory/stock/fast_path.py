@@ -30,7 +30,8 @@ from inventory.stock.types import NAME_TYPES, LineInput, Op, operation
 from locations.models import Location
 
 Kind = Adjustment.Kind
-KINDS = (Kind.ABSOLUTE, Kind.STOCKTAKE, Kind.RELATIVE)  # not transfers: two balances a line
+# Not transfers: two balances a line.
+KINDS = (Kind.ABSOLUTE, Kind.STOCKTAKE, Kind.RELATIVE, Kind.SHIPMENT, Kind.RECEIPT)
 
 
 def apply(adjustment: Adjustment, lines: Sequence[LineInput]) -> bool:

@@ -22,7 +22,7 @@ class LineInput:
     identities) or `item_id` (ours); when a line gives several, they must name the same item.
 
     - absolute / stocktake: set on-hand at `location_id` to `quantity`;
-    - relative: add `quantity` (signed) at `location_id`;
+    - relative, shipment, receipt: add `quantity` (signed) at `location_id`;
     - transfer: move `quantity` (positive) from `location_id` to `to_location_id`.
     `expected_quantity`, when given, must equal the on-hand (at the source, for a transfer)
     when the line is applied, or the batch is refused as stale.
@@ -62,7 +62,7 @@ class Op(Enum):
 
 
 def operation(kind: Kind) -> Op:
-    """Absolute and stocktake lines set on-hand; relative and transfer lines add to it."""
+    """Absolute and stocktake lines set on-hand; the others add to it."""
     return Op.SET if kind in (Kind.ABSOLUTE, Kind.STOCKTAKE) else Op.ADD
 
 

@@ -63,6 +63,24 @@ def enqueue_location_events(events: Sequence[LocationEvent], *, created_at: date
     _execute(_insert(source, _json_object({"location_id": "v.column2"}), params, created_at))
 
 
+def enqueue_document_event(scope: str, data: dict, *, created_at: datetime) -> None:
+    """An event about a transfer or supplier receipt (`data` names it and its locations) for
+    every active endpoint subscribed to scope: a step of a document is one event, not one per
+    line, so two short queries."""
+    endpoints = WebhookEndpoint.objects.filter(active=True).values_list("pk", "events")
+    WebhookEvent.objects.bulk_create(
+        WebhookEvent(
+            endpoint_id=pk,
+            scope=scope,
+            data=data,
+            created_at=created_at,
+            next_attempt_at=created_at,
+        )
+        for pk, events in endpoints
+        if scope in events
+    )
+
+
 def enqueue_test_event(endpoint: WebhookEndpoint) -> WebhookEvent:
     """A test event for one endpoint, whatever it subscribes to (the admin's action)."""
     now = timezone.now()
