@@ -13,6 +13,7 @@ urlpatterns = [
     path("admin/", admin.site.admin_view(home_page), name="home"),
     path("admin/", admin.site.urls),
     path("stocktakes/", include("inventory.stocktakes.urls")),
+    path("", include("inventory.movements.urls")),
     path("exports/", include("inventory.reports.urls")),
     path("api/v3/", include("inventory.api.bigcommerce.urls")),
     # The same routes under BigCommerce's own prefix, which its client libraries build. Their
