@@ -489,11 +489,13 @@ def _named(codes: Sequence[str]) -> list[dict]:
         "sku", "barcode", "name"
     )
     names: dict[str, str] = {}
+    skus = set()
     for sku, barcode, name in items:
         names[sku] = item_label(sku, name)
+        skus.add(sku)
         if barcode:
             names.setdefault(barcode, item_label(sku, name))
-    return [{"code": code, "item": names.get(code)} for code in codes]
+    return [{"code": code, "item": names.get(code), "by_sku": code in skus} for code in codes]
 
 
 def _closed_page(request, kind: Kind, document, status: int = 200) -> HttpResponse:

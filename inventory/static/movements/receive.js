@@ -163,7 +163,12 @@
     })
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (body) {
-        name.textContent = !body ? "" : body.item ? body.item : "no item has this code";
+        if (!body) { name.textContent = ""; return; }
+        if (!body.item) { name.textContent = "no item has this code"; return; }
+        name.textContent = body.item;
+        name.className = "";
+        // Scanned by its SKU: the item's name says it already.
+        if (body.item === code || body.item.indexOf(code + " · ") === 0) shown.remove();
       })
       .catch(function () { name.textContent = ""; });
   }
@@ -231,6 +236,7 @@
     });
   });
 
-  form.querySelectorAll("tr[data-sku]").forEach(checkOver);
+  // A line the server refused already says why; the hint waits until it is changed.
+  form.querySelectorAll("tr[data-sku]:not(.rc-row-error)").forEach(checkOver);
   updateTotal();
 })();
