@@ -345,6 +345,26 @@ def test_a_received_transfer_says_so(clerk, transfer):
     assert "already received in full" in response.content.decode()
 
 
+def test_a_refusal_of_the_write_path_is_worded_for_people(clerk, transfer, downtown, shirt):
+    downtown.enabled = False
+    downtown.save()
+    response = clerk.post(receive_url(transfer), form_data(transfer, SHIRT=(3,)))
+    assert response.status_code == 422
+    page = text_of(response)
+    assert "Nothing was received." in page
+    assert "Downtown is switched off: turn it on under Locations first." in page
+    shirt_row = re.search(
+        rf'<tr id="line-{transfer.lines.get(item=shirt).pk}"[^>]*class="([^"]*)"',
+        response.content.decode(),
+    )
+    assert "rc-row-error" in shirt_row[1]  # on the line stocked, the page's line 2
+    transfer.refresh_from_db()
+    assert transfer.status == TransferOrder.Status.SHIPPED
+    assert lines_of(transfer)["SHIRT"] == (0, 0, 0)
+    assert on_hand(shirt, downtown) == 0
+    assert not ReceivingEvent.objects.exists()
+
+
 def test_nothing_entered_is_refused_in_words(clerk, transfer):
     response = clerk.post(receive_url(transfer), form_data(transfer))
     assert response.status_code == 422

@@ -34,7 +34,6 @@ from inventory.errors import (
     LineError,
     MovementNotAllowed,
     MovementRejected,
-    StaleBalances,
 )
 from inventory.idempotency import Kept
 from inventory.models import MAX_QUANTITY, Item, SupplierReceipt, TransferOrder
@@ -63,6 +62,7 @@ class Kind:
     model: type[TransferOrder] | type[SupplierReceipt]
     word: str  # "transfer" / "delivery", as people call it on the page
     into: str  # the document's field naming the location the stock arrives at
+    places: tuple[str, ...]  # the locations its header names, read with it
     has_missing: bool
     still_to_come: str  # what the outstanding units are called after a receiving
     document_page: str  # URL name of the document's own page
@@ -72,9 +72,7 @@ class Kind:
     def documents(self, user) -> QuerySet:
         """The documents `user` may receive: those arriving at one of their locations."""
         mine = self.model.objects.filter(**{f"{self.into}__in": locations_visible_to(user)})
-        return mine.select_related(
-            *(["origin", "destination"] if self.has_missing else ["location"])
-        )
+        return mine.select_related(*self.places)
 
     def location(self, document):
         return getattr(document, self.into)
@@ -84,6 +82,7 @@ TRANSFER = Kind(
     model=TransferOrder,
     word="transfer",
     into="destination",
+    places=("origin", "destination"),
     has_missing=True,
     still_to_come="still in transit",
     document_page="movements:transfer",
@@ -94,6 +93,7 @@ RECEIPT = Kind(
     model=SupplierReceipt,
     word="delivery",
     into="location",
+    places=("location",),
     has_missing=False,
     still_to_come="still expected",
     document_page="movements:receipt",
@@ -122,9 +122,10 @@ def _receiving_page(request: HttpRequest, kind: Kind, pk: int) -> HttpResponse:
         return _lookup(request.GET["lookup"], document)
     lines = selectors.document_lines(document)
     may_accept = request.user.has_perm(ACCEPT_OVERAGE)
+    if not _open(document) and request.POST.get("action") != "receive":
+        # (A receiving posted twice is answered below, even once the document is received.)
+        return _closed_page(request, kind, document)
     if request.method == "GET":
-        if not _open(document):
-            return _closed_page(request, kind, document)
         form = ReceivingForm(lines=lines, kind=kind, may_accept=may_accept)
         return _page(request, kind, document, form, lines)
     if request.POST.get("action") == "receive":
@@ -277,43 +278,8 @@ def _receive(request, kind: Kind, document, form: ReceivingForm, lines) -> HttpR
     if not form.is_valid():
         return _refused(request, kind, document, form, lines, strays, form.row_errors(), [])
     arrivals = form.arrivals()
-    accept = bool(form.cleaned_data.get("accept_overage"))
-    note = form.cleaned_data["note"]
-
-    def act() -> dict:
-        event = kind.receive(
-            document,
-            arrivals=arrivals,
-            who=Who(actor=request.user),
-            accept_overage=accept,
-            note=note,
-        )
-        return {
-            "event": event.pk,
-            "adjustment": event.adjustment_id,
-            "received": sum(arrival.received for arrival in arrivals),
-            "damaged": sum(arrival.damaged for arrival in arrivals),
-            "missing": sum(arrival.missing for arrival in arrivals),
-            "outstanding": _outstanding(document),
-        }
-
-    fingerprint = [
-        f"receive-{kind.word}",
-        document.pk,
-        [[a.item.pk, a.received, a.damaged, a.missing] for a in arrivals if a.total],
-        accept,
-        note,
-    ]
     try:
-        result, replayed = idempotency.run_once(
-            scope=idempotency.scope_of(actor=request.user, area=RECEIVING_FORMS),
-            key=str(form.cleaned_data["token"]),
-            fingerprint=idempotency.fingerprint(*fingerprint),
-            act=lambda: (act(), False),
-            keep=lambda done: Kept(adjustment_id=done[0]["adjustment"], body=done[0]),
-            replay=lambda previous: (previous.response_body or {}, True),
-            wait=True,  # a second click waits for the first and is answered as it was
-        )
+        result, replayed = _received_once(request, kind, document, form, arrivals)
     except IdempotencyKeyReused:
         messages.error(
             request,
@@ -326,24 +292,8 @@ def _receive(request, kind: Kind, document, form: ReceivingForm, lines) -> HttpR
         if not _open(document):
             return _closed_page(request, kind, document, status=409)
         return _refused(request, kind, document, form, lines, strays, {}, [str(error)])
-    except MovementRejected as error:
-        by_line, general = _placed(error.errors, lines, lambda e: e.message, lambda i: i)
-        return _refused(request, kind, document, form, lines, strays, by_line, general)
     except AdjustmentRejected as error:
-        # The write path's own refusal: its lines are the sellable arrivals, in order.
-        stocked = [i for i, arrival in enumerate(arrivals) if arrival.received]
-        words = dict(
-            zip(
-                map(id, error.errors),
-                for_people(error.errors, line_number=lambda index: stocked[index] + 1),
-                strict=True,
-            )
-        )
-        by_line, general = _placed(
-            error.errors, lines, lambda e: words[id(e)], lambda index: stocked[index]
-        )
-        if isinstance(error, StaleBalances):
-            general.insert(0, "Stock here changed at the same moment. Receive again.")
+        by_line, general = _refusal_in_words(error, arrivals, lines)
         return _refused(request, kind, document, form, lines, strays, by_line, general)
     messages.success(request, _summary(kind, result, replayed))
     if strays and not replayed:
@@ -353,6 +303,61 @@ def _receive(request, kind: Kind, document, form: ReceivingForm, lines) -> HttpR
             "with whoever sent them.",
         )
     return HttpResponseRedirect(reverse(kind.document_page, args=[document.pk]))
+
+
+def _received_once(
+    request, kind: Kind, document, form: ReceivingForm, arrivals: list[Arrival]
+) -> tuple[dict, bool]:
+    """The receiving, run once per rendered form (its token): a double click or a browser's
+    resend after a lost response waits for the first and gets its result, `replayed` True. The
+    same form sent again with other quantities is refused (IdempotencyKeyReused)."""
+    accept = bool(form.cleaned_data.get("accept_overage"))
+    note = form.cleaned_data["note"]
+
+    def act() -> tuple[dict, bool]:
+        event = kind.receive(
+            document,
+            arrivals=arrivals,
+            who=Who(actor=request.user),
+            accept_overage=accept,
+            note=note,
+        )
+        done = {
+            "event": event.pk,
+            "adjustment": event.adjustment_id,
+            "received": sum(arrival.received for arrival in arrivals),
+            "damaged": sum(arrival.damaged for arrival in arrivals),
+            "missing": sum(arrival.missing for arrival in arrivals),
+            "outstanding": _outstanding(document),
+        }
+        return done, False
+
+    entered = [[a.item.pk, a.received, a.damaged, a.missing] for a in arrivals if a.total]
+    return idempotency.run_once(
+        scope=idempotency.scope_of(actor=request.user, area=RECEIVING_FORMS),
+        key=str(form.cleaned_data["token"]),
+        fingerprint=idempotency.fingerprint(
+            f"receive-{kind.word}", document.pk, entered, accept, note
+        ),
+        act=act,
+        keep=lambda done: Kept(adjustment_id=done[0]["adjustment"], body=done[0]),
+        replay=lambda previous: (previous.response_body or {}, True),
+        wait=True,
+    )
+
+
+def _refusal_in_words(
+    error: AdjustmentRejected, arrivals: list[Arrival], lines: Sequence
+) -> tuple[dict[int, list[str]], list[str]]:
+    """A refusal's sentences by line id, and the document's own apart. The movement services
+    word theirs for people already, counting the arrivals (one per line, so the page's lines);
+    the write path's are worded by `for_people`, and count only the lines stocked."""
+    if isinstance(error, MovementRejected):
+        return _placed(error.errors, lines, lambda e: e.message, lambda index: index)
+    stocked = [index for index, arrival in enumerate(arrivals) if arrival.received]
+    sentences = for_people(error.errors, line_number=lambda index: stocked[index] + 1)
+    words = dict(zip(map(id, error.errors), sentences, strict=True))
+    return _placed(error.errors, lines, lambda e: words[id(e)], lambda index: stocked[index])
 
 
 def _placed(
