@@ -16,6 +16,7 @@
   var codeInput = document.getElementById("rc-code");
   var feedback = document.getElementById("rc-feedback");
   var totalBox = document.getElementById("rc-total");
+  var totalWord = document.getElementById("rc-total-word");
   var strayList = document.getElementById("rc-strays-list");
   var strayBox = document.getElementById("rc-strays");
   var lookupUrl = form.dataset.lookupUrl;
@@ -87,6 +88,7 @@
     var total = 0;
     form.querySelectorAll("input[data-column=received]").forEach(function (box) { total += number(box); });
     if (totalBox) totalBox.textContent = total;
+    if (totalWord) totalWord.textContent = total === 1 ? "unit" : "units";
   }
 
   function show(html, tone) {
@@ -112,6 +114,8 @@
     row.classList.remove("rc-hit");
     void row.offsetWidth; // restart the animation
     row.classList.add("rc-hit");
+    clearTimeout(row.hitTimer);
+    row.hitTimer = setTimeout(function () { row.classList.remove("rc-hit"); }, 1000);
     var box = row.getBoundingClientRect();
     if (box.top < 0 || box.bottom > window.innerHeight) {
       row.scrollIntoView({ block: "nearest" });
