@@ -177,7 +177,7 @@ def test_an_overage_is_refused_for_staff_on_its_line_and_changes_nothing(
     response = clerk.post(receive_url(transfer), data)
     assert response.status_code == 422
     page = response.content.decode()
-    assert "Line 1, MUG · Enamel mug: Damaged: enter a whole number, 0 or more." in page
+    assert "Line 1, MUG · Enamel mug: Damaged must be a whole number, 0 or more." in page
     # The form's own errors first; the service's once they are fixed.
     data = form_data(transfer, SHIRT=(21,), MUG=(2,))
     response = clerk.post(receive_url(transfer), data)
@@ -362,6 +362,15 @@ def test_a_refusal_of_the_write_path_is_worded_for_people(clerk, transfer, downt
     assert transfer.status == TransferOrder.Status.SHIPPED
     assert lines_of(transfer)["SHIRT"] == (0, 0, 0)
     assert on_hand(shirt, downtown) == 0
+    assert not ReceivingEvent.objects.exists()
+
+
+def test_a_note_too_long_is_refused_and_said(clerk, transfer):
+    response = clerk.post(receive_url(transfer), form_data(transfer, note="x" * 1001, SHIRT=(1,)))
+    assert response.status_code == 422
+    page = text_of(response)
+    assert "Nothing was received. Fix this" in page
+    assert "Note: Ensure this value has at most 1000 characters" in page
     assert not ReceivingEvent.objects.exists()
 
 

@@ -159,9 +159,9 @@ class ReceivingForm(TokenForm):
                     min_value=0,
                     max_value=MAX_QUANTITY,
                     error_messages={
-                        "invalid": "enter a whole number, 0 or more.",
-                        "min_value": "enter 0 or more.",
-                        "max_value": "that is too many.",
+                        "invalid": "must be a whole number, 0 or more.",
+                        "min_value": "cannot be below 0.",
+                        "max_value": "is more than can be entered at once.",
                     },
                 )
         if may_accept:
@@ -201,9 +201,13 @@ class ReceivingForm(TokenForm):
             for column in self.columns:
                 for error in self.errors.get(self.name(line, column), []):
                     found.setdefault(line.pk, []).append(
-                        f"Line {number}, {line.item}: {column.capitalize()}: {error}"
+                        f"Line {number}, {line.item}: {column.capitalize()} {error}"
                     )
         return found
+
+    def other_errors(self) -> list[str]:
+        """The errors of the note (the token's are handled apart: the form has expired)."""
+        return [f"Note: {error}" for error in self.errors.get("note", [])]
 
 
 # --- scanning without JavaScript ------------------------------------------------------------
@@ -276,7 +280,9 @@ def _receive(request, kind: Kind, document, form: ReceivingForm, lines) -> HttpR
         messages.error(request, "This form has expired. Enter the quantities again.")
         return HttpResponseRedirect(reverse(kind.receive_page, args=[document.pk]))
     if not form.is_valid():
-        return _refused(request, kind, document, form, lines, strays, form.row_errors(), [])
+        return _refused(
+            request, kind, document, form, lines, strays, form.row_errors(), form.other_errors()
+        )
     arrivals = form.arrivals()
     try:
         result, replayed = _received_once(request, kind, document, form, arrivals)

@@ -213,8 +213,16 @@
     (next || codeInput).focus();
   });
 
+  // Which button sent the form, where `event.submitter` is not known (older Safari).
+  var clicked = null;
+  form.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("button[type=submit]");
+    if (button) clicked = button;
+  });
+
   form.addEventListener("submit", function (event) {
-    var button = event.submitter;
+    var button = event.submitter || clicked;
+    clicked = null;
     if (!button || button.value !== "receive") {
       // "Add" (or an implicit submission): a scan, handled here.
       event.preventDefault();
