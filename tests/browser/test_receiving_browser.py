@@ -1,6 +1,7 @@
 """Receiving in the browser, end to end: a clerk scans a supplier delivery with a keyboard-wedge
 scanner on a phone (each code typed, then Enter: one unit each, nothing sent until "Receive"),
-and a transfer shipped by a manager is received at its destination with one damaged unit."""
+a transfer shipped by a manager is received at its destination with one damaged unit; and
+without JavaScript, the scanner's Enter adds a unit through the server and never receives."""
 
 import pytest
 from django.urls import reverse
@@ -14,6 +15,7 @@ from inventory.movements.services import (
     ship_transfer,
 )
 from tests.browser.conftest import (
+    PHONE,
     assert_no_sideways_scroll,
     assert_on_screen,
     assert_tappable,
@@ -119,3 +121,35 @@ def test_a_shipped_transfer_is_received_with_one_damaged_unit(page, live_server)
     assert (line.received, line.damaged, line.missing) == (2, 1, 0)
     assert on_hand(shirt, downtown) == 2
     assert on_hand(shirt, warehouse) == 7
+
+
+def test_without_javascript_a_scanner_adds_and_receive_receives(browser, live_server):
+    context = browser.new_context(viewport=PHONE, java_script_enabled=False)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    downtown = LocationFactory(code="DT", label="Downtown")
+    shirt = ItemFactory(sku="SHIRT", name="Linen shirt", barcode="4006381333931")
+    receipt = create_receipt(
+        location=downtown, supplier="Acme", lines=[Planned(shirt, 5)], who=Who(actor=manager())
+    )
+    store_staff(downtown, username="clerk")
+    url = live_server.url + reverse("movements:receipt_receive", args=[receipt.pk])
+    line = receipt.lines.get()
+
+    log_in(page, live_server, "clerk")
+    page.goto(url)
+    page.focus("#rc-code")
+    scan(page, shirt.barcode)  # Enter posts "Add": the page comes back with one more
+    page.wait_for_selector(f"#id_received_{line.pk}[value='1']")
+    page.focus("#rc-code")
+    scan(page, "NOPE")
+    page.wait_for_selector("#rc-strays >> text=NOPE")
+    assert page.input_value(f"#id_received_{line.pk}") == "1"
+    assert not ReceivingEvent.objects.exists()
+    page.fill(f"#id_damaged_{line.pk}", "1")
+    page.click("button[value=receive]")
+    page.wait_for_url(live_server.url + reverse("movements:receipt", args=[receipt.pk]))
+    line.refresh_from_db()
+    assert (line.received, line.damaged) == (1, 1)
+    assert on_hand(shirt, downtown) == 1
+    context.close()
