@@ -1,11 +1,526 @@
-"""PLACEHOLDER until its helper lands: every view answers 404."""
+"""The receiving page, one for transfers and supplier deliveries: scan (or type) what arrived,
+then receive it all in one submission.
 
-from django.http import Http404
+Scanner first: with JavaScript (receive.js) each scan adds one to its line on the page, and
+nothing is sent until "Receive" is pressed. Without it, the form still works: the quantities are
+typed, and Enter in the scan box posts the form's first button, "Add", which adds the unit here
+and shows the page again without receiving anything (so a wedge scanner's Enter never receives).
+
+Who: the permission to receive, at the transfer's destination (or the delivery's location)
+among the user's locations; any other document is 404, whatever the method. The rules of
+receiving are the services' (`inventory.movements.services`): a refusal is shown on its rows
+and the typed quantities are kept.
+"""
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet, Sum
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from inventory import idempotency
+from inventory.errors import (
+    AdjustmentRejected,
+    IdempotencyKeyReused,
+    LineError,
+    MovementNotAllowed,
+    MovementRejected,
+)
+from inventory.idempotency import Kept
+from inventory.models import MAX_QUANTITY, Item, SupplierReceipt, TransferOrder
+from inventory.models.stock import item_label
+from inventory.movements import selectors
+from inventory.movements import services as movements
+from inventory.movements.services import Arrival, Who
+from inventory.stock.messages import for_people
+from inventory.stocktakes.forms import TokenForm
+from inventory.stocktakes.services import find_item
+from locations.selectors import locations_visible_to
+
+RECEIVE = "inventory.receive_transferorder"
+ACCEPT_OVERAGE = movements.ACCEPT_OVERAGE
+# A user's receiving form tokens are their own scope area: never compared with their other keys.
+RECEIVING_FORMS = "receiving"
+STRAYS_KEPT = 50  # codes listed under "not on this transfer": a sheet of wrong labels, not more
+# "12*CODE": twelve units of one item in one scan. (Not "12x": SKUs like "3XL-TEE" exist.)
+MULTIPLE = re.compile(r"^\s*(\d{1,6})\s*\*\s*(\S.*)$")
 
 
-def receive_transfer(request, pk=None):
-    raise Http404
+@dataclass(frozen=True)
+class Kind:
+    """What differs between receiving a transfer and a supplier delivery."""
+
+    model: type[TransferOrder] | type[SupplierReceipt]
+    word: str  # "transfer" / "delivery", as people call it on the page
+    into: str  # the document's field naming the location the stock arrives at
+    places: tuple[str, ...]  # the locations its header names, read with it
+    has_missing: bool
+    still_to_come: str  # what the outstanding units are called after a receiving
+    document_page: str  # URL name of the document's own page
+    receive_page: str
+    receive: Callable[..., Any]
+
+    def documents(self, user) -> QuerySet:
+        """The documents `user` may receive: those arriving at one of their locations."""
+        mine = self.model.objects.filter(**{f"{self.into}__in": locations_visible_to(user)})
+        return mine.select_related(*self.places)
+
+    def location(self, document):
+        return getattr(document, self.into)
 
 
-def receive_receipt(request, pk=None):
-    raise Http404
+TRANSFER = Kind(
+    model=TransferOrder,
+    word="transfer",
+    into="destination",
+    places=("origin", "destination"),
+    has_missing=True,
+    still_to_come="still in transit",
+    document_page="movements:transfer",
+    receive_page="movements:transfer_receive",
+    receive=lambda document, **kwargs: movements.receive_transfer(transfer=document, **kwargs),
+)
+RECEIPT = Kind(
+    model=SupplierReceipt,
+    word="delivery",
+    into="location",
+    places=("location",),
+    has_missing=False,
+    still_to_come="still expected",
+    document_page="movements:receipt",
+    receive_page="movements:receipt_receive",
+    receive=lambda document, **kwargs: movements.receive_receipt(receipt=document, **kwargs),
+)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def receive_transfer(request: HttpRequest, pk: int) -> HttpResponse:
+    return _receiving_page(request, TRANSFER, pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def receive_receipt(request: HttpRequest, pk: int) -> HttpResponse:
+    return _receiving_page(request, RECEIPT, pk)
+
+
+def _receiving_page(request: HttpRequest, kind: Kind, pk: int) -> HttpResponse:
+    if not request.user.has_perm(RECEIVE):
+        raise PermissionDenied
+    document = get_object_or_404(kind.documents(request.user), pk=pk)
+    if request.method == "GET" and "lookup" in request.GET:
+        return _lookup(request.GET["lookup"], document)
+    lines = selectors.document_lines(document)
+    may_accept = request.user.has_perm(ACCEPT_OVERAGE)
+    if not _open(document) and request.POST.get("action") != "receive":
+        # (A receiving posted twice is answered below, even once the document is received.)
+        return _closed_page(request, kind, document)
+    if request.method == "GET":
+        form = ReceivingForm(lines=lines, kind=kind, may_accept=may_accept)
+        return _page(request, kind, document, form, lines)
+    if request.POST.get("action") == "receive":
+        form = ReceivingForm(request.POST, lines=lines, kind=kind, may_accept=may_accept)
+        return _receive(request, kind, document, form, lines)
+    return _scan(request, kind, document, lines, may_accept)
+
+
+# --- the form -------------------------------------------------------------------------------
+
+
+class ReceivingForm(TokenForm):
+    """One receiving: per line of the document what arrived sellable, damaged and (transfers)
+    missing; a note; a manager's acceptance of extra units. Empty quantities are 0."""
+
+    note = forms.CharField(
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Anything worth knowing later: a torn box, a driver's name.",
+    )
+
+    def __init__(self, *args, lines: Sequence, kind: Kind, may_accept: bool, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.lines = lines
+        self.columns = ["received", "damaged", *(["missing"] if kind.has_missing else [])]
+        for line in lines:
+            for column in self.columns:
+                self.fields[self.name(line, column)] = forms.IntegerField(
+                    required=False,
+                    min_value=0,
+                    max_value=MAX_QUANTITY,
+                    error_messages={
+                        "invalid": "must be a whole number, 0 or more.",
+                        "min_value": "cannot be below 0.",
+                        "max_value": "is more than can be entered at once.",
+                    },
+                )
+        if may_accept:
+            self.fields["accept_overage"] = forms.BooleanField(
+                required=False,
+                label="Accept extra units",
+                help_text=(
+                    f"Tick when more arrived than is still to come (or an item not on this "
+                    f"{kind.word}), and you have checked it: the extra units are added to stock. "
+                    "Leave it unticked and such a line is refused, so a miscount is caught."
+                ),
+            )
+
+    @staticmethod
+    def name(line, column: str) -> str:
+        return f"{column}_{line.pk}"
+
+    def quantity(self, line, column: str) -> int:
+        return self.cleaned_data.get(self.name(line, column)) or 0
+
+    def arrivals(self) -> list[Arrival]:
+        """One per line, in the page's order, so a refusal's "line 3" is the page's line 3."""
+        return [
+            Arrival(
+                item=line.item,
+                received=self.quantity(line, "received"),
+                damaged=self.quantity(line, "damaged"),
+                missing=self.quantity(line, "missing") if "missing" in self.columns else 0,
+            )
+            for line in self.lines
+        ]
+
+    def row_errors(self) -> dict[int, list[str]]:
+        """The form's own errors, by line id, in words naming the line."""
+        found: dict[int, list[str]] = {}
+        for number, line in enumerate(self.lines, start=1):
+            for column in self.columns:
+                for error in self.errors.get(self.name(line, column), []):
+                    found.setdefault(line.pk, []).append(
+                        f"Line {number}, {line.item}: {column.capitalize()} {error}"
+                    )
+        return found
+
+    def other_errors(self) -> list[str]:
+        """The errors of the note (the token's are handled apart: the form has expired)."""
+        return [f"Note: {error}" for error in self.errors.get("note", [])]
+
+
+# --- scanning without JavaScript ------------------------------------------------------------
+
+
+def _scan(request, kind: Kind, document, lines, may_accept: bool) -> HttpResponse:
+    """A scan (or typed code) posted by the "Add" button: its line's "received" goes up and the
+    page is shown again. Nothing is received, so the form's token stays unused."""
+    data = request.POST.copy()
+    strays = _strays(request)
+    last = None
+    count, code = _parse_scan(data.get("code", ""))
+    if code:
+        item = find_item(code)
+        last = next((line for line in lines if item and line.item_id == item.pk), None)
+        if last is None:
+            strays.append(code)
+        else:
+            field = ReceivingForm.name(last, "received")
+            try:
+                before = int(data.get(field) or 0)
+            except ValueError:
+                before = 0
+            data[field] = str(before + count)
+    data["code"] = ""
+    form = ReceivingForm(data, lines=lines, kind=kind, may_accept=may_accept)
+    form.is_valid()  # to show what is wrong with a typed quantity already
+    return _page(
+        request,
+        kind,
+        document,
+        form,
+        lines,
+        strays=strays,
+        last=last,
+        scanned=code,
+        row_errors=form.row_errors(),
+    )
+
+
+def _parse_scan(raw: str) -> tuple[int, str]:
+    """(units, code) of one scan: "12*SKU" is twelve units of SKU, a plain code one."""
+    raw = raw.strip()
+    if match := MULTIPLE.match(raw):
+        return max(int(match[1]), 1), match[2].strip()
+    return 1, raw
+
+
+def _strays(request: HttpRequest) -> list[str]:
+    """The codes scanned that are not on the document, as the page posted them back."""
+    codes = (code.strip()[:255] for code in request.POST.getlist("stray"))
+    return list(dict.fromkeys(code for code in codes if code))[:STRAYS_KEPT]
+
+
+def _lookup(code: str, document) -> JsonResponse:
+    """What a code the page does not know names: an item (not on this document) or nothing."""
+    item = find_item(code[:255])
+    on_document = item is not None and document.lines.filter(item=item).exists()
+    return JsonResponse(
+        {"code": code.strip(), "item": str(item) if item else None, "on_document": on_document}
+    )
+
+
+# --- receiving ------------------------------------------------------------------------------
+
+
+def _receive(request, kind: Kind, document, form: ReceivingForm, lines) -> HttpResponse:
+    strays = _strays(request)
+    if "token" in form.errors:
+        messages.error(request, "This form has expired. Enter the quantities again.")
+        return HttpResponseRedirect(reverse(kind.receive_page, args=[document.pk]))
+    if not form.is_valid():
+        return _refused(
+            request, kind, document, form, lines, strays, form.row_errors(), form.other_errors()
+        )
+    arrivals = form.arrivals()
+    try:
+        result, replayed = _received_once(request, kind, document, form, arrivals)
+    except IdempotencyKeyReused:
+        messages.error(
+            request,
+            "This form was already used to receive other quantities. Nothing more was received: "
+            "check what is still to come and enter it again.",
+        )
+        return HttpResponseRedirect(reverse(kind.receive_page, args=[document.pk]))
+    except MovementNotAllowed as error:
+        document.refresh_from_db(fields=["status"])
+        if not _open(document):
+            return _closed_page(request, kind, document, status=409)
+        return _refused(request, kind, document, form, lines, strays, {}, [str(error)])
+    except AdjustmentRejected as error:
+        by_line, general = _refusal_in_words(error, arrivals, lines)
+        return _refused(request, kind, document, form, lines, strays, by_line, general)
+    messages.success(request, _summary(kind, result, replayed))
+    if strays and not replayed:
+        messages.warning(
+            request,
+            f"Not received, not on this {kind.word}: {', '.join(strays)}. Check those labels "
+            "with whoever sent them.",
+        )
+    return HttpResponseRedirect(reverse(kind.document_page, args=[document.pk]))
+
+
+def _received_once(
+    request, kind: Kind, document, form: ReceivingForm, arrivals: list[Arrival]
+) -> tuple[dict, bool]:
+    """The receiving, run once per rendered form (its token): a double click or a browser's
+    resend after a lost response waits for the first and gets its result, `replayed` True. The
+    same form sent again with other quantities is refused (IdempotencyKeyReused)."""
+    accept = bool(form.cleaned_data.get("accept_overage"))
+    note = form.cleaned_data["note"]
+
+    def act() -> tuple[dict, bool]:
+        event = kind.receive(
+            document,
+            arrivals=arrivals,
+            who=Who(actor=request.user),
+            accept_overage=accept,
+            note=note,
+        )
+        done = {
+            "event": event.pk,
+            "adjustment": event.adjustment_id,
+            "received": sum(arrival.received for arrival in arrivals),
+            "damaged": sum(arrival.damaged for arrival in arrivals),
+            "missing": sum(arrival.missing for arrival in arrivals),
+            "outstanding": _outstanding(document),
+        }
+        return done, False
+
+    entered = [[a.item.pk, a.received, a.damaged, a.missing] for a in arrivals if a.total]
+    return idempotency.run_once(
+        scope=idempotency.scope_of(actor=request.user, area=RECEIVING_FORMS),
+        key=str(form.cleaned_data["token"]),
+        fingerprint=idempotency.fingerprint(
+            f"receive-{kind.word}", document.pk, entered, accept, note
+        ),
+        act=act,
+        keep=lambda done: Kept(adjustment_id=done[0]["adjustment"], body=done[0]),
+        replay=lambda previous: (previous.response_body or {}, True),
+        wait=True,
+    )
+
+
+def _refusal_in_words(
+    error: AdjustmentRejected, arrivals: list[Arrival], lines: Sequence
+) -> tuple[dict[int, list[str]], list[str]]:
+    """A refusal's sentences by line id, and the document's own apart. The movement services
+    word theirs for people already, counting the arrivals (one per line, so the page's lines);
+    the write path's are worded by `for_people`, and count only the lines stocked."""
+    if isinstance(error, MovementRejected):
+        return _placed(error.errors, lines, lambda e: e.message, lambda index: index)
+    stocked = [index for index, arrival in enumerate(arrivals) if arrival.received]
+    sentences = for_people(error.errors, line_number=lambda index: stocked[index] + 1)
+    words = dict(zip(map(id, error.errors), sentences, strict=True))
+    return _placed(error.errors, lines, lambda e: words[id(e)], lambda index: stocked[index])
+
+
+def _placed(
+    errors: Sequence[LineError],
+    lines: Sequence,
+    words: Callable[[LineError], str],
+    row_of: Callable[[int], int],
+) -> tuple[dict[int, list[str]], list[str]]:
+    """Each refusal on its line (by line id), the document's own ones apart."""
+    by_line: dict[int, list[str]] = {}
+    general: list[str] = []
+    for error in errors:
+        if error.index is None:
+            general.append(words(error))
+        else:
+            by_line.setdefault(lines[row_of(error.index)].pk, []).append(words(error))
+    return by_line, general
+
+
+def _outstanding(document) -> int:
+    """Units still to come on the document, read after the receiving (one query)."""
+    outstanding = (
+        selectors.TRANSFER_OUTSTANDING
+        if isinstance(document, TransferOrder)
+        else selectors.RECEIPT_OUTSTANDING
+    )
+    total = (
+        document.lines.annotate(left=outstanding)
+        .filter(left__gt=0)
+        .aggregate(total=Sum("left"))["total"]
+    )
+    return total or 0
+
+
+def _summary(kind: Kind, result: dict, replayed: bool) -> str:
+    if replayed:
+        return "These units were already received: nothing was received twice."
+    parts = [f"Received {result.get('received', 0)}"]
+    if result.get("damaged"):
+        parts.append(f"{result['damaged']} damaged")
+    if result.get("missing"):
+        parts.append(f"{result['missing']} missing")
+    return f"{', '.join(parts)}. {result.get('outstanding', 0)} {kind.still_to_come}."
+
+
+# --- pages ----------------------------------------------------------------------------------
+
+
+def _open(document) -> bool:
+    return document.in_transit if isinstance(document, TransferOrder) else document.open
+
+
+def _refused(request, kind: Kind, document, form, lines, strays, by_line, general) -> HttpResponse:
+    """The page again with every refusal on its line, the typed quantities kept."""
+    return _page(
+        request,
+        kind,
+        document,
+        form,
+        lines,
+        strays=strays,
+        row_errors=by_line,
+        general_errors=general,
+        status=422,
+    )
+
+
+def _page(
+    request,
+    kind: Kind,
+    document,
+    form: ReceivingForm,
+    lines,
+    *,
+    strays: Sequence[str] = (),
+    last=None,
+    scanned: str = "",
+    row_errors: dict[int, list[str]] | None = None,
+    general_errors: Sequence[str] = (),
+    status: int = 200,
+) -> HttpResponse:
+    row_errors = row_errors or {}
+    rows = [
+        {
+            "number": number,
+            "line": line,
+            "sent": line.quantity if kind.has_missing else line.expected,
+            "inputs": [(column, form[form.name(line, column)]) for column in form.columns],
+            "received": _typed(form, form.name(line, "received")),
+            "errors": row_errors.get(line.pk, []),
+            "last": last is not None and line.pk == last.pk,
+        }
+        for number, line in enumerate(lines, start=1)
+    ]
+    errors_total = sum(len(found) for found in row_errors.values()) + len(general_errors)
+    return render(
+        request,
+        "movements/receiving.html",
+        {
+            **admin.site.each_context(request),
+            "title": f"Receive {document.number}",
+            "kind": kind,
+            "document": document,
+            "location": kind.location(document),
+            "form": form,
+            "rows": rows,
+            "strays": _named(strays),
+            "last": last,
+            "last_received": next((row["received"] for row in rows if row["last"]), 0),
+            "received_total": sum(row["received"] for row in rows),
+            "scanned": scanned,
+            "general_errors": general_errors,
+            "row_errors": [error for found in row_errors.values() for error in found],
+            "errors_total": errors_total,
+            "document_url": reverse(kind.document_page, args=[document.pk]),
+        },
+        status=status,
+    )
+
+
+def _typed(form: ReceivingForm, name: str) -> int:
+    """A quantity as typed on a bound form (0 when empty or not a number), for the totals."""
+    try:
+        return max(int(form[name].value() or 0), 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _named(codes: Sequence[str]) -> list[dict]:
+    """The stray codes with the item each names, if any (one query)."""
+    if not codes:
+        return []
+    items = Item.objects.filter(Q(sku__in=codes) | Q(barcode__in=codes)).values_list(
+        "sku", "barcode", "name"
+    )
+    names: dict[str, str] = {}
+    skus = set()
+    for sku, barcode, name in items:
+        names[sku] = item_label(sku, name)
+        skus.add(sku)
+        if barcode:
+            names.setdefault(barcode, item_label(sku, name))
+    return [{"code": code, "item": names.get(code), "by_sku": code in skus} for code in codes]
+
+
+def _closed_page(request, kind: Kind, document, status: int = 200) -> HttpResponse:
+    """A document that cannot be received now: why, and where to go instead."""
+    return render(
+        request,
+        "movements/receiving_closed.html",
+        {
+            **admin.site.each_context(request),
+            "title": f"Receive {document.number}",
+            "kind": kind,
+            "document": document,
+            "location": kind.location(document),
+            "document_url": reverse(kind.document_page, args=[document.pk]),
+        },
+        status=status,
+    )
