@@ -316,6 +316,8 @@ def test_ship_refused_for_insufficient_stock_changes_nothing_and_says_why(
     assert Adjustment.objects.count() == ledger
     assert "Nothing was changed." in text
     assert "TEE-BLA-M · Tee black M at Warehouse: only 2 on hand" in text
+    assert f"{transfer.number} was not shipped." in text
+    assert "cancel this transfer and create a new one" in text
     assert "MUG-WHI" not in text.split("Nothing was changed.")[1].split("</li>")[0]
 
 

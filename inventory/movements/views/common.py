@@ -97,17 +97,29 @@ def once(
 
 
 def posted_once(
-    request: HttpRequest, action: str, document: Any, act: Callable[[], dict]
+    request: HttpRequest,
+    action: str,
+    document: Any,
+    act: Callable[[], dict],
+    refused: str = "",
+    next_step: str = "",
 ) -> tuple[dict, bool] | None:
     """A document's action button, posted: `act` run once per form token. None when the form
-    expired or the step was refused; the user has been told why, nothing was changed."""
+    expired or the step was refused; the user has been told why: `refused` (what did not
+    happen), the reasons, and `next_step` (what to do about a refusal of the write path's)."""
     form = TokenForm(request.POST)
     if not form.is_valid():
         messages.error(request, EXPIRED)
         return None
     try:
         return once(request, form.cleaned_data["token"], f"{action}:{document.number}", act)
-    except (AdjustmentRejected, MovementNotAllowed, IdempotencyKeyReused) as error:
+    except AdjustmentRejected as error:
+        words = [refused, message_of(error)]
+        if not isinstance(error, MovementRejected | StaleBalances):
+            words.append(next_step)
+        messages.error(request, " ".join(word for word in words if word))
+        return None
+    except (MovementNotAllowed, IdempotencyKeyReused) as error:
         messages.error(request, message_of(error))
         return None
     except IdempotencyKeyInFlight:

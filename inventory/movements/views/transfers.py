@@ -37,6 +37,10 @@ ADD = "inventory.add_transferorder"
 SHIP = "inventory.ship_transferorder"
 RECEIVE = "inventory.receive_transferorder"
 PER_PAGE = 50
+# A draft's lines are fixed: what to do when the origin cannot send them all.
+CANNOT_EDIT = (
+    "To send fewer, cancel this transfer and create a new one; or ship it once the stock is there."
+)
 # The service's names of a transfer's header fields, and the form's.
 HEADER_FIELDS = {"origin": "origin", "destination": "destination", "lines": None}
 
@@ -175,6 +179,7 @@ def transfer_detail(request: HttpRequest, transfer: TransferOrder) -> HttpRespon
         totals=_totals(lines),
         events=receiving_events(request, transfer),
         shipment_url=adjustment_url(user, transfer.shipment_id),
+        shipped=transfer.shipped_at is not None,
         can_ship=transfer.status == Status.DRAFT and _may_ship(request, transfer),
         can_close=transfer.in_transit and _may_ship(request, transfer),
         can_receive=transfer.in_transit and _may_receive(request, transfer),
@@ -219,6 +224,8 @@ def transfer_ship(request: HttpRequest, transfer: TransferOrder) -> HttpResponse
         lambda: {
             "shipped": services.ship_transfer(transfer=transfer, who=Who(actor=request.user)).pk
         },
+        refused=f"{transfer.number} was not shipped.",
+        next_step=CANNOT_EDIT,
     )
     if done is not None:
         _, replayed = done
