@@ -187,3 +187,28 @@ def test_the_list_filters_by_supplier(boss, downtown, tee):
 
     assert f">{other.number}<" in text
     assert f">{acme.number}<" not in text
+
+
+def test_staff_home_lists_deliveries_expected_with_a_receive_button(downtown, uptown, tee):
+    coming = expected(downtown, (tee, 10))
+    receive_receipt(receipt=coming, arrivals=[Arrival(tee, received=4)], who=Who(manager()))
+    elsewhere = expected(uptown, (tee, 3))
+    clerk = logged_in(store_staff(downtown))
+
+    text = clerk.get(reverse("admin:index")).content.decode()
+
+    assert f"Delivery {coming.number}</strong></a> from Acme Textiles to Downtown" in text
+    assert "6 units expected" in text
+    assert url("receipt_receive", coming) in text
+    assert elsewhere.number not in text
+
+
+def test_manager_home_counts_open_deliveries(downtown, tee):
+    expected(downtown, (tee, 10))
+    closed = expected(downtown, (tee, 1))
+    boss = logged_in(manager())
+    boss.post(url("receipt_close", closed), {"token": token()})
+
+    text = boss.get(reverse("admin:index")).content.decode()
+
+    assert "Supplier deliveries (1 expected)" in text

@@ -427,3 +427,33 @@ def test_the_list_queries_do_not_grow_with_transfers(
         draft(warehouse, downtown, (tee, 1))
     with django_assert_max_num_queries(len(few.captured_queries)):
         boss.get(url("transfer_list"))
+
+
+# The home page
+
+
+def test_staff_home_lists_transfers_on_their_way_with_a_receive_button(
+    warehouse, downtown, uptown, tee
+):
+    coming = shipped(warehouse, downtown, (tee, 4))
+    draft(warehouse, downtown, (tee, 1))  # not shipped: not on its way
+    elsewhere = shipped(warehouse, uptown, (tee, 2))
+    clerk = logged_in(store_staff(downtown))
+
+    text = clerk.get(reverse("admin:index")).content.decode()
+
+    assert "On its way to you" in text
+    assert f"Transfer {coming.number}</strong></a> from Warehouse to Downtown" in text
+    assert "4 units in transit" in text
+    assert url("transfer_receive", coming) in text
+    assert elsewhere.number not in text
+
+
+def test_manager_home_counts_transfers_in_transit(warehouse, downtown, tee):
+    shipped(warehouse, downtown, (tee, 4))
+    draft(warehouse, downtown, (tee, 1))
+    boss = logged_in(manager())
+
+    text = boss.get(reverse("admin:index")).content.decode()
+
+    assert "Transfers (1 in transit)" in text
