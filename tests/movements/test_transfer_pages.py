@@ -457,3 +457,26 @@ def test_manager_home_counts_transfers_in_transit(warehouse, downtown, tee):
     text = boss.get(reverse("admin:index")).content.decode()
 
     assert "Transfers (1 in transit)" in text
+
+
+def test_a_transfer_page_costs_the_same_queries_however_many_lines_and_receivings(
+    boss, warehouse, downtown, django_assert_max_num_queries
+):
+    def received_twice(count: int) -> TransferOrder:
+        items = [ItemFactory() for _ in range(count)]
+        transfer = shipped(warehouse, downtown, *[(item, 4) for item in items])
+        for _ in range(2):
+            receive_transfer(
+                transfer=transfer,
+                arrivals=[Arrival(item, received=1) for item in items],
+                who=Who(manager()),
+            )
+        return transfer
+
+    small, large = received_twice(1), received_twice(8)
+    boss.get(url("transfer", small))  # warm the session and permission caches
+    with django_assert_max_num_queries(30) as few:
+        boss.get(url("transfer", small))
+
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        boss.get(url("transfer", large))

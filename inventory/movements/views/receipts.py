@@ -39,7 +39,14 @@ HEADER_FIELDS = {"location": "location", "supplier": "supplier", "lines": None}
 
 
 def receipt_page(methods: tuple[str, ...] = ("GET",)):
-    return document_page(VIEW, selectors.receipts_visible_to, methods)
+    return document_page(VIEW, _visible, methods)
+
+
+def _visible(user):
+    """The reader's deliveries, with the people and place a delivery's page names."""
+    return selectors.receipts_visible_to(user).select_related(
+        "location", "created_by", "closed_by", "api_client"
+    )
 
 
 def _url(receipt: SupplierReceipt) -> str:

@@ -28,7 +28,6 @@ from inventory.movements.views.common import (
     show_on_form,
 )
 from inventory.stocktakes.forms import TokenForm
-from locations.models import Location
 from locations.selectors import locations_visible_to
 
 Status = TransferOrder.Status
@@ -46,7 +45,14 @@ HEADER_FIELDS = {"origin": "origin", "destination": "destination", "lines": None
 
 
 def transfer_page(methods: tuple[str, ...] = ("GET",)):
-    return document_page(VIEW, selectors.transfers_visible_to, methods)
+    return document_page(VIEW, _visible, methods)
+
+
+def _visible(user):
+    """The reader's transfers, with the people and places a transfer's page names."""
+    return selectors.transfers_visible_to(user).select_related(
+        "origin", "destination", "created_by", "shipped_by", "closed_by", "api_client"
+    )
 
 
 def _url(transfer: TransferOrder) -> str:
@@ -140,8 +146,6 @@ def _create(request: HttpRequest, header: TransferForm, rows) -> HttpResponse | 
 
 def _form_page(request, header: TransferForm, rows, data=None) -> HttpResponse:
     origin = header.cleaned_data.get("origin") if header.is_bound else None
-    if origin is None and not header.is_bound:
-        origin = _chosen_origin(header)
     return page(
         request,
         "transfer_form.html",
@@ -154,13 +158,6 @@ def _form_page(request, header: TransferForm, rows, data=None) -> HttpResponse:
         bad_rows=[form.number for form in rows.forms if form.errors] if rows.is_bound else [],
         source_id=header["origin"].id_for_label,
     )
-
-
-def _chosen_origin(header: TransferForm) -> Location | None:
-    chosen = str(header.initial.get("origin", ""))
-    if not chosen.isdigit():
-        return None
-    return header.fields["origin"].queryset.filter(pk=int(chosen)).first()
 
 
 # One transfer
