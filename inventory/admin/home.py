@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 
 from inventory.admin import stock_links
-from inventory.reports.home import is_manager, manager_home, staff_home
+from inventory.reports.home import arriving, is_manager, manager_home, on_the_way, staff_home
 
 # The admin's index renders the page, with its list of every model ("All records") in context.
 admin.site.index_template = "admin/home.html"
@@ -24,6 +24,7 @@ def home_page(request: HttpRequest) -> HttpResponse:
     }
     if is_manager(user):
         context["manager"] = manager_home(user)
+        context["on_the_way"] = on_the_way(user)
     else:
         staff = staff_home(user)
         context |= {
@@ -32,5 +33,7 @@ def home_page(request: HttpRequest) -> HttpResponse:
             # posted twice (a second start of the same form opens the first count).
             "staff_locations": [(work, uuid.uuid4()) for work in staff.locations],
             "can_start_counts": user.has_perm("inventory.add_stocktake"),
+            "arriving": arriving(user),
+            "can_receive": user.has_perm("inventory.receive_transferorder"),
         }
     return admin.site.index(request, extra_context=context)

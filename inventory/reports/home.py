@@ -8,7 +8,7 @@ glance. Each read is one query, whatever the number of locations, counts, alerts
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Q, Subquery, Sum
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Abs
 
 from inventory.alerts import open_alert_counts, worst_open_alerts
@@ -17,8 +17,18 @@ from inventory.models import (
     AdjustmentLine,
     LowStockAlert,
     Stocktake,
+    SupplierReceipt,
+    SupplierReceiptLine,
+    TransferLine,
+    TransferOrder,
     WebhookEndpoint,
     WebhookEvent,
+)
+from inventory.movements.selectors import (
+    EXPECTED,
+    IN_TRANSIT,
+    RECEIPT_OUTSTANDING,
+    TRANSFER_OUTSTANDING,
 )
 from inventory.reports.dashboard import LocationSummary, dashboard_locations
 from inventory.selectors import OPEN, history_visible_to
@@ -159,3 +169,66 @@ def _counting(user: User) -> int:
     return Stocktake.objects.filter(
         location__in=locations_visible_to(user), status=Status.COUNTING
     ).count()
+
+
+# Stock on its way: transfers in transit and supplier deliveries expected
+
+
+ARRIVING_SHOWN = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Arriving:
+    """What is on its way to a store clerk's locations, oldest first, with its units still to
+    come (`left`); a list is None when the clerk may not see such documents."""
+
+    transfers: list[TransferOrder] | None
+    receipts: list[SupplierReceipt] | None
+
+
+def arriving(user: User) -> Arriving:
+    here = locations_visible_to(user)
+    transfers = receipts = None
+    if user.has_perm("inventory.view_transferorder"):
+        transfers = list(
+            TransferOrder.objects.filter(destination__in=here, status__in=IN_TRANSIT)
+            .select_related("origin", "destination")
+            .annotate(left=_left(TransferLine.objects, "transfer", TRANSFER_OUTSTANDING))
+            .order_by("shipped_at", "pk")[:ARRIVING_SHOWN]
+        )
+    if user.has_perm("inventory.view_supplierreceipt"):
+        receipts = list(
+            SupplierReceipt.objects.filter(location__in=here, status__in=EXPECTED)
+            .select_related("location")
+            .annotate(left=_left(SupplierReceiptLine.objects, "receipt", RECEIPT_OUTSTANDING))
+            .order_by(F("expected_on").asc(nulls_last=True), "pk")[:ARRIVING_SHOWN]
+        )
+    return Arriving(transfers=transfers, receipts=receipts)
+
+
+@dataclass(frozen=True, slots=True)
+class OnTheWay:
+    in_transit: int | None  # transfers shipped, not yet received in full
+    expected: int | None  # supplier deliveries still open
+
+
+def on_the_way(user: User) -> OnTheWay:
+    """A manager's counts of what is on its way (None: they may not see such documents)."""
+    in_transit = expected = None
+    if user.has_perm("inventory.view_transferorder"):
+        in_transit = TransferOrder.objects.filter(status__in=IN_TRANSIT).count()
+    if user.has_perm("inventory.view_supplierreceipt"):
+        expected = SupplierReceipt.objects.filter(status__in=EXPECTED).count()
+    return OnTheWay(in_transit=in_transit, expected=expected)
+
+
+def _left(lines, document: str, outstanding) -> Subquery:
+    """A document's units still to come: its lines' outstanding (the movement selectors'
+    expression), summed in one subquery."""
+    return Subquery(
+        lines.filter(**{document: OuterRef("pk")})
+        .annotate(left=outstanding)
+        .values(document)
+        .annotate(total=Sum("left"))
+        .values("total")
+    )
