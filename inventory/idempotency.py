@@ -29,6 +29,7 @@ ZETTLE_EXTERNAL_UUID = "zettle-externalUuid"
 API_CLIENT_FORM = "api-client-add"
 # Scope areas: a user's form tokens in one area never meet their keys elsewhere.
 STOCKTAKE_FORMS = "stocktakes"
+MOVEMENT_FORMS = "movements"  # transfers and supplier deliveries, their receiving included
 
 
 def scope_of(

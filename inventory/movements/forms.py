@@ -2,6 +2,8 @@
 name, items by SKU or barcode, whole numbers); the rules of a transfer or a receipt are the
 services' (`inventory.movements.services`), whose refusals the views put beside the boxes."""
 
+from collections.abc import Sequence
+
 from django import forms
 from django.db.models import QuerySet
 
@@ -11,6 +13,7 @@ from inventory.admin.adjust_forms import (
     StockRowForm,
 )
 from inventory.models import MAX_BATCH_LINES, MAX_QUANTITY
+from inventory.movements.services import Arrival
 from inventory.stocktakes.forms import TokenForm
 from locations.models import Location
 
@@ -111,3 +114,78 @@ def _rows(form: type[StockRowForm]) -> type[BaseStockRowFormSet]:
 # An item (SKU or barcode) and a quantity per row; rows without a quantity are left out.
 TransferRows = _rows(_row_form("Send", "Send at least 1."))
 ReceiptRows = _rows(_row_form("Expected", "Expect at least 1."))
+
+
+class ReceivingForm(TokenForm):
+    """One receiving: per line of the document what arrived sellable, damaged and (transfers)
+    missing; a note; a manager's acceptance of extra units. Empty quantities are 0. `kind` is
+    the receiving page's `Kind`: whether lines have a "missing" column, what the document is
+    called."""
+
+    note = forms.CharField(
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Anything worth knowing later: a torn box, a driver's name.",
+    )
+
+    def __init__(self, *args, lines: Sequence, kind, may_accept: bool, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.lines = lines
+        self.columns = ["received", "damaged", *(["missing"] if kind.has_missing else [])]
+        for line in lines:
+            for column in self.columns:
+                self.fields[self.name(line, column)] = forms.IntegerField(
+                    required=False,
+                    min_value=0,
+                    max_value=MAX_QUANTITY,
+                    error_messages={
+                        "invalid": "must be a whole number, 0 or more.",
+                        "min_value": "cannot be below 0.",
+                        "max_value": "is more than can be entered at once.",
+                    },
+                )
+        if may_accept:
+            self.fields["accept_overage"] = forms.BooleanField(
+                required=False,
+                label="Accept extra units",
+                help_text=(
+                    f"Tick when more arrived than is still to come (or an item not on this "
+                    f"{kind.word}), and you have checked it: the extra units are added to stock. "
+                    "Leave it unticked and such a line is refused, so a miscount is caught."
+                ),
+            )
+
+    @staticmethod
+    def name(line, column: str) -> str:
+        return f"{column}_{line.pk}"
+
+    def quantity(self, line, column: str) -> int:
+        return self.cleaned_data.get(self.name(line, column)) or 0
+
+    def arrivals(self) -> list[Arrival]:
+        """One per line, in the page's order, so a refusal's "line 3" is the page's line 3."""
+        return [
+            Arrival(
+                item=line.item,
+                received=self.quantity(line, "received"),
+                damaged=self.quantity(line, "damaged"),
+                missing=self.quantity(line, "missing") if "missing" in self.columns else 0,
+            )
+            for line in self.lines
+        ]
+
+    def row_errors(self) -> dict[int, list[str]]:
+        """The form's own errors, by line id, in words naming the line."""
+        found: dict[int, list[str]] = {}
+        for number, line in enumerate(self.lines, start=1):
+            for column in self.columns:
+                for error in self.errors.get(self.name(line, column), []):
+                    found.setdefault(line.pk, []).append(
+                        f"Line {number}, {line.item}: {column.capitalize()} {error}"
+                    )
+        return found
+
+    def other_errors(self) -> list[str]:
+        """The errors of the note (the token's are handled apart: the form has expired)."""
+        return [f"Note: {error}" for error in self.errors.get("note", [])]

@@ -35,7 +35,6 @@ from inventory.stocktakes.forms import TokenForm
 from locations.models import Location
 
 # A user's form tokens on these pages never meet their keys elsewhere.
-MOVEMENT_FORMS = "movements"
 EXPIRED = "This form has expired. Please try again."
 ADJUSTMENT_VIEW = "inventory.view_adjustment"
 
@@ -86,7 +85,7 @@ def once(
     """Run `act` once per form token: a second submission of the same rendered form (double
     click, browser resend) waits for the first and gets its result back, `replayed` True."""
     return idempotency.run_once(
-        scope=idempotency.scope_of(actor=request.user, area=MOVEMENT_FORMS),
+        scope=idempotency.scope_of(actor=request.user, area=idempotency.MOVEMENT_FORMS),
         key=str(token),
         fingerprint=idempotency.fingerprint(fingerprint),
         act=lambda: (act(), False),

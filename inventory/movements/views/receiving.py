@@ -17,7 +17,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -27,7 +26,6 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from inventory import idempotency
 from inventory.errors import (
     AdjustmentRejected,
     IdempotencyKeyReused,
@@ -35,21 +33,20 @@ from inventory.errors import (
     MovementNotAllowed,
     MovementRejected,
 )
-from inventory.idempotency import Kept
-from inventory.models import MAX_QUANTITY, Item, SupplierReceipt, TransferOrder
+from inventory.models import Item, SupplierReceipt, TransferOrder
 from inventory.models.stock import item_label
 from inventory.movements import selectors
 from inventory.movements import services as movements
+from inventory.movements.forms import ReceivingForm
 from inventory.movements.services import Arrival, Who
+from inventory.movements.views.common import once
 from inventory.stock.messages import for_people
-from inventory.stocktakes.forms import TokenForm
 from inventory.stocktakes.services import find_item
 from locations.selectors import locations_visible_to
 
 RECEIVE = "inventory.receive_transferorder"
 ACCEPT_OVERAGE = movements.ACCEPT_OVERAGE
 # A user's receiving form tokens are their own scope area: never compared with their other keys.
-RECEIVING_FORMS = "receiving"
 STRAYS_KEPT = 50  # codes listed under "not on this transfer": a sheet of wrong labels, not more
 # "12*CODE": twelve units of one item in one scan. (Not "12x": SKUs like "3XL-TEE" exist.)
 MULTIPLE = re.compile(r"^\s*(\d{1,6})\s*\*\s*(\S.*)$")
@@ -132,82 +129,6 @@ def _receiving_page(request: HttpRequest, kind: Kind, pk: int) -> HttpResponse:
         form = ReceivingForm(request.POST, lines=lines, kind=kind, may_accept=may_accept)
         return _receive(request, kind, document, form, lines)
     return _scan(request, kind, document, lines, may_accept)
-
-
-# --- the form -------------------------------------------------------------------------------
-
-
-class ReceivingForm(TokenForm):
-    """One receiving: per line of the document what arrived sellable, damaged and (transfers)
-    missing; a note; a manager's acceptance of extra units. Empty quantities are 0."""
-
-    note = forms.CharField(
-        required=False,
-        max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Anything worth knowing later: a torn box, a driver's name.",
-    )
-
-    def __init__(self, *args, lines: Sequence, kind: Kind, may_accept: bool, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.lines = lines
-        self.columns = ["received", "damaged", *(["missing"] if kind.has_missing else [])]
-        for line in lines:
-            for column in self.columns:
-                self.fields[self.name(line, column)] = forms.IntegerField(
-                    required=False,
-                    min_value=0,
-                    max_value=MAX_QUANTITY,
-                    error_messages={
-                        "invalid": "must be a whole number, 0 or more.",
-                        "min_value": "cannot be below 0.",
-                        "max_value": "is more than can be entered at once.",
-                    },
-                )
-        if may_accept:
-            self.fields["accept_overage"] = forms.BooleanField(
-                required=False,
-                label="Accept extra units",
-                help_text=(
-                    f"Tick when more arrived than is still to come (or an item not on this "
-                    f"{kind.word}), and you have checked it: the extra units are added to stock. "
-                    "Leave it unticked and such a line is refused, so a miscount is caught."
-                ),
-            )
-
-    @staticmethod
-    def name(line, column: str) -> str:
-        return f"{column}_{line.pk}"
-
-    def quantity(self, line, column: str) -> int:
-        return self.cleaned_data.get(self.name(line, column)) or 0
-
-    def arrivals(self) -> list[Arrival]:
-        """One per line, in the page's order, so a refusal's "line 3" is the page's line 3."""
-        return [
-            Arrival(
-                item=line.item,
-                received=self.quantity(line, "received"),
-                damaged=self.quantity(line, "damaged"),
-                missing=self.quantity(line, "missing") if "missing" in self.columns else 0,
-            )
-            for line in self.lines
-        ]
-
-    def row_errors(self) -> dict[int, list[str]]:
-        """The form's own errors, by line id, in words naming the line."""
-        found: dict[int, list[str]] = {}
-        for number, line in enumerate(self.lines, start=1):
-            for column in self.columns:
-                for error in self.errors.get(self.name(line, column), []):
-                    found.setdefault(line.pk, []).append(
-                        f"Line {number}, {line.item}: {column.capitalize()} {error}"
-                    )
-        return found
-
-    def other_errors(self) -> list[str]:
-        """The errors of the note (the token's are handled apart: the form has expired)."""
-        return [f"Note: {error}" for error in self.errors.get("note", [])]
 
 
 # --- scanning without JavaScript ------------------------------------------------------------
@@ -320,7 +241,7 @@ def _received_once(
     accept = bool(form.cleaned_data.get("accept_overage"))
     note = form.cleaned_data["note"]
 
-    def act() -> tuple[dict, bool]:
+    def act() -> dict:
         event = kind.receive(
             document,
             arrivals=arrivals,
@@ -328,28 +249,17 @@ def _received_once(
             accept_overage=accept,
             note=note,
         )
-        done = {
+        return {
             "event": event.pk,
-            "adjustment": event.adjustment_id,
             "received": sum(arrival.received for arrival in arrivals),
             "damaged": sum(arrival.damaged for arrival in arrivals),
             "missing": sum(arrival.missing for arrival in arrivals),
             "outstanding": _outstanding(document),
         }
-        return done, False
 
     entered = [[a.item.pk, a.received, a.damaged, a.missing] for a in arrivals if a.total]
-    return idempotency.run_once(
-        scope=idempotency.scope_of(actor=request.user, area=RECEIVING_FORMS),
-        key=str(form.cleaned_data["token"]),
-        fingerprint=idempotency.fingerprint(
-            f"receive-{kind.word}", document.pk, entered, accept, note
-        ),
-        act=act,
-        keep=lambda done: Kept(adjustment_id=done[0]["adjustment"], body=done[0]),
-        replay=lambda previous: (previous.response_body or {}, True),
-        wait=True,
-    )
+    fingerprint = f"receive-{kind.word}:{document.pk}:{entered}:{accept}:{note}"
+    return once(request, form.cleaned_data["token"], fingerprint, act)
 
 
 def _refusal_in_words(
