@@ -67,7 +67,7 @@ from inventory.movements.services import (
 )
 from inventory.stock import LineInput, apply_adjustment
 from inventory.stock.audit import find_document_discrepancies, find_ledger_discrepancies
-from tests.factories import ItemFactory, LocationFactory, manager, store_staff
+from tests.factories import ItemFactory, LocationFactory, manager, set_stock, store_staff
 from tests.stock.test_state_machine import counts
 
 Transfer = TransferOrder.Status
@@ -160,13 +160,17 @@ class Model:
 
 
 def arrivals_of(data, outstanding: int, *, missing: bool) -> tuple[int, int, int]:
-    """(received, damaged, missing) adding up to at most a little more than is outstanding."""
+    """(received, damaged, missing) adding up to at most a little more than is outstanding.
+    Missing units are the ones that did not arrive: never more than what is still in transit
+    once the arrived ones are counted (an overage is of units that did arrive; see
+    `test_missing_units_never_exceed_what_is_still_in_transit`)."""
     total = data.draw(st.integers(0, outstanding + 2))
     received = data.draw(st.integers(0, total))
     if not missing:
         return received, total - received, 0
     damaged = data.draw(st.integers(0, total - received))
-    return received, damaged, total - received - damaged
+    not_arrived = max(outstanding - received - damaged, 0)
+    return received, damaged, min(total - received - damaged, not_arrived)
 
 
 class MovementMachine(RuleBasedStateMachine):
@@ -233,7 +237,7 @@ class MovementMachine(RuleBasedStateMachine):
     # --- opening stock -------------------------------------------------------------------
 
     @initialize(
-        opening=st.lists(st.integers(0, 15), min_size=len(ALL_KEYS), max_size=len(ALL_KEYS))
+        opening=st.lists(st.integers(0, 20), min_size=len(ALL_KEYS), max_size=len(ALL_KEYS))
     )
     def opening_stock(self, opening):
         apply_adjustment(
@@ -260,7 +264,10 @@ class MovementMachine(RuleBasedStateMachine):
         origin=st.integers(0, LOCATIONS - 1),
         shift=st.integers(1, LOCATIONS - 1),
         quantities=st.lists(
-            st.one_of(st.none(), st.integers(1, 8), st.just(0)), min_size=ITEMS, max_size=ITEMS
+            # Mostly plausible, so that transfers often ship; sometimes a 0, refused.
+            st.one_of(st.integers(1, 6), st.integers(1, 6), st.none(), st.just(0)),
+            min_size=ITEMS,
+            max_size=ITEMS,
         ).filter(lambda quantities: any(q is not None for q in quantities)),
     )
     def create_a_transfer(self, origin, shift, quantities):
@@ -358,61 +365,69 @@ class MovementMachine(RuleBasedStateMachine):
         still_in_transit = any(line.outstanding for line in transfer.lines.values())
         transfer.status = Transfer.PARTIALLY_RECEIVED if still_in_transit else Transfer.RECEIVED
 
-    @precondition(lambda self: self.model.transfers)
-    @rule(data=st.data())
-    def receive_what_is_not_in_transit(self, data):
-        """A draft, a cancelled or a finished transfer cannot be received."""
-        done = self.transfers(
-            Transfer.DRAFT, Transfer.CANCELLED, Transfer.RECEIVED, Transfer.CLOSED
-        )
-        if not done:
-            return
-        pk = data.draw(st.sampled_from(done))
-        item = next(iter(self.model.transfers[pk].lines))
-        self.refused(
-            MovementNotAllowed,
-            lambda: receive_transfer(
-                transfer=TransferOrder(pk=pk),
-                arrivals=[Arrival(self.items[item], received=1)],
-                who=self.manager,
-            ),
-            ErrorCode.WRONG_STATUS,
-        )
-
-    @precondition(lambda self: self.model.transfers)
+    @precondition(lambda self: self.transfers(Transfer.DRAFT))
     @rule(data=st.data())
     def cancel(self, data):
-        """Only a draft can be cancelled: a shipped transfer's stock has left."""
-        pk = data.draw(st.sampled_from(sorted(self.model.transfers)))
-        transfer = self.model.transfers[pk]
+        pk = data.draw(st.sampled_from(self.transfers(Transfer.DRAFT)))
+        cancel_transfer(transfer=TransferOrder(pk=pk), who=self.manager)
+        self.model.transfers[pk].status = Transfer.CANCELLED
 
-        def step():
-            return cancel_transfer(transfer=TransferOrder(pk=pk), who=self.manager)
-
-        if transfer.status != Transfer.DRAFT:
-            self.refused(MovementNotAllowed, step, ErrorCode.WRONG_STATUS)
-            return
-        step()
-        transfer.status = Transfer.CANCELLED
-
-    @precondition(lambda self: self.model.transfers)
+    @precondition(lambda self: self.transfers(*IN_TRANSIT))
     @rule(data=st.data())
     def close_short(self, data):
         """What is still in transit will not come: it is recorded missing."""
-        pk = data.draw(st.sampled_from(sorted(self.model.transfers)))
+        pk = data.draw(st.sampled_from(self.transfers(*IN_TRANSIT)))
         transfer = self.model.transfers[pk]
-
-        def step():
-            return close_transfer(transfer=TransferOrder(pk=pk), who=self.manager)
-
-        if transfer.status not in IN_TRANSIT:
-            self.refused(MovementNotAllowed, step, ErrorCode.WRONG_STATUS)
-            return
-        step()
+        close_transfer(transfer=TransferOrder(pk=pk), who=self.manager)
         for item, line in transfer.lines.items():
             self.model.tally[item].written_off += line.outstanding
             line.missing += line.outstanding
         transfer.status = Transfer.CLOSED
+
+    @precondition(lambda self: self.model.transfers or self.model.receipts)
+    @rule(data=st.data(), step=st.sampled_from(["ship", "receive", "cancel", "close", "receipt"]))
+    def a_step_the_status_does_not_allow(self, data, step):
+        """Shipping what is not a draft, receiving what is not in transit, cancelling what has
+        shipped, closing what is not in transit, receiving a finished receipt or closing it."""
+        allowed = {
+            "ship": (Transfer.DRAFT,),
+            "receive": IN_TRANSIT,
+            "cancel": (Transfer.DRAFT,),
+            "close": IN_TRANSIT,
+        }
+        if step == "receipt":
+            done = self.receipts(Receipt.RECEIVED, Receipt.CLOSED)
+        else:
+            done = sorted(
+                pk for pk, t in self.model.transfers.items() if t.status not in allowed[step]
+            )
+        if not done:
+            return
+        pk = data.draw(st.sampled_from(done))
+        if step == "receipt":
+            receipt = SupplierReceipt(pk=pk)
+            first = self.items[next(iter(self.model.receipts[pk].lines))]
+            steps = [
+                lambda: receive_receipt(
+                    receipt=receipt, arrivals=[Arrival(first, received=1)], who=self.manager
+                ),
+                lambda: close_receipt(receipt=receipt, who=self.manager),
+            ]
+        else:
+            transfer = TransferOrder(pk=pk)
+            first = self.items[next(iter(self.model.transfers[pk].lines))]
+            steps = [
+                {
+                    "ship": lambda: ship_transfer(transfer=transfer, who=self.manager),
+                    "receive": lambda: receive_transfer(
+                        transfer=transfer, arrivals=[Arrival(first, received=1)], who=self.manager
+                    ),
+                    "cancel": lambda: cancel_transfer(transfer=transfer, who=self.manager),
+                    "close": lambda: close_transfer(transfer=transfer, who=self.manager),
+                }[step]
+            ]
+        for refused_step in steps:
+            self.refused(MovementNotAllowed, refused_step, ErrorCode.WRONG_STATUS)
 
     # --- supplier receipts ---------------------------------------------------------------
 
@@ -451,7 +466,8 @@ class MovementMachine(RuleBasedStateMachine):
             if line is not None:
                 arrived[item] = arrivals_of(data, line.outstanding, missing=False)
             elif data.draw(st.booleans()):
-                # Never a zero line for an item the receipt lacks: see the report's note.
+                # Never a zero line for an item the receipt lacks (it would add an empty line:
+                # `test_a_zero_arrival_of_an_unlisted_item_adds_no_line`).
                 arrived[item] = arrivals_of(data, 0, missing=False)
                 if not sum(arrived[item]):
                     arrived[item] = (1, 0, 0)
@@ -497,27 +513,20 @@ class MovementMachine(RuleBasedStateMachine):
         still_expected = any(line.outstanding for line in receipt.lines.values())
         receipt.status = Receipt.PARTIALLY_RECEIVED if still_expected else Receipt.RECEIVED
 
-    @precondition(lambda self: self.model.receipts)
+    @precondition(lambda self: self.receipts(*OPEN))
     @rule(data=st.data())
     def close_a_receipt(self, data):
-        pk = data.draw(st.sampled_from(sorted(self.model.receipts)))
-        receipt = self.model.receipts[pk]
-
-        def step():
-            return close_receipt(receipt=SupplierReceipt(pk=pk), who=self.manager)
-
-        if receipt.status not in OPEN:
-            self.refused(MovementNotAllowed, step, ErrorCode.WRONG_STATUS)
-            return
-        step()
-        receipt.status = Receipt.CLOSED
+        """Nothing more will come: what was still expected stops being incoming."""
+        pk = data.draw(st.sampled_from(self.receipts(*OPEN)))
+        close_receipt(receipt=SupplierReceipt(pk=pk), who=self.manager)
+        self.model.receipts[pk].status = Receipt.CLOSED
 
     # --- sales and adjustments meanwhile -------------------------------------------------
 
     @rule(
         item=st.integers(0, ITEMS - 1),
         location=st.integers(0, LOCATIONS - 1),
-        quantity=st.integers(1, 6),
+        quantity=st.integers(1, 5),
     )
     def sell(self, item, location, quantity):
         self.relative(item, location, -quantity, sale=True)
@@ -668,3 +677,54 @@ def test_transfers_and_receipts_agree_with_their_model():
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
         ),
     )
+
+
+# --- what modelling the services found -----------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.xfail(
+    strict=True,
+    reason="receive_transfer lets an accepted overage cover missing units: a line that sent 2 "
+    "records 5 missing, 3 of which never existed (missing is what did not arrive)",
+)
+def test_missing_units_never_exceed_what_is_still_in_transit(item):
+    origin, destination = LocationFactory.create_batch(2)
+    who = Who(actor=manager())
+    set_stock(item, origin, 5)
+    draft = create_transfer(
+        origin=origin, destination=destination, lines=[Planned(item, 2)], who=who
+    )
+    transfer = ship_transfer(transfer=draft, who=who)
+
+    with pytest.raises(MovementRejected) as refused:
+        receive_transfer(
+            transfer=transfer, arrivals=[Arrival(item, missing=5)], who=who, accept_overage=True
+        )
+
+    assert [error.field for error in refused.value.errors] == ["missing"]
+    line = transfer.lines.get()
+    assert (line.missing, line.outstanding) == (0, 2)
+
+
+@pytest.mark.django_db
+@pytest.mark.xfail(
+    strict=True,
+    reason="receive_receipt with an accepted overage makes a receipt line (expected 0) for an "
+    "unlisted item even when none of it arrived",
+)
+def test_a_zero_arrival_of_an_unlisted_item_adds_no_line(item):
+    stranger = ItemFactory()
+    who = Who(actor=manager())
+    receipt = create_receipt(
+        location=LocationFactory(), supplier="Acme", lines=[Planned(item, 3)], who=who
+    )
+
+    receive_receipt(
+        receipt=receipt,
+        arrivals=[Arrival(item, received=1), Arrival(stranger)],
+        who=who,
+        accept_overage=True,
+    )
+
+    assert list(receipt.lines.values_list("item_id", flat=True)) == [item.pk]
