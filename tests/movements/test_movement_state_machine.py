@@ -746,3 +746,30 @@ def test_a_zero_arrival_of_an_unlisted_item_adds_no_line(item):
     )
 
     assert list(receipt.lines.values_list("item_id", flat=True)) == [item.pk]
+
+
+@pytest.mark.django_db
+@pytest.mark.xfail(
+    strict=True,
+    reason="_arrival_errors names 'received' for any negative count, and checks for an empty "
+    "receiving first: received 1 with damaged -1 adds up to 0 and is refused as 'Enter what "
+    "arrived' instead of naming the negative damaged count",
+)
+@pytest.mark.parametrize(
+    ("arrival", "field"),
+    [({"received": 1, "damaged": -1}, "damaged"), ({"missing": -1}, "missing")],
+)
+def test_a_negative_count_is_refused_naming_its_field(item, arrival, field):
+    origin, destination = LocationFactory.create_batch(2)
+    who = Who(actor=manager())
+    set_stock(item, origin, 5)
+    draft = create_transfer(
+        origin=origin, destination=destination, lines=[Planned(item, 2)], who=who
+    )
+    transfer = ship_transfer(transfer=draft, who=who)
+
+    with pytest.raises(MovementRejected) as refused:
+        receive_transfer(transfer=transfer, arrivals=[Arrival(item, **arrival)], who=who)
+
+    found = [(error.index, error.field, error.code) for error in refused.value.errors]
+    assert found == [(0, field, ErrorCode.NEGATIVE_QUANTITY)]
