@@ -180,7 +180,8 @@ ORDER BY i.sku, loc.code
 
 # Every line of a shipped transfer against its shipment's ledger line at the origin (delta is
 # minus the sent quantity); then every ledger line of a shipment that no line of its transfer
-# explains (another item or another location, or the transfer was never shipped).
+# explains (another item or another location, or the transfer was never shipped); then the
+# lines of shipments that no transfer records.
 _SHIPMENTS = """
 WITH found AS (
     SELECT tl.item_id, t.origin_id AS location_id, t.id AS transfer_id, t.status,
@@ -197,11 +198,19 @@ WITH found AS (
     JOIN {transfer} AS t ON t.shipment_id = al.adjustment_id
     LEFT JOIN {transfer_line} AS tl ON tl.transfer_id = t.id AND tl.item_id = al.item_id
     WHERE tl.id IS NULL OR al.location_id <> t.origin_id OR t.status IN ({not_shipped})
+    UNION ALL
+    SELECT al.item_id, al.location_id, NULL, NULL, NULL, al.id, al.delta, 2
+    FROM {adjustment} AS a
+    JOIN {line} AS al ON al.adjustment_id = a.id
+    WHERE a.kind = '{shipment}' AND NOT EXISTS (
+        SELECT 1 FROM {transfer} AS t WHERE t.shipment_id = a.id
+    )
 )
 """
 
 # Every receiving event's sellable arrivals against its adjustment's ledger lines at the
-# document's location; then every ledger line of such an adjustment that no arrival explains.
+# document's location; then every ledger line of such an adjustment that no arrival explains;
+# then the lines of receipt adjustments that no receiving records.
 _RECEIVINGS = """
 WITH place AS (
     SELECT e.id AS event_id, e.adjustment_id, e.transfer_id, e.receipt_id,
@@ -227,6 +236,13 @@ found AS (
     LEFT JOIN {event_line} AS el
         ON el.event_id = p.event_id AND el.item_id = al.item_id AND el.received > 0
     WHERE el.id IS NULL OR al.location_id <> p.location_id
+    UNION ALL
+    SELECT al.item_id, al.location_id, NULL, NULL, NULL, NULL, al.id, al.delta
+    FROM {adjustment} AS a
+    JOIN {line} AS al ON al.adjustment_id = a.id
+    WHERE a.kind = '{receipt_kind}' AND NOT EXISTS (
+        SELECT 1 FROM {event} AS e WHERE e.adjustment_id = a.id
+    )
 )
 """
 
@@ -277,6 +293,7 @@ def find_document_discrepancies() -> list[Discrepancy]:
     shipment, where they arrived otherwise). Empty when documents and ledger agree."""
     tables = {
         "line": table(AdjustmentLine),
+        "adjustment": table(Adjustment),
         "transfer": table(TransferOrder),
         "transfer_line": table(TransferLine),
         "receipt": table(SupplierReceipt),
@@ -286,6 +303,8 @@ def find_document_discrepancies() -> list[Discrepancy]:
         "item": table(Item),
         "location": table(Location),
         "not_shipped": ", ".join(f"'{status}'" for status in _NOT_SHIPPED),
+        "shipment": Adjustment.Kind.SHIPMENT,
+        "receipt_kind": Adjustment.Kind.RECEIPT,
     }
     found = [
         *_document_rows(_SHIPMENTS, tables, _shipment_problems),
@@ -318,8 +337,15 @@ def _number(transfer_id: int | None, receipt_id: int | None) -> str:
 
 
 def _shipment_problems(
-    transfer_id: int, status: str, sent: int, line_id: int | None, delta: int | None, stray: int
+    transfer_id: int | None,
+    status: str | None,
+    sent: int | None,
+    line_id: int | None,
+    delta: int | None,
+    stray: int,
 ) -> list[str]:
+    if transfer_id is None:
+        return [f"ledger line {line_id} is a shipment of {delta} that no transfer records"]
     number = _number(transfer_id, None)
     if stray and status in _NOT_SHIPPED:
         return [f"ledger line {line_id} ships {number}, which is {status}"]
@@ -333,11 +359,13 @@ def _shipment_problems(
 def _receiving_problems(
     transfer_id: int | None,
     receipt_id: int | None,
-    event_id: int,
+    event_id: int | None,
     received: int | None,
-    line_id: int,
+    line_id: int | None,
     delta: int | None,
 ) -> list[str]:
+    if event_id is None:
+        return [f"ledger line {line_id} is a receipt of {delta} that no receiving records"]
     receiving = f"receiving {event_id} of {_number(transfer_id, receipt_id)}"
     if received is None:
         return [f"ledger line {line_id} adds {delta} for {receiving}, which stocked none here"]

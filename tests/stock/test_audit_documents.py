@@ -167,10 +167,24 @@ def test_a_receivings_line_changed_disagrees_with_its_ledger_line_and_its_docume
 def test_a_receiving_that_lost_its_adjustment(item, downtown, who):
     receipt = create_receipt(location=downtown, supplier="Acme", lines=[Planned(item, 4)], who=who)
     event = receive_receipt(receipt=receipt, arrivals=[Arrival(item, received=4)], who=who)
+    ledger_line = AdjustmentLine.objects.get(adjustment=event.adjustment)
     ReceivingEvent.objects.filter(pk=event.pk).update(adjustment=None)
 
-    assert problems() == [
-        f"receiving {event.pk} of {receipt.number} stocked 4 here but has no ledger line for it"
+    assert sorted(problems()) == [
+        f"ledger line {ledger_line.pk} is a receipt of 4 that no receiving records",
+        f"receiving {event.pk} of {receipt.number} stocked 4 here but has no ledger line for it",
+    ]
+
+
+def test_a_transfer_that_lost_its_shipment(item, warehouse, downtown, who):
+    set_stock(item, warehouse, 10)
+    transfer = shipped(item, warehouse, downtown, 8, who)
+    ledger_line = AdjustmentLine.objects.get(adjustment=transfer.shipment)
+    TransferOrder.objects.filter(pk=transfer.pk).update(shipment=None)
+
+    assert sorted(problems()) == [
+        f"{transfer.number} sent 8 from here but its shipment has no ledger line for it",
+        f"ledger line {ledger_line.pk} is a shipment of -8 that no transfer records",
     ]
 
 
