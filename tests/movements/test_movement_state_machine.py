@@ -14,7 +14,8 @@ sales and adjustments at any location meanwhile — and after every step checks:
 - in transit and incoming (`selectors.named_quantities`) are the model's;
 - the ledger chains and agrees with the documents (`verify_ledger`'s two checks), and holds
   exactly the adjustments of the accepted steps;
-- a refused step changed nothing at all (balances, ledger, documents, receivings).
+- partners hear of each accepted shipment, receiving and closing once (a webhook event);
+- a refused step changed nothing at all (balances, ledger, documents, receivings, webhooks).
 
 Each run works inside a savepoint rolled back at its end, like the write path's machine.
 """
@@ -45,11 +46,15 @@ from inventory.models import (
     Adjustment,
     Balance,
     ReceivingEvent,
+    ReceivingEventLine,
     SupplierReceipt,
     SupplierReceiptLine,
     TransferLine,
     TransferOrder,
+    WebhookEndpoint,
+    WebhookEvent,
 )
+from inventory.models.webhooks import WebhookScope
 from inventory.movements import selectors
 from inventory.movements.selectors import Quantities
 from inventory.movements.services import (
@@ -75,6 +80,11 @@ Receipt = SupplierReceipt.Status
 IN_TRANSIT = (Transfer.SHIPPED, Transfer.PARTIALLY_RECEIVED)
 OPEN = (Receipt.EXPECTED, Receipt.PARTIALLY_RECEIVED)
 
+MOVEMENT_SCOPES = (
+    WebhookScope.TRANSFER_SHIPPED,
+    WebhookScope.TRANSFER_RECEIVED,
+    WebhookScope.RECEIPT_RECEIVED,
+)
 ITEMS = 2
 LOCATIONS = 3
 ALL_KEYS = [(item, location) for item in range(ITEMS) for location in range(LOCATIONS)]
@@ -150,6 +160,7 @@ class Model:
     tally: dict[int, Tally] = field(default_factory=lambda: defaultdict(Tally))
     adjustments: int = 0
     ledger_lines: int = 0
+    announced: int = 0  # webhook events: one per shipment, receiving or closing of a transfer
 
     def accept(self, changes: dict[tuple[int, int], int]) -> None:
         """One adjustment was written, changing these balances by these amounts."""
@@ -185,6 +196,11 @@ class MovementMachine(RuleBasedStateMachine):
         self.savepoint.__enter__()
         self.items = ItemFactory.create_batch(ITEMS)
         self.locations = LocationFactory.create_batch(LOCATIONS)
+        WebhookEndpoint.objects.create(
+            name="Partner",
+            url="https://partner.example.com/hooks",
+            events=[scope.value for scope in MOVEMENT_SCOPES],
+        )
         self.model = Model()
         self.baseline = counts()
 
@@ -216,6 +232,8 @@ class MovementMachine(RuleBasedStateMachine):
                 )
             ),
             ReceivingEvent.objects.count(),
+            ReceivingEventLine.objects.count(),
+            WebhookEvent.objects.count(),
         )
 
     def refused(self, error: type[Exception], step, *codes: ErrorCode) -> None:
@@ -332,6 +350,7 @@ class MovementMachine(RuleBasedStateMachine):
             {(item, transfer.origin): -line.sent for item, line in transfer.lines.items()}
         )
         transfer.status = Transfer.SHIPPED
+        self.model.announced += 1
 
     @precondition(lambda self: self.transfers(*IN_TRANSIT))
     @rule(data=st.data(), by_manager=st.booleans(), accept_overage=st.booleans())
@@ -382,6 +401,7 @@ class MovementMachine(RuleBasedStateMachine):
             self.model.accept(sellable)
         still_in_transit = any(line.outstanding for line in transfer.lines.values())
         transfer.status = Transfer.PARTIALLY_RECEIVED if still_in_transit else Transfer.RECEIVED
+        self.model.announced += 1
 
     @precondition(lambda self: self.transfers(Transfer.DRAFT))
     @rule(data=st.data())
@@ -401,6 +421,7 @@ class MovementMachine(RuleBasedStateMachine):
             self.model.tally[item].written_off += line.outstanding
             line.missing += line.outstanding
         transfer.status = Transfer.CLOSED
+        self.model.announced += 1
 
     @precondition(lambda self: self.model.transfers or self.model.receipts)
     @rule(data=st.data(), step=st.sampled_from(["ship", "receive", "cancel", "close", "receipt"]))
@@ -530,6 +551,7 @@ class MovementMachine(RuleBasedStateMachine):
             self.model.accept(sellable)
         still_expected = any(line.outstanding for line in receipt.lines.values())
         receipt.status = Receipt.PARTIALLY_RECEIVED if still_expected else Receipt.RECEIVED
+        self.model.announced += 1
 
     @precondition(lambda self: self.receipts(*OPEN))
     @rule(data=st.data())
@@ -679,6 +701,10 @@ class MovementMachine(RuleBasedStateMachine):
             now - before for now, before in zip(counts(), self.baseline, strict=True)
         )
         assert (adjustments, lines) == (self.model.adjustments, self.model.ledger_lines)
+
+    @invariant()
+    def partners_hear_of_every_accepted_step_once(self):
+        assert WebhookEvent.objects.count() == self.model.announced
 
 
 @pytest.mark.django_db
