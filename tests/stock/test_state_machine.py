@@ -154,6 +154,9 @@ class Model:
             after[key] = amount if kind in (Kind.ABSOLUTE, Kind.STOCKTAKE) else before + amount
             stale |= expected is not None and expected != before
             broken |= abs(after[key]) > MAX_QUANTITY or self.too_low(key, amount, after[key])
+            # One ledger line records the change in the same 32 bits: from far below zero
+            # straight to a count is too far for one adjustment.
+            broken |= abs(after[key] - before) > MAX_QUANTITY
         if broken:
             return REJECTED, {}
         return (STALE, {}) if stale else (ACCEPTED, after)
