@@ -29,6 +29,7 @@ class ErrorCode(StrEnum):
     WRONG_STATUS = "wrong_status"
     NOT_ON_DOCUMENT = "item_not_on_document"
     OVERAGE = "overage_not_accepted"
+    NOT_TRACKED = "not_tracked_here"
     NOT_PERMITTED = "not_permitted"
 
 

@@ -56,7 +56,8 @@ class StartForm(TokenForm):
         label="Set uncounted items to zero",
         label_suffix="",
         required=False,
-        help_text="On apply, items nobody counted are set to 0 (whole-location counts only).",
+        help_text="On apply, items nobody counted are set to 0, keeping what arrived after the "
+        "count started (whole-location counts only).",
     )
 
     def __init__(self, *args, locations: QuerySet[Location], **kwargs) -> None:

@@ -128,6 +128,7 @@ def _will_set(stocktake: Stocktake, counted: int | None, moved: int) -> int | No
 
 
 def _uncounted(stocktake: Stocktake) -> list[ReviewLine]:
+    moved = _moved_since_start(stocktake)
     return [
         ReviewLine(
             item=balance.item,
@@ -135,12 +136,34 @@ def _uncounted(stocktake: Stocktake) -> list[ReviewLine]:
             counted=None,
             counted_at=None,
             expected_at_count=None,
-            moved_since=0,
+            moved_since=moved.get(balance.item_id, 0),
             on_hand_now=balance.quantity,
-            will_set=0 if stocktake.zero_uncounted else None,
+            will_set=_zeroed(moved.get(balance.item_id, 0)) if stocktake.zero_uncounted else None,
         )
         for balance in _uncounted_balances(stocktake).select_related("item").order_by("item__sku")
     ]
+
+
+def _zeroed(moved: int) -> int:
+    """What an item nobody counted is set to by a count that zeroes them: counted 0 when the
+    count started, plus what moved since, so a delivery received during the count (never on
+    the shelf to be counted) is kept; sales since take it no lower than 0."""
+    return max(moved, 0)
+
+
+def _moved_since_start(stocktake: Stocktake) -> dict[int, int]:
+    """Net ledger movement of each item at the location since the count started (one grouped
+    query over the count's duration, a range of the created_at index)."""
+    moves = (
+        AdjustmentLine.objects.filter(
+            location=stocktake.location_id, created_at__gt=stocktake.created_at
+        )
+        .order_by()
+        .values("item_id")
+        .annotate(total=Sum("delta"))
+        .values_list("item_id", "total")
+    )
+    return dict(moves)
 
 
 def _uncounted_balances(stocktake: Stocktake) -> QuerySet[Balance]:
@@ -170,7 +193,11 @@ def lines_to_apply(stocktake: Stocktake) -> list[LineInput]:
     ]
     if stocktake.full and stocktake.zero_uncounted:
         uncounted = _uncounted_balances(stocktake).order_by("item_id")
-        sets += [(item_id, 0, now) for item_id, now in uncounted.values_list("item_id", "quantity")]
+        since_start = _moved_since_start(stocktake)
+        sets += [
+            (item_id, _zeroed(since_start.get(item_id, 0)), now)
+            for item_id, now in uncounted.values_list("item_id", "quantity")
+        ]
     return [
         LineInput(
             location_id=stocktake.location_id,

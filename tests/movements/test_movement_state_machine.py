@@ -727,11 +727,6 @@ def test_transfers_and_receipts_agree_with_their_model():
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(
-    strict=True,
-    reason="receive_transfer lets an accepted overage cover missing units: a line that sent 2 "
-    "records 5 missing, 3 of which never existed (missing is what did not arrive)",
-)
 def test_missing_units_never_exceed_what_is_still_in_transit(item):
     origin, destination = LocationFactory.create_batch(2)
     who = Who(actor=manager())
@@ -752,11 +747,6 @@ def test_missing_units_never_exceed_what_is_still_in_transit(item):
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(
-    strict=True,
-    reason="receive_receipt with an accepted overage makes a receipt line (expected 0) for an "
-    "unlisted item even when none of it arrived",
-)
 def test_a_zero_arrival_of_an_unlisted_item_adds_no_line(item):
     stranger = ItemFactory()
     who = Who(actor=manager())
@@ -775,12 +765,6 @@ def test_a_zero_arrival_of_an_unlisted_item_adds_no_line(item):
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(
-    strict=True,
-    reason="_arrival_errors names 'received' for any negative count, and checks for an empty "
-    "receiving first: received 1 with damaged -1 adds up to 0 and is refused as 'Enter what "
-    "arrived' instead of naming the negative damaged count",
-)
 @pytest.mark.parametrize(
     ("arrival", "field"),
     [({"received": 1, "damaged": -1}, "damaged"), ({"missing": -1}, "missing")],

@@ -224,11 +224,6 @@ def test_lines_counted_at_different_moments_each_net_only_what_came_after_them(
     assert (on_hand(early, downtown), on_hand(late, downtown)) == (10, 10)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a full count with zero_uncounted sets every uncounted item to 0, units received "
-    "after the count began included: they were never on the shelf to be counted",
-)
 def test_zeroing_uncounted_items_keeps_what_arrived_after_the_count_began(
     item, warehouse, downtown, boss
 ):

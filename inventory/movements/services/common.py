@@ -138,66 +138,89 @@ def arrival_errors(
     *,
     of: str,
 ) -> list[LineError]:
-    if not any(arrival.total for arrival in arrivals):
-        return [document_error("lines", ErrorCode.EMPTY_BATCH, "Enter what arrived.")]
+    """Every arrival a receiving may not record, and why. An arrival of nothing (a page sends
+    every line of its document) is no error; a receiving of nothing at all is."""
     errors = []
     first: dict[int, int] = {}
     for index, arrival in enumerate(arrivals):
-        item = arrival.item
-        if min(arrival.received, arrival.damaged, arrival.missing) < 0:
-            errors.append(
-                line_error(index, "received", ErrorCode.NEGATIVE_QUANTITY, item, "enter 0 or more.")
-            )
+        found = _shape_errors(index, arrival, of)
+        if found or not arrival.total:
+            errors += found
             continue
-        if of == "receipt" and arrival.missing:
-            errors.append(
-                line_error(
-                    index,
-                    "missing",
-                    ErrorCode.NEGATIVE_QUANTITY,
-                    item,
-                    "a supplier's missing units stay expected: leave them out, or close the "
-                    "receipt when they will not come.",
-                )
-            )
-        if (earlier := first.setdefault(item.pk, index)) != index:
+        if (earlier := first.setdefault(arrival.item.pk, index)) != index:
             errors.append(
                 line_error(
                     index,
                     "item",
                     ErrorCode.DUPLICATE_LINE,
-                    item,
+                    arrival.item,
                     f"already on line {earlier + 1}: enter it once.",
                 )
             )
             continue
-        line = held.get(item.pk)
-        if line is None and (of == "transfer" or not accept_overage):
-            errors.append(
-                line_error(
-                    index,
-                    "item",
-                    ErrorCode.NOT_ON_DOCUMENT,
-                    item,
-                    f"not on this {of}. Check the label"
-                    + (", or have a manager accept it as extra." if of == "receipt" else "."),
-                )
-            )
-        elif line is not None and not accept_overage and arrival.total > line.outstanding:
-            sent = "sent" if of == "transfer" else "expected"
-            errors.append(
-                line_error(
-                    index,
-                    "received",
-                    ErrorCode.OVERAGE,
-                    item,
-                    f"{arrival.total} entered, but only {line.outstanding} of the "
-                    f"{_quantity(line)} {sent} are still to come. Check the count, or have a "
-                    "manager accept the extra units.",
-                    facts={"outstanding": line.outstanding, "entered": arrival.total},
-                )
-            )
+        errors += _against_line(index, arrival, held.get(arrival.item.pk), accept_overage, of)
+    if not errors and not any(arrival.total for arrival in arrivals):
+        return [document_error("lines", ErrorCode.EMPTY_BATCH, "Enter what arrived.")]
     return errors
+
+
+def _shape_errors(index: int, arrival: Arrival, of: str) -> list[LineError]:
+    """The counts as given: none below 0, and no missing units from a supplier."""
+    errors = [
+        line_error(
+            index, name, ErrorCode.NEGATIVE_QUANTITY, arrival.item, f"{name} cannot be below 0."
+        )
+        for name in ("received", "damaged", "missing")
+        if getattr(arrival, name) < 0
+    ]
+    if of == "receipt" and arrival.missing > 0:
+        errors.append(
+            line_error(
+                index,
+                "missing",
+                ErrorCode.NOT_TRACKED,
+                arrival.item,
+                "a supplier's missing units stay expected: leave them out, or close the "
+                "receipt when they will not come.",
+            )
+        )
+    return errors
+
+
+def _against_line(
+    index: int,
+    arrival: Arrival,
+    line: TransferLine | SupplierReceiptLine | None,
+    accept_overage: bool,
+    of: str,
+) -> list[LineError]:
+    """The arrival against its document's line: on the document, and no more than is still
+    to come (an accepted overage lifts that for units that arrived, never for missing ones:
+    missing units are ones that did not arrive, so at most what is still to come)."""
+    item = arrival.item
+    if line is None:
+        if of == "receipt" and accept_overage:
+            return []
+        extra = ", or have a manager accept it as extra." if of == "receipt" else "."
+        message = f"not on this {of}. Check the label{extra}"
+        return [line_error(index, "item", ErrorCode.NOT_ON_DOCUMENT, item, message)]
+    left = line.outstanding
+    if arrival.missing > max(left - arrival.received - arrival.damaged, 0):
+        message = (
+            f"{arrival.missing} missing, but only {left} are still to come, "
+            f"{arrival.received + arrival.damaged} of them entered as arrived."
+        )
+        facts = {"outstanding": left, "entered": arrival.total}
+        return [line_error(index, "missing", ErrorCode.OVERAGE, item, message, facts=facts)]
+    if not accept_overage and arrival.total > left:
+        sent = "sent" if of == "transfer" else "expected"
+        message = (
+            f"{arrival.total} entered, but only {left} of the {_quantity(line)} {sent} are "
+            "still to come. Check the count, or have a manager accept the extra units."
+        )
+        facts = {"outstanding": left, "entered": arrival.total}
+        return [line_error(index, "received", ErrorCode.OVERAGE, item, message, facts=facts)]
+    return []
 
 
 def _quantity(line: TransferLine | SupplierReceiptLine) -> int:
@@ -266,6 +289,8 @@ def account(held: dict, arrivals: Sequence[Arrival], *, new_line) -> None:
     that was not expected, with an accepted overage)."""
     changed, created = [], []
     for arrival in arrivals:
+        if not arrival.total:
+            continue
         line = held.get(arrival.item.pk)
         if line is None:
             line = held[arrival.item.pk] = new_line(arrival.item)
