@@ -43,7 +43,8 @@ KIOSK_RESTOCK = {  # shipped and received in full: the kiosk's travel goods
     "shipped": LAST_DAY - 9,
     "received": LAST_DAY - 8,
     "lines": (("SOCK-BLA-M", 6), ("UMBR", 4), ("SUNGL", 3)),
-    "reference": "Travel season restock",
+    "reference": "WB-20388",
+    "note": "Travel season restock",
 }
 STORE_RESTOCK = {  # received in part downtown: a T-shirt damaged, the hoodies still on the van
     "shipped": LAST_DAY - 4,
