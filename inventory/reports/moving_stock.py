@@ -21,6 +21,7 @@ from inventory.movements.selectors import (
 )
 from inventory.selectors import balances_visible_to
 from locations.models import Location
+from locations.selectors import locations_visible_to
 
 NOTHING = Quantities()
 # Who may open a document's page (its view answers 404 to the rest anyway).
@@ -122,25 +123,36 @@ def short_date(day: date) -> str:
     return text if day.year == timezone.localdate().year else f"{text} {day.year}"
 
 
-def moving_by_location(item: Item, user: AbstractBaseUser) -> list[tuple[Balance, MovingStock]]:
-    """The item's stock on its way at each location the user sees it at, explained per
-    document; locations with nothing on its way are left out. The documents are read only
-    for the balances that have some."""
-    balances = attach_quantities(
-        balances_visible_to(user).filter(item=item).order_by("location__label")
-    )
+def moving_by_location(item: Item, user: AbstractBaseUser) -> list[tuple[Location, MovingStock]]:
+    """The item's stock on its way at each location the user may see, explained per document,
+    by location name: also where the item has no stock yet (a first delivery), never where a
+    blind count hides its balance from the user. The documents are read only for the
+    locations that have some."""
+    visible = locations_visible_to(user)
+    found = {
+        location_id: quantities
+        for (_, location_id), quantities in named_quantities(
+            [item.pk], visible.values_list("pk", flat=True)
+        ).items()
+        if quantities.incoming or quantities.in_transit_out
+    }
+    if not found:
+        return []
+    stocked = set(Balance.objects.filter(item=item).values_list("location_id", flat=True))
+    shown = set(balances_visible_to(user).filter(item=item).values_list("location_id", flat=True))
+    locations = visible.filter(pk__in=found).order_by("label")
     return [
         (
-            balance,
+            location,
             moving_stock(
                 item_id=item.pk,
-                location_id=balance.location_id,
+                location_id=location.pk,
                 user=user,
-                quantities=balance.moving,
+                quantities=found[location.pk],
             ),
         )
-        for balance in balances
-        if balance.moving.incoming or balance.moving.in_transit_out
+        for location in locations
+        if location.pk in shown or location.pk not in stocked
     ]
 
 

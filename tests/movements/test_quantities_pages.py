@@ -25,7 +25,23 @@ from inventory.movements.services import (
     ship_transfer,
 )
 from inventory.reports.moving_stock import short_date
-from tests.factories import ItemFactory, LocationFactory, UserFactory, manager, set_stock
+from inventory.stocktakes import services as stocktakes
+from tests.browser.conftest import (  # noqa: F401 (fixtures of the phone test)
+    assert_no_sideways_scroll,
+    assert_on_screen,
+    assert_tappable,
+    browser,
+    log_in,
+    phone_page,
+)
+from tests.factories import (
+    ItemFactory,
+    LocationFactory,
+    UserFactory,
+    manager,
+    set_stock,
+    store_staff,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -345,3 +361,74 @@ def test_the_dashboards_cost_the_same_queries_for_more_items_on_their_way(
     with django_assert_max_num_queries(len(few.captured_queries)):
         page = client.get(url).content.decode()
     assert "On its way (16 items)" in page
+
+
+def test_the_item_page_explains_a_first_delivery_where_it_has_no_stock_yet(client, boss, shop):
+    kiosk = LocationFactory(label="Kiosk")
+    create_receipt(
+        location=kiosk,
+        supplier="Acme Textiles",
+        lines=[Planned(shop["shirt"], 5)],
+        who=shop["who"],
+    )
+    client.force_login(boss)
+    page = client.get(
+        reverse("admin:inventory_item_change", args=[shop["shirt"].pk])
+    ).content.decode()
+
+    assert "Incoming at Kiosk: 5" in text_of(page)
+    assert "5 expected from Acme Textiles (R-" in text_of(page)
+
+
+def test_the_item_page_explains_nothing_a_blind_count_hides(client, shop):
+    clerk = store_staff(shop["downtown"])
+    client.force_login(clerk)
+    url = reverse("admin:inventory_item_change", args=[shop["shirt"].pk])
+    before = client.get(url).content.decode()
+    stocktakes.start_stocktake(
+        location=shop["downtown"], actor=manager(), items=[shop["shirt"]], blind=True
+    )
+
+    response = client.get(url)
+
+    assert "Incoming at Downtown: 20" in text_of(before)
+    assert response.status_code == 200
+    assert "Incoming at Downtown" not in text_of(response.content.decode())
+
+
+# At 390 px
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_on_a_phone_each_figure_reads_as_a_labelled_fact(
+    phone_page,  # noqa: F811 (the fixture imported above)
+    live_server,
+    boss,
+    shop,
+):
+    page = phone_page
+    log_in(page, live_server, "boss")
+
+    page.goto(f"{live_server.url}{LIST_URL}?location={shop['downtown'].pk}")
+
+    assert_no_sideways_scroll(page)
+    for name in ("on_hand", "available", "incoming", "in_transit_out"):
+        assert_on_screen(page, f"#result_list tbody .field-{name}")
+    incoming = page.locator("#result_list tbody td.field-incoming").first
+    label = incoming.evaluate(
+        "cell => { const s = getComputedStyle(cell, '::before'); return [s.content, s.display]; }"
+    )
+    assert label == ['"Incoming"', "block"]  # the label above its figure
+    assert incoming.inner_text() == "20"
+    out = page.locator("#result_list tbody td.field-in_transit_out").first.bounding_box()
+    # Side by side on a line of their own, each wide enough for its label on one line.
+    assert out["y"] == incoming.bounding_box()["y"]
+    assert out["width"] >= 120
+    assert_tappable(page, "#result_list tbody a")
+
+    page.click("#result_list tbody td.field-incoming a")
+    page.wait_for_url("**/change/#moving-stock")
+    assert_no_sideways_scroll(page)
+    assert_on_screen(page, "#moving-stock li")
+    assert "Incoming at Downtown: 20" in page.locator("#moving-stock").inner_text()
