@@ -2,58 +2,20 @@
 which history.css lays a row out as a table row on a desk and as a card on a phone."""
 
 import re
-from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.contrib import admin
-from django.core.exceptions import ObjectDoesNotExist
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from inventory.models import Adjustment, AdjustmentLine, SupplierReceipt, TransferOrder
-from inventory.reports.moving_stock import DOCUMENT_PERMISSIONS, DOCUMENT_URLS
+from inventory.models import Adjustment, AdjustmentLine
+from inventory.reports.moving_stock import DOCUMENT_JOINS, Document, document_of
+
+__all__ = ["DOCUMENT_JOINS", "HistoryColumns", "document_of", "reason_html"]
 
 HISTORY_URL_NAME = "admin:inventory_adjustmentline_changelist"
-
-
-# Joins that let a page of ledger lines name each adjustment's transfer or supplier receipt
-# without a query per row (reverse one-to-ones: the shipment, the receiving event).
-DOCUMENT_JOINS = ("shipped_transfer", "receiving")
-
-
-@dataclass(frozen=True, slots=True)
-class Document:
-    """The transfer or supplier receipt an adjustment belongs to: "T-12", and its page's
-    address for a reader who may open it (else "")."""
-
-    number: str
-    url: str
-
-
-def document_of(adjustment: Adjustment, reader=None) -> Document | None:
-    """From the rows DOCUMENT_JOINS fetched with the adjustment: no query of its own."""
-    try:
-        transfer = adjustment.shipped_transfer
-    except ObjectDoesNotExist:
-        transfer = None
-    if transfer is not None:
-        return _document("transfer", transfer.pk, reader)
-    try:
-        event = adjustment.receiving
-    except ObjectDoesNotExist:
-        return None
-    if event.transfer_id is not None:
-        return _document("transfer", event.transfer_id, reader)
-    return _document("receipt", event.receipt_id, reader)
-
-
-def _document(kind: str, pk: int, reader) -> Document:
-    model = TransferOrder if kind == "transfer" else SupplierReceipt
-    may_open = reader is not None and reader.has_perm(DOCUMENT_PERMISSIONS[kind])
-    url = reverse(DOCUMENT_URLS[kind], args=[pk]) if may_open else ""
-    return Document(model(pk=pk).number, url)
 
 
 def reason_html(adjustment: Adjustment, reader=None) -> SafeString:

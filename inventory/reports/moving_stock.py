@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ObjectDoesNotExist
 from django.urls import reverse
 from django.utils import timezone
 
-from inventory.models import Balance, Item, TransferOrder
+from inventory.models import Adjustment, Balance, Item, SupplierReceipt, TransferOrder
 from inventory.movements.selectors import (
     Incoming,
     Quantities,
@@ -220,3 +221,41 @@ def moving_at(location: Location, user: AbstractBaseUser) -> tuple[list[MovingIt
     ]
     listed.sort(key=lambda row: (-(row.incoming + row.in_transit_out), row.item.sku))
     return listed, len(shown)
+
+
+# Joins that let a page of ledger lines name each adjustment's transfer or supplier receipt
+# without a query per row (reverse one-to-ones: the shipment, the receiving event).
+DOCUMENT_JOINS = ("shipped_transfer", "receiving")
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """The transfer or supplier receipt an adjustment belongs to: "T-12", and its page's
+    address for a reader who may open it (else "")."""
+
+    number: str
+    url: str
+
+
+def document_of(adjustment: Adjustment, reader=None) -> Document | None:
+    """From the rows DOCUMENT_JOINS fetched with the adjustment: no query of its own."""
+    try:
+        transfer = adjustment.shipped_transfer
+    except ObjectDoesNotExist:
+        transfer = None
+    if transfer is not None:
+        return _document("transfer", transfer.pk, reader)
+    try:
+        event = adjustment.receiving
+    except ObjectDoesNotExist:
+        return None
+    if event.transfer_id is not None:
+        return _document("transfer", event.transfer_id, reader)
+    return _document("receipt", event.receipt_id, reader)
+
+
+def _document(kind: str, pk: int, reader) -> Document:
+    model = TransferOrder if kind == "transfer" else SupplierReceipt
+    may_open = reader is not None and reader.has_perm(DOCUMENT_PERMISSIONS[kind])
+    url = reverse(DOCUMENT_URLS[kind], args=[pk]) if may_open else ""
+    return Document(model(pk=pk).number, url)

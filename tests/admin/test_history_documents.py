@@ -13,7 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from inventory.models import Adjustment
+from inventory.models import Adjustment, Balance
 from inventory.movements.services import (
     Arrival,
     Planned,
@@ -164,3 +164,16 @@ def test_the_page_costs_the_same_queries_however_many_rows_are_documents(
     with django_assert_max_num_queries(len(few.captured_queries)):
         page = client.get(HISTORY_URL).content.decode()
     assert page.count('class="reason-document"') >= 19
+
+
+def test_the_balance_pages_latest_adjustments_link_their_documents(client, boss, moved):
+    client.force_login(boss)
+    balance = Balance.objects.get(item=moved["shirt"], location=moved["downtown"])
+    page = client.get(reverse("admin:inventory_balance_change", args=[balance.pk]))
+
+    changes = re.search(r'<ol class="stock-changes">(.*?)</ol>', page.content.decode(), re.S)[1]
+    transfer, receipt = moved["transfer"], moved["receipt"]
+    receipt_url = reverse("movements:receipt", args=[receipt.pk])
+    transfer_url = reverse("movements:transfer", args=[transfer.pk])
+    assert f'Delivery {receipt.number} from Acme Textiles · <a href="{receipt_url}">' in changes
+    assert f'Transfer {transfer.number} from Warehouse · <a href="{transfer_url}">' in changes
