@@ -50,6 +50,19 @@ def reason_html(adjustment: Adjustment, reader=None) -> SafeString:
     return mark_safe(" ".join(parts))  # every part is format_html's, escaped
 
 
+def note_html(adjustment: Adjustment, document: Document | None) -> SafeString:
+    """The note alone (the history charts' latest adjustments), its document's number linked
+    in it, or after it when it does not name the document."""
+    note = adjustment.reason
+    named = _split_at(note, document.number) if document else None
+    if named is not None:
+        return format_html("{}{}{}", named[0], _document_html(document), named[1])
+    text = note or "(no reason given)"
+    if document is None:
+        return format_html("{}", text)
+    return format_html("{} · {}", text, _document_html(document))
+
+
 def _split_at(note: str, number: str) -> tuple[str, str] | None:
     """The note before and after the word `number`, or None when it does not name it."""
     found = re.search(rf"(?<!\S){re.escape(number)}(?!\S)", note)

@@ -105,8 +105,7 @@ def _in_words(entry: Incoming, user: AbstractBaseUser, direction: str) -> Moveme
     document = entry.document
     kind = "transfer" if isinstance(document, TransferOrder) else "receipt"
     if kind == "receipt":
-        on = f" on {short_date(entry.expected_on)}" if entry.expected_on else ""
-        text = f"{entry.quantity:,} expected from {entry.source}{on}"
+        text = f"{entry.quantity:,} expected from {entry.source}{_when(entry.expected_on)}"
     else:
         way = "from" if direction == "in" else "to"
         shipped = f", shipped {short_date(timezone.localdate(entry.since))}" if entry.since else ""
@@ -116,6 +115,15 @@ def _in_words(entry: Incoming, user: AbstractBaseUser, direction: str) -> Moveme
         url = reverse(DOCUMENT_URLS[kind], args=[document.pk])
     reference = document.reference if document.reference != document.number else ""
     return Movement(entry.quantity, text, document.number, reference, url)
+
+
+def _when(expected_on: date | None) -> str:
+    """When a delivery is due, and that it is late once that day has passed."""
+    if expected_on is None:
+        return ""
+    if expected_on < timezone.localdate():
+        return f", due {short_date(expected_on)} (late)"
+    return f" on {short_date(expected_on)}"
 
 
 def short_date(day: date) -> str:

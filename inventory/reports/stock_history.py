@@ -21,7 +21,7 @@ from django.utils.formats import date_format
 
 from inventory.models import Adjustment, AdjustmentLine, Balance, Item
 from inventory.reports.charts import Band, Marker, StockSeries
-from inventory.reports.moving_stock import DOCUMENT_JOINS, Document
+from inventory.reports.moving_stock import DOCUMENT_JOINS
 from inventory.selectors import (
     balances_visible_to,
 )
@@ -60,7 +60,7 @@ class Change:
     delta: int = 0
     before: int = 0
     after: int = 0
-    document: Document | None = None  # the transfer or delivery, as its reader may open it
+    why: str = ""  # the note as its page shows it (the admin's, with its document linked)
 
     @property
     def url(self) -> str:

@@ -175,5 +175,7 @@ def test_the_balance_pages_latest_adjustments_link_their_documents(client, boss,
     transfer, receipt = moved["transfer"], moved["receipt"]
     receipt_url = reverse("movements:receipt", args=[receipt.pk])
     transfer_url = reverse("movements:transfer", args=[transfer.pk])
-    assert f'Delivery {receipt.number} from Acme Textiles · <a href="{receipt_url}">' in changes
-    assert f'Transfer {transfer.number} from Warehouse · <a href="{transfer_url}">' in changes
+    receipt_link = f'<a class="reason-document" href="{receipt_url}">{receipt.number}</a>'
+    transfer_link = f'<a class="reason-document" href="{transfer_url}">{transfer.number}</a>'
+    assert f"Delivery {receipt_link} from Acme Textiles" in changes
+    assert f"Transfer {transfer_link} from Warehouse" in changes

@@ -4,7 +4,7 @@ step of a transfer or a supplier receipt, explain them per document, link the do
 for those who may open them, and cost the same queries whatever the number of balances."""
 
 import re
-from datetime import date
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from inventory.models import Balance
+from inventory.models import Balance, SupplierReceipt
 from inventory.movements.services import (
     Arrival,
     Planned,
@@ -46,7 +46,6 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 LIST_URL = reverse("admin:inventory_balance_changelist")
-EXPECTED_ON = date(2026, 12, 9)
 
 
 @pytest.fixture
@@ -72,7 +71,7 @@ def shop(boss):
         location=downtown,
         supplier="Acme Textiles",
         reference="PO-1001",
-        expected_on=EXPECTED_ON,
+        expected_on=timezone.localdate() + timedelta(days=5),
         lines=[Planned(shirt, 8)],
         who=who,
     )
@@ -211,7 +210,7 @@ def test_the_balance_page_explains_incoming_per_document(client, boss, shop):
     text = text_of(page)
     assert "Incoming at Downtown: 20" in text
     assert f"12 from Warehouse, shipped {shipped} ({transfer.number})" in text
-    expected = short_date(EXPECTED_ON)
+    expected = short_date(receipt.expected_on)
     assert f"8 expected from Acme Textiles on {expected} ({receipt.number}, PO-1001)" in text
     assert f'<a href="{reverse("movements:transfer", args=[transfer.pk])}">' in page
     assert f'<a href="{reverse("movements:receipt", args=[receipt.pk])}">' in page
@@ -242,6 +241,19 @@ def test_after_a_partial_receiving_the_page_shows_what_is_still_coming(client, b
     assert figures(page)["On hand"] == "9"
     assert figures(page)["Incoming"] == "14"
     assert "6 from Warehouse, shipped" in text_of(page)
+
+
+def test_a_late_delivery_says_so(client, boss, shop):
+    SupplierReceipt.objects.filter(pk=shop["receipt"].pk).update(
+        expected_on=timezone.localdate() - timedelta(days=2)
+    )
+    client.force_login(boss)
+    page = client.get(
+        reverse("admin:inventory_balance_change", args=[balance(shop, "DT").pk])
+    ).content.decode()
+
+    due = short_date(timezone.localdate() - timedelta(days=2))
+    assert f"8 expected from Acme Textiles, due {due} (late)" in text_of(page)
 
 
 def test_a_balance_with_nothing_on_its_way_has_no_explanation(client, boss, shop):
