@@ -3,7 +3,10 @@ the dashboards show on-hand, available, incoming and in transit out as they stan
 step of a transfer or a supplier receipt, explain them per document, link the documents only
 for those who may open them, and cost the same queries whatever the number of balances."""
 
+import json
 import re
+import subprocess
+import sys
 from datetime import timedelta
 
 import pytest
@@ -26,14 +29,7 @@ from inventory.movements.services import (
 )
 from inventory.reports.moving_stock import short_date
 from inventory.stocktakes import services as stocktakes
-from tests.browser.conftest import (  # noqa: F401 (fixtures of the phone test)
-    assert_no_sideways_scroll,
-    assert_on_screen,
-    assert_tappable,
-    browser,
-    log_in,
-    phone_page,
-)
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE
 from tests.factories import (
     ItemFactory,
     LocationFactory,
@@ -410,37 +406,69 @@ def test_the_item_page_explains_nothing_a_blind_count_hides(client, shop):
 
 # At 390 px
 
+# The phone's page, measured by Chromium in a process of its own: Playwright's synchronous API
+# runs one instance per thread, and the browser tests' session-wide instance may be running.
+MEASURE_PHONE = """
+import json, sys
+from playwright.sync_api import sync_playwright
+
+url, chromium, args, viewport = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), json.loads(sys.argv[4])
+boxes = "els => els.map(e => { const r = e.getBoundingClientRect(); return [r.left, r.right, r.top, r.width, r.height]; })"
+with sync_playwright() as playwright:
+    browser = playwright.chromium.launch(executable_path=chromium, args=args)
+    page = browser.new_context(viewport=viewport).new_page()
+    page.goto(url + "/admin/login/")
+    page.fill("#id_username", "boss")
+    page.fill("#id_password", "pw")
+    page.click("input[type=submit]")
+    page.wait_for_url(url + "/admin/")
+    page.goto(url + sys.argv[5])
+    found = {"width": page.evaluate("[document.documentElement.scrollWidth, innerWidth]")}
+    for name in ("on_hand", "available", "incoming", "in_transit_out"):
+        found[name] = page.locator(f"#result_list tbody td.field-{name}").evaluate_all(boxes)
+    found["labels"] = page.locator("#result_list tbody td.field-incoming").evaluate_all(
+        "els => els.map(e => { const s = getComputedStyle(e, '::before');"
+        " return [s.content, s.display, e.innerText]; })"
+    )
+    found["links"] = page.locator("#result_list tbody a").evaluate_all(boxes)
+    page.click("#result_list tbody td.field-incoming a")
+    page.wait_for_url("**/change/#moving-stock")
+    found["explained"] = [page.url, page.locator("#moving-stock").inner_text()]
+    found["explained_width"] = page.evaluate("[document.documentElement.scrollWidth, innerWidth]")
+    browser.close()
+print(json.dumps(found))
+"""
+
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_on_a_phone_each_figure_reads_as_a_labelled_fact(
-    phone_page,  # noqa: F811 (the fixture imported above)
-    live_server,
-    boss,
-    shop,
-):
-    page = phone_page
-    log_in(page, live_server, "boss")
-
-    page.goto(f"{live_server.url}{LIST_URL}?location={shop['downtown'].pk}")
-
-    assert_no_sideways_scroll(page)
-    for name in ("on_hand", "available", "incoming", "in_transit_out"):
-        assert_on_screen(page, f"#result_list tbody .field-{name}")
-    incoming = page.locator("#result_list tbody td.field-incoming").first
-    label = incoming.evaluate(
-        "cell => { const s = getComputedStyle(cell, '::before'); return [s.content, s.display]; }"
+def test_on_a_phone_each_figure_reads_as_a_labelled_fact(live_server, boss, shop):
+    arguments = [json.dumps(CHROMIUM_ARGS), json.dumps(PHONE)]
+    path = f"{LIST_URL}?location={shop['downtown'].pk}"
+    measured = subprocess.run(
+        [sys.executable, "-c", MEASURE_PHONE, live_server.url, CHROMIUM, *arguments, path],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
     )
-    assert label == ['"Incoming"', "block"]  # the label above its figure
-    assert incoming.inner_text() == "20"
-    out = page.locator("#result_list tbody td.field-in_transit_out").first.bounding_box()
-    # Side by side on a line of their own, each wide enough for its label on one line.
-    assert out["y"] == incoming.bounding_box()["y"]
-    assert out["width"] >= 120
-    assert_tappable(page, "#result_list tbody a")
+    found = json.loads(measured.stdout)
 
-    page.click("#result_list tbody td.field-incoming a")
-    page.wait_for_url("**/change/#moving-stock")
-    assert_no_sideways_scroll(page)
-    assert_on_screen(page, "#moving-stock li")
-    assert "Incoming at Downtown: 20" in page.locator("#moving-stock").inner_text()
+    width = PHONE["width"]
+    assert found["width"][0] <= found["width"][1]  # no sideways scrolling
+    for name in ("on_hand", "available", "incoming", "in_transit_out"):
+        for left, right, _, box_width, _ in found[name]:
+            assert left >= 0
+            assert right <= width
+            assert box_width > 0
+    assert found["labels"] == [['"Incoming"', "block", "20"]]  # the label above its figure
+    ((_, _, incoming_top, _, _),) = found["incoming"]
+    ((_, _, out_top, out_width, _),) = found["in_transit_out"]
+    # Side by side on a line of their own, each wide enough for its label on one line.
+    assert out_top == incoming_top
+    assert out_width >= 120
+    assert all(box_width >= 44 and height >= 44 for *_, box_width, height in found["links"])
+    url, explained = found["explained"]
+    assert url.endswith("#moving-stock")
+    assert "Incoming at Downtown: 20" in explained
+    assert found["explained_width"][0] <= found["explained_width"][1]
