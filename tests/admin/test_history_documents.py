@@ -127,9 +127,15 @@ def test_the_csv_export_names_the_kinds_and_the_documents(client, boss, moved):
     response = client.get(f"{EXPORT_URL}?location={moved['downtown'].pk}")
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
 
+    shipped = client.get(f"{EXPORT_URL}?kind=shipment")
+    shipped_rows = list(csv.DictReader(io.StringIO(b"".join(shipped.streaming_content).decode())))
+
     assert [(row["kind"], row["document"], row["reference"]) for row in rows] == [
         ("receipt", moved["receipt"].number, "PO-1001"),
         ("receipt", moved["transfer"].number, moved["transfer"].number),
+    ]
+    assert [(row["kind"], row["location"], row["document"]) for row in shipped_rows] == [
+        ("shipment", "WH", moved["transfer"].number)
     ]
 
 
