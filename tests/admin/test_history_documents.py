@@ -152,13 +152,18 @@ def test_the_transaction_page_links_its_document(client, boss, moved):
     assert "Transfer or delivery" not in other.content.decode()
 
 
+@pytest.mark.parametrize(
+    "url",
+    [HISTORY_URL, reverse("admin:inventory_adjustment_changelist")],
+    ids=["lines", "transactions"],
+)
 def test_the_page_costs_the_same_queries_however_many_rows_are_documents(
-    client, boss, moved, django_assert_max_num_queries
+    client, boss, moved, django_assert_max_num_queries, url
 ):
     client.force_login(boss)
-    client.get(HISTORY_URL)
+    client.get(url)
     with CaptureQueriesContext(connection) as few:
-        client.get(HISTORY_URL)
+        client.get(url)
     who, warehouse, downtown = moved["who"], moved["warehouse"], moved["downtown"]
     for _ in range(8):
         transfer = create_transfer(
@@ -168,7 +173,7 @@ def test_the_page_costs_the_same_queries_however_many_rows_are_documents(
         receive_transfer(transfer=transfer, arrivals=[Arrival(moved["shirt"], received=1)], who=who)
 
     with django_assert_max_num_queries(len(few.captured_queries)):
-        page = client.get(HISTORY_URL).content.decode()
+        page = client.get(url).content.decode()
     assert page.count('class="reason-document"') >= 19
 
 
