@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 
+from inventory.admin.history_columns import note_html
 from inventory.reports.charts import PALETTE, BarSeries, daily_bars_svg, stock_chart_svg
 from inventory.reports.dashboard import (
     RECENT_STOCKTAKES,
@@ -15,6 +16,7 @@ from inventory.reports.dashboard import (
     dashboard_locations,
     location_dashboard,
 )
+from inventory.reports.moving_stock import document_of
 from inventory.reports.stock_history import RANGES, History, chart_range
 from locations.selectors import locations_visible_to
 
@@ -28,6 +30,8 @@ def history_context(request: HttpRequest, history: History, *, full_history_url:
         links.append(
             {"label": label, "url": f"?{query.urlencode()}", "current": key == history.range_key}
         )
+    for change in history.changes:
+        change.why = note_html(change.adjustment, document_of(change.adjustment, request.user))
     series = history.series
     deltas = {(marker.delta > 0) - (marker.delta < 0) for marker in series.markers}
     return {

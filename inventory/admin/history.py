@@ -5,7 +5,7 @@ its CSV export use the same two, so the export holds exactly the lines the page 
 
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
-from django.contrib.admin.views.main import SEARCH_VAR
+from django.contrib.admin.views.main import SEARCH_VAR, ChangeList
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
@@ -19,8 +19,14 @@ from django.http import (
 from django.urls import path
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.html import format_html
 
-from inventory.admin.history_columns import HistoryColumns, reason_html
+from inventory.admin.history_columns import (
+    DOCUMENT_JOINS,
+    HistoryColumns,
+    document_of,
+    reason_html,
+)
 from inventory.admin.notices import HiddenStockNoticeMixin
 from inventory.models import Adjustment, AdjustmentLine, Item
 from inventory.reports import exports
@@ -114,6 +120,16 @@ class ActedWhereVisibleFilter(admin.RelatedFieldListFilter):
         return [(choice.pk, str(choice)) for choice in acted(request.user)]
 
 
+class ReaderChangeList(ChangeList):
+    """Each row of the page knows its `reader` (the user), so that its columns link only to
+    pages the reader may open (no query: permissions are cached on the user)."""
+
+    def get_results(self, request):
+        super().get_results(request)
+        for row in self.result_list:
+            row.reader = request.user
+
+
 class ReadOnlyAdmin(admin.ModelAdmin):
     """The ledger is append-only: nobody adds, changes or deletes it here."""
 
@@ -148,6 +164,7 @@ class AdjustmentAdmin(HiddenIsNotFoundMixin, ReadOnlyAdmin):
         "reason_code",
         "reason",
         "reference",
+        "document",
         "transaction_id",
     ]
     readonly_fields = fields
@@ -157,14 +174,26 @@ class AdjustmentAdmin(HiddenIsNotFoundMixin, ReadOnlyAdmin):
     show_facets = admin.ShowFacets.NEVER
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Adjustment]:
-        return adjustments_visible_to(request.user)
+        return adjustments_visible_to(request.user).select_related(*DOCUMENT_JOINS)
+
+    def get_changelist(self, request, **kwargs):
+        return ReaderChangeList
 
     def get_search_results(self, request, queryset, search_term):
         return search_adjustments(queryset, search_term), False
 
     def get_fields(self, request, obj=None):
         """What was not recorded is not shown: no row of dashes."""
-        return [name for name in self.fields if obj is None or getattr(obj, name, True) != ""]
+        return [
+            name
+            for name in self.fields
+            if obj is None
+            or (
+                document_of(obj) is not None
+                if name == "document"
+                else getattr(obj, name, True) != ""
+            )
+        ]
 
     @admin.display(description="by")
     def made_by(self, adjustment: Adjustment) -> str:
@@ -178,7 +207,17 @@ class AdjustmentAdmin(HiddenIsNotFoundMixin, ReadOnlyAdmin):
 
     @admin.display(description="reason")
     def why(self, adjustment: Adjustment) -> str:
-        return reason_html(adjustment)
+        return reason_html(adjustment, getattr(adjustment, "reader", None))
+
+    @admin.display(description="transfer or delivery")
+    def document(self, adjustment: Adjustment) -> str:
+        """The transfer or supplier receipt this change shipped or received."""
+        found = document_of(adjustment, getattr(adjustment, "reader", None))
+        if found is None:
+            return ""
+        if not found.url:
+            return found.number
+        return format_html('<a href="{}">{}</a>', found.url, found.number)
 
 
 class HistoryFilters(admin.ListFilter):
@@ -294,7 +333,11 @@ class HistoryAdmin(HiddenStockNoticeMixin, HistoryColumns, HiddenIsNotFoundMixin
     show_facets = admin.ShowFacets.NEVER  # a COUNT per filter choice, over the whole ledger
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[AdjustmentLine]:
-        return history_visible_to(request.user)
+        documents = (f"adjustment__{join}" for join in DOCUMENT_JOINS)
+        return history_visible_to(request.user).select_related(*documents)
+
+    def get_changelist(self, request, **kwargs):
+        return ReaderChangeList
 
     def get_list_display(self, request):
         if request.user.has_perm("inventory.view_adjustment"):

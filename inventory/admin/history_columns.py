@@ -1,31 +1,80 @@
 """The stock history list's columns. Each cell carries a class of its own (`field-<name>`), by
 which history.css lays a row out as a table row on a desk and as a card on a phone."""
 
+import re
 from urllib.parse import urlencode
 
 from django.contrib import admin
 from django.urls import reverse
 from django.utils import formats, timezone
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 
 from inventory.models import Adjustment, AdjustmentLine
+from inventory.reports.moving_stock import DOCUMENT_JOINS, Document, document_of
+
+__all__ = ["DOCUMENT_JOINS", "HistoryColumns", "document_of", "reason_html"]
 
 HISTORY_URL_NAME = "admin:inventory_adjustmentline_changelist"
 
 
-def reason_html(adjustment: Adjustment) -> SafeString:
-    """Why stock changed: the reason's name, the note, the reference; each only when given."""
+def reason_html(adjustment: Adjustment, reader=None) -> SafeString:
+    """Why stock changed: the reason's name, the note, the reference; each only when given.
+    A transfer's or supplier receipt's number links to its page (for a reader who may open
+    it): in the note that names it, else after the rest."""
+    document = document_of(adjustment, reader)
     parts = []
     if adjustment.reason_code:
-        parts.append(("reason-code", adjustment.get_reason_code_display()))
-    if adjustment.reason:
-        parts.append(("reason-note", adjustment.reason))
-    if adjustment.reference:
-        parts.append(("reason-reference", f"Ref. {adjustment.reference}"))
+        parts.append(
+            format_html('<span class="reason-code">{}</span>', adjustment.get_reason_code_display())
+        )
+    named = _split_at(adjustment.reason, document.number) if document else None
+    if named is not None:
+        before, after = named
+        parts.append(
+            format_html(
+                '<span class="reason-note">{}{}{}</span>', before, _document_html(document), after
+            )
+        )
+    elif adjustment.reason:
+        parts.append(format_html('<span class="reason-note">{}</span>', adjustment.reason))
+    # A reference that is only the document's number says nothing the link does not.
+    if adjustment.reference and not (document and adjustment.reference == document.number):
+        parts.append(
+            format_html('<span class="reason-reference">{}</span>', f"Ref. {adjustment.reference}")
+        )
+    if document is not None and named is None:
+        parts.append(_document_html(document))
     if not parts:
         return format_html('<span class="quiet">{}</span>', "No reason given")
-    return format_html_join(" ", '<span class="{}">{}</span>', parts)
+    return mark_safe(" ".join(parts))  # every part is format_html's, escaped
+
+
+def note_html(adjustment: Adjustment, document: Document | None) -> SafeString:
+    """The note alone (the history charts' latest adjustments), its document's number linked
+    in it, or after it when it does not name the document."""
+    note = adjustment.reason
+    named = _split_at(note, document.number) if document else None
+    if named is not None:
+        return format_html("{}{}{}", named[0], _document_html(document), named[1])
+    text = note or "(no reason given)"
+    if document is None:
+        return format_html("{}", text)
+    return format_html("{} · {}", text, _document_html(document))
+
+
+def _split_at(note: str, number: str) -> tuple[str, str] | None:
+    """The note before and after the word `number`, or None when it does not name it."""
+    found = re.search(rf"(?<!\S){re.escape(number)}(?!\S)", note)
+    if found is None:
+        return None
+    return note[: found.start()], note[found.end() :]
+
+
+def _document_html(document: Document) -> SafeString:
+    if not document.url:
+        return format_html('<span class="reason-document">{}</span>', document.number)
+    return format_html('<a class="reason-document" href="{}">{}</a>', document.url, document.number)
 
 
 class HistoryColumns:
@@ -67,7 +116,7 @@ class HistoryColumns:
 
     @admin.display(description="reason")
     def why(self, line: AdjustmentLine) -> SafeString:
-        return reason_html(line.adjustment)
+        return reason_html(line.adjustment, getattr(line, "reader", None))
 
     @admin.display(description="by")
     def by(self, line: AdjustmentLine) -> str:

@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ValidationError
 from django.db.models import F, QuerySet
 from django.http import (
@@ -16,8 +17,16 @@ from inventory.admin import adjust, dashboards, item_form, lookup, move
 from inventory.admin.notices import HiddenStockNoticeMixin
 from inventory.alerts import Level, stock_level
 from inventory.models import Adjustment, Balance, Item, Stocktake
+from inventory.movements.selectors import named_quantities
 from inventory.reports.balance_totals import balance_totals
 from inventory.reports.dashboard import BELOW_WARNING, OUT_OF_STOCK
+from inventory.reports.moving_stock import (
+    NOTHING,
+    attach_quantities,
+    moving_by_location,
+    moving_of,
+    moving_stock,
+)
 from inventory.reports.stock_history import balance_history, item_history
 from inventory.selectors import (
     balances_visible_to,
@@ -52,15 +61,45 @@ class StockLevelFilter(admin.SimpleListFilter):
 
 
 class BalanceInline(admin.TabularInline):
+    """The item's stock per location, with what is on its way (an instance serves one request:
+    the item's quantities are fetched once for all its rows)."""
+
     model = Balance
-    fields = ["location", "quantity", "safety_stock", "warning_level", "bin_picking_number"]
+    fields = [
+        "location",
+        "quantity",
+        "available",
+        "incoming",
+        "in_transit_out",
+        "safety_stock",
+        "warning_level",
+        "bin_picking_number",
+    ]
     readonly_fields = fields
     extra = 0
     can_delete = False
     show_change_link = True
+    found: dict | None = None
 
     def get_queryset(self, request):
         return balances_visible_to(request.user)
+
+    def _moving(self, balance: Balance):
+        if self.found is None:
+            self.found = named_quantities([balance.item_id], None)
+        return self.found.get((balance.item_id, balance.location_id), NOTHING)
+
+    @admin.display(description="available to sell")
+    def available(self, balance: Balance) -> str:
+        return f"{balance.available_to_sell:,}"
+
+    @admin.display(description="in transit out")
+    def in_transit_out(self, balance: Balance) -> str:
+        return f"{self._moving(balance).in_transit_out:,}"
+
+    @admin.display(description="incoming")
+    def incoming(self, balance: Balance) -> str:
+        return f"{self._moving(balance).incoming:,}"
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -93,6 +132,7 @@ class ItemAdmin(admin.ModelAdmin):
             context |= dashboards.history_context(
                 request, history, full_history_url=f"{url}?{urlencode({'item': obj.pk})}"
             )
+            context["moving_by_location"] = moving_by_location(obj, request.user)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
 
@@ -125,6 +165,23 @@ def stock_flag(balance: Balance) -> str:
     return STOCK_FLAGS[stock_level(balance.quantity, balance.warning_level)]
 
 
+class BalanceChangeList(ChangeList):
+    """The balance list: each page's stock on its way, fetched once for the page's balances."""
+
+    def get_results(self, request):
+        super().get_results(request)
+        # Evaluates the page's queryset: the rows rendered are the ones that carry `.moving`.
+        attach_quantities(self.result_list)
+
+
+def _moving_figure(balance: Balance, quantity: int) -> str:
+    """A figure of stock on its way, linked to the balance's page that explains it."""
+    if not quantity:
+        return format_html('<span class="quiet">{}</span>', "0")
+    url = reverse("admin:inventory_balance_change", args=[balance.pk])
+    return format_html('<a href="{}#moving-stock">{}</a>', url, f"{quantity:,}")
+
+
 @admin.register(Balance)
 class BalanceAdmin(HiddenStockNoticeMixin, HiddenIsNotFoundMixin, admin.ModelAdmin):
     form = BalanceSettingsForm
@@ -134,6 +191,8 @@ class BalanceAdmin(HiddenStockNoticeMixin, HiddenIsNotFoundMixin, admin.ModelAdm
         "location_name",
         "on_hand",
         "available",
+        "incoming",
+        "in_transit_out",
         "safety",
         "warn_at",
         "bin",
@@ -159,6 +218,9 @@ class BalanceAdmin(HiddenStockNoticeMixin, HiddenIsNotFoundMixin, admin.ModelAdm
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Balance]:
         return balances_visible_to(request.user)
+
+    def get_changelist(self, request, **kwargs):
+        return BalanceChangeList
 
     def list_title(self, request: HttpRequest) -> str:
         return title_by_location(request, "Stock levels", "Stock at {}")
@@ -221,6 +283,16 @@ class BalanceAdmin(HiddenStockNoticeMixin, HiddenIsNotFoundMixin, admin.ModelAdm
     def available(self, balance: Balance) -> str:
         return f"{balance.available_to_sell:,}"
 
+    @admin.display(description="in transit out")
+    def in_transit_out(self, balance: Balance) -> str:
+        """Shipped from here and not yet received: explained per transfer on its page."""
+        return _moving_figure(balance, moving_of(balance).in_transit_out)
+
+    @admin.display(description="incoming")
+    def incoming(self, balance: Balance) -> str:
+        """In transit to here, and expected from suppliers."""
+        return _moving_figure(balance, moving_of(balance).incoming)
+
     @admin.display(description="safety", ordering="safety_stock")
     def safety(self, balance: Balance) -> str:
         return f"{balance.safety_stock:,}"
@@ -253,6 +325,9 @@ class BalanceAdmin(HiddenStockNoticeMixin, HiddenIsNotFoundMixin, admin.ModelAdm
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
+            context["moving"] = moving_stock(
+                item_id=obj.item_id, location_id=obj.location_id, user=request.user
+            )
             history = balance_history(obj, range_key=dashboards.chart_range_of(request))
             context |= dashboards.history_context(
                 request, history, full_history_url=self.history_link_url(obj)

@@ -10,6 +10,12 @@ from django.db.models.functions import Abs, TruncDate
 from django.utils import timezone
 
 from inventory.models import Adjustment, Balance, Stocktake, StocktakeLine
+from inventory.reports.moving_stock import (
+    LocationMoving,
+    MovingItem,
+    moving_at,
+    moving_per_location,
+)
 from inventory.selectors import (
     balances_visible_to,
     blind_counts_hiding_stock,
@@ -24,6 +30,7 @@ RECENT_STOCKTAKES = 5
 
 BELOW_WARNING = Q(warning_level__gt=0, quantity__lt=F("warning_level"), quantity__gt=0)
 OUT_OF_STOCK = Q(quantity__lte=0)
+NOT_MOVING = LocationMoving()
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +39,8 @@ class LocationSummary:
     below_warning: int
     out_of_stock: int
     hidden_by: list[Stocktake]  # open blind counts whose items this user may not see
+    in_transit_out: int = 0  # units shipped from here, not yet received at their destination
+    incoming: int = 0  # units in transit to here, and expected from suppliers
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,11 +65,14 @@ class LocationDashboard:
     out_of_stock_count: int
     variances: list[StocktakeLine] | None  # None: the user may not see stocktakes
     activity: Activity
+    moving: list[MovingItem]  # items with stock on its way here or from here, most first
+    moving_count: int
 
 
 def dashboard_locations(user: AbstractBaseUser) -> list[LocationSummary]:
     """The locations `user` may see, each with how many balances are below warning level
-    (still in stock) and out of stock: two queries."""
+    (still in stock) and out of stock, and the units on their way from and to it: a constant
+    number of queries."""
     counts = {
         row["location"]: row
         for row in balances_visible_to(user)
@@ -74,14 +86,18 @@ def dashboard_locations(user: AbstractBaseUser) -> list[LocationSummary]:
     hidden_by: dict[int, list[Stocktake]] = {}
     for stocktake in blind_counts_hiding_stock(user).order_by("pk"):
         hidden_by.setdefault(stocktake.location_id, []).append(stocktake)
+    locations = list(locations_visible_to(user).order_by("label"))
+    moving = moving_per_location(location.pk for location in locations)
     return [
         LocationSummary(
             location=location,
             below_warning=counts.get(location.pk, {}).get("below", 0),
             out_of_stock=counts.get(location.pk, {}).get("out", 0),
             hidden_by=hidden_by.get(location.pk, []),
+            in_transit_out=moving.get(location.pk, NOT_MOVING).in_transit_out,
+            incoming=moving.get(location.pk, NOT_MOVING).incoming,
         )
-        for location in locations_visible_to(user).order_by("label")
+        for location in locations
     ]
 
 
@@ -98,6 +114,7 @@ def location_dashboard(
     )
     below = balances.filter(BELOW_WARNING).order_by(F("quantity") - F("warning_level"), "item__sku")
     out = balances.filter(OUT_OF_STOCK).order_by("quantity", "-updated_at", "item__sku")
+    moving, moving_count = moving_at(location, user)
     return LocationDashboard(
         location=location,
         hidden_by=list(blind_counts_hiding_stock(user).filter(location=location).order_by("pk")),
@@ -107,6 +124,8 @@ def location_dashboard(
         out_of_stock_count=counts["out"],
         variances=_largest_variances(location, user),
         activity=_activity(location, user, now or timezone.now()),
+        moving=moving,
+        moving_count=moving_count,
     )
 
 

@@ -30,7 +30,7 @@ from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 
-from inventory.models import AdjustmentLine, Balance
+from inventory.models import AdjustmentLine, Balance, SupplierReceipt, TransferOrder
 from locations.models import Location
 
 CHUNK_SIZE = 5000  # rows per query: a few MB of tuples, and 200 queries for a million rows
@@ -199,6 +199,7 @@ HISTORY_HEADER = [
     "reason_code",
     "reason",
     "reference",
+    "document",  # the transfer (T-12) or supplier receipt (R-3) shipped or received
 ]
 
 
@@ -221,6 +222,9 @@ def _history_fields() -> list[str]:
         "adjustment__reason_code",
         "adjustment__reason",
         "adjustment__reference",
+        "adjustment__shipped_transfer__id",
+        "adjustment__receiving__transfer_id",
+        "adjustment__receiving__receipt_id",
     ]
 
 
@@ -235,14 +239,25 @@ def history_csv(lines: QuerySet[AdjustmentLine]) -> StreamingHttpResponse:
 
 def _history_cells(row: Row) -> list[Any]:
     _, created_at, transaction_id, kind, source, username, client_name = row[:7]
+    *line, shipped, received_transfer, received_receipt = row[7:]
     return [
         created_at,
         transaction_id,
         kind,
         source,
         _made_by(username, client_name),
-        *row[7:],
+        *line,
+        _document_number(shipped or received_transfer, received_receipt),
     ]
+
+
+def _document_number(transfer_id: int | None, receipt_id: int | None) -> str:
+    """As TransferOrder.number and SupplierReceipt.number, from ids."""
+    if transfer_id is not None:
+        return TransferOrder(pk=transfer_id).number
+    if receipt_id is not None:
+        return SupplierReceipt(pk=receipt_id).number
+    return ""
 
 
 def _made_by(username: str | None, client_name: str | None) -> str:

@@ -21,6 +21,7 @@ from django.utils.formats import date_format
 
 from inventory.models import Adjustment, AdjustmentLine, Balance, Item
 from inventory.reports.charts import Band, Marker, StockSeries
+from inventory.reports.moving_stock import DOCUMENT_JOINS
 from inventory.selectors import (
     balances_visible_to,
 )
@@ -59,6 +60,7 @@ class Change:
     delta: int = 0
     before: int = 0
     after: int = 0
+    why: str = ""  # the note as its page shows it (the admin's, with its document linked)
 
     @property
     def url(self) -> str:
@@ -138,7 +140,12 @@ def _history(
     since = now - length if length else None
     recent = list(
         _ledger(item_id, location_ids)
-        .select_related("adjustment__actor", "adjustment__api_client", "location")
+        .select_related(
+            "adjustment__actor",
+            "adjustment__api_client",
+            "location",
+            *(f"adjustment__{join}" for join in DOCUMENT_JOINS),
+        )
         .order_by("-id")[:MARKED]
     )
     changes = _changes(recent, on_hand)

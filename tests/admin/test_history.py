@@ -180,6 +180,7 @@ def test_csv_export_holds_exactly_the_filtered_rows(boss_client, store):
         "reason_code": "",
         "reason": "Restock south",
         "reference": "",
+        "document": "",
     }
 
 

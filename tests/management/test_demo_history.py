@@ -13,7 +13,17 @@ from django.utils import timezone
 
 from inventory.management.demo.calendar import HISTORY_DAYS
 from inventory.management.demo.story import RAISED_WARNING_LEVEL
-from inventory.models import Adjustment, AdjustmentLine, Balance, Item, LowStockAlert, Stocktake
+from inventory.models import (
+    Adjustment,
+    AdjustmentLine,
+    Balance,
+    Item,
+    LowStockAlert,
+    Stocktake,
+    SupplierReceipt,
+    TransferOrder,
+)
+from inventory.movements.selectors import named_quantities
 from inventory.reports.dashboard import BELOW_WARNING, OUT_OF_STOCK
 from inventory.stock.audit import find_ledger_discrepancies
 from locations.models import Location
@@ -140,3 +150,31 @@ def test_ends_with_low_and_out_of_stock_balances_and_their_alerts_open(seeded):
     assert open_alerts.filter(balance__in=out, kind=LowStockAlert.Kind.OUT).count() == out.count()
     # Alerts also opened and closed again along the way (a top-up recovered them).
     assert LowStockAlert.objects.filter(closed_at__isnull=False).exists()
+
+
+def test_stock_is_on_its_way_when_the_history_ends(seeded):
+    """A new user sees in-transit and incoming quantities at once: transfers from the
+    warehouse in every state, a delivery partly received and one expected."""
+    transfers = TransferOrder.objects.order_by("pk")
+    assert [(t.origin.code, t.destination.code, t.status) for t in transfers] == [
+        ("WH", "AP", TransferOrder.Status.RECEIVED),
+        ("WH", "DT", TransferOrder.Status.PARTIALLY_RECEIVED),
+        ("WH", "DT", TransferOrder.Status.SHIPPED),
+        ("WH", "AP", TransferOrder.Status.DRAFT),
+    ]
+    partly, in_transit = transfers[1], transfers[2]
+    assert partly.lines.filter(damaged=1).exists()
+    last = AdjustmentLine.objects.order_by("-id").values_list("created_at", flat=True)[0]
+    shipped = timezone.localdate(in_transit.shipped_at)
+    assert shipped == timezone.localdate(last) - timedelta(days=2)
+    receipts = SupplierReceipt.objects.order_by("pk")
+    assert [(r.location.code, r.status) for r in receipts] == [
+        ("WH", SupplierReceipt.Status.PARTIALLY_RECEIVED),
+        ("DT", SupplierReceipt.Status.EXPECTED),
+    ]
+    assert receipts[1].expected_on > timezone.localdate()
+    found = named_quantities(None, [Location.objects.get(code="DT").pk])
+    assert sum(quantities.in_transit_in for quantities in found.values()) >= 10
+    assert sum(quantities.expected for quantities in found.values()) == 22
+    # The steps went through the write path: shipped and received stock is in the ledger.
+    assert {Kind.SHIPMENT, Kind.RECEIPT} <= set(Adjustment.objects.values_list("kind", flat=True))

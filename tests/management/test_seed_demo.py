@@ -136,8 +136,9 @@ def _seeded_state() -> tuple[dict, list]:
                 )
             }
             adjustments = [
-                # A stocktake's number is its id, which a rolled-back sequence does not reuse.
-                (kind, source, re.sub(r"Stocktake #\d+", "Stocktake", reason))
+                # A stocktake's, a transfer's or a delivery's number is its id, which a
+                # rolled-back sequence does not reuse.
+                (kind, source, re.sub(r"Stocktake #\d+|\b[TR]-\d+\b", "#", reason))
                 for kind, source, reason in Adjustment.objects.order_by("id").values_list(
                     "kind", "source", "reason"
                 )

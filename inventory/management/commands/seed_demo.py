@@ -1,9 +1,10 @@
-"""`manage.py seed_demo`: locations, ~300 items, 75 days of stock history, and two demo users.
+"""`manage.py seed_demo`: locations, ~300 items, 75 days of stock history ending with stock on
+its way (transfers in transit, supplier deliveries expected), and two demo users.
 
 Idempotent: locations, items, users and the demo's API clients are found by code, SKU, username
 and name; the stock history (`inventory/management/demo_history.py`) is written only while the
 demo items have no ledger yet. Every change goes through the write path (`apply_adjustment`,
-`update_settings`, the stocktake functions), so the ledger explains every balance
+`update_settings`, the stocktake and movement services), so the ledger explains every balance
 (`manage.py verify_ledger` agrees). The history's past days are written under a simulated clock
 (`demo_calendar.SimulatedClock`), the command's own; the low-stock alerts they open are not
 emailed. Only the two passwords change on a second run: they are new and printed every time.

@@ -15,7 +15,10 @@ tell afterwards:
 - now and then: damaged goods written off, a shelf count corrected (admin);
 - 3 weeks ago: the manager raises the warning level of the best-selling T-shirts (settings);
 - 10 days ago: a cycle count of T-shirts downtown, approved and applied (stocktake);
-- on the last day: the last units of an item sell, so something is out of stock.
+- on the last day: the last units of an item sell, so something is out of stock;
+- in the last fortnight (`demo/movements.py`): transfers from the warehouse, one received,
+  one partly received with a damaged unit, one shipped two days before the end and still in
+  transit, one drafted; a supplier delivery partly received, another expected in a few days.
 The last top-up is days old when the history ends, so several balances are below their warning
 level. Trading days run 09:00-18:00; the last is the latest that has closed (today, once it is
 past 18:00). Quantities come from a seeded RNG: every run writes the same history, only the
@@ -30,6 +33,7 @@ from datetime import datetime
 from django.utils import timezone
 
 from inventory.management.demo.calendar import HISTORY_DAYS, SimulatedClock
+from inventory.management.demo.movements import DemoMovements
 from inventory.management.demo.story import (
     COUNTED_ITEMS,
     KIOSK_PREFIXES,
@@ -47,7 +51,7 @@ from inventory.management.demo.story import (
     WARNING_LEVELS,
     popularity,
 )
-from inventory.management.demo.writer import Cast, DemoWriter
+from inventory.management.demo.writer import Cast
 from inventory.models import Adjustment, Item
 from inventory.stock import LineInput, SettingsInput
 from inventory.stocktakes import services as stocktakes
@@ -88,7 +92,7 @@ def write_history(
 
 
 @dataclass(kw_only=True)
-class DemoHistory(DemoWriter):
+class DemoHistory(DemoMovements):
     """The story of the module docstring, one write at a time."""
 
     items: Sequence[Item]
@@ -129,6 +133,7 @@ class DemoHistory(DemoWriter):
             self._write_off(day)
         if day % 12 == 9:
             self._shelf_count_correction(day)
+        self.movements(day)
         self._sales(day)
         if day == STOCKTAKE_DAY:
             self._cycle_count(day)
