@@ -68,6 +68,8 @@ DOCUMENT_FIELDS = {
     "origin": "origin_location_id",
     "destination": "destination_location_id",
     "location": "location_id",
+    "supplier": "supplier",
+    "lines": "lines",
 }
 IDENTITIES = ("sku", "variant_id", "product_id", "item_id")  # LineIdentity.given()'s order
 STEP_ERRORS = problems(400, 401, 403, 404, 409, 413, 415, 422, 429)
