@@ -72,6 +72,8 @@ DOCUMENT_FIELDS = {
     "lines": "lines",
 }
 IDENTITIES = ("sku", "variant_id", "product_id", "item_id")  # LineIdentity.given()'s order
+BOTH_ENDS = " A token restricted to some locations needs both of the transfer's among them."
+EITHER_END = "A token restricted to some locations sees those with either end among them."
 STEP_ERRORS = problems(400, 401, 403, 404, 409, 413, 415, 422, 429)
 
 
@@ -440,6 +442,7 @@ class TransferOrderViewSet(BigCommerceViewSet):
     @extend_schema(
         operation_id="transfer_orders",
         summary="Transfers with a transit stage, newest first",
+        description=EITHER_END,
         parameters=[*TRANSFER_FILTERS, *PAGE_PARAMETERS],
         responses={200: TransferOrdersResponse, **COMMON_ERRORS},
     )
@@ -453,8 +456,7 @@ class TransferOrderViewSet(BigCommerceViewSet):
     @extend_schema(
         operation_id="create_transfer_order",
         summary="Draft a transfer between two locations",
-        description="Nothing moves until it is shipped. A token restricted to some locations "
-        "needs both ends among them.",
+        description="Nothing moves until it is shipped." + BOTH_ENDS,
         request=TransferOrderRequest,
         parameters=[IDEMPOTENCY_PARAMETER],
         responses={200: TransferOrderResponse, **COMMON_ERRORS},
@@ -488,6 +490,8 @@ class TransferOrderViewSet(BigCommerceViewSet):
     @extend_schema(
         operation_id="transfer_order",
         summary="One transfer, with its lines and receivings",
+        description="A token restricted to some locations sees it when either end is among "
+        "them; else it does not exist for it (404).",
         parameters=[TRANSFER_ID],
         responses={200: TransferOrderResponse, **problems(404), **COMMON_ERRORS},
     )
@@ -503,7 +507,7 @@ class TransferOrderViewSet(BigCommerceViewSet):
         operation_id="ship_transfer_order",
         summary="Ship a draft: its stock leaves the origin and is in transit",
         description="Refused as a whole (422, each failing `lines.N.quantity` named) when the "
-        "origin does not have a line's stock.",
+        "origin does not have a line's stock." + BOTH_ENDS,
         request=None,
         parameters=[TRANSFER_ID, IDEMPOTENCY_PARAMETER],
         responses={200: TransferOrderResponse, **STEP_ERRORS},
@@ -522,7 +526,7 @@ class TransferOrderViewSet(BigCommerceViewSet):
         summary="Receive a delivery (or part of one) at the destination",
         description="`received` is added to on-hand at the destination; `damaged` and "
         "`missing` leave transit without entering it. More than is still in transit is refused "
-        "unless `accept_overage`.",
+        "unless `accept_overage`." + BOTH_ENDS,
         request=TransferReceiveRequest,
         parameters=[TRANSFER_ID, IDEMPOTENCY_PARAMETER],
         responses={200: TransferOrderResponse, **STEP_ERRORS},
@@ -556,7 +560,7 @@ class TransferOrderViewSet(BigCommerceViewSet):
     @extend_schema(
         operation_id="cancel_transfer_order",
         summary="Cancel a draft",
-        description="Only a draft: a shipped transfer is closed instead.",
+        description="Only a draft: a shipped transfer is closed instead." + BOTH_ENDS,
         request=None,
         parameters=[TRANSFER_ID, IDEMPOTENCY_PARAMETER],
         responses={200: TransferOrderResponse, **STEP_ERRORS},
@@ -573,7 +577,7 @@ class TransferOrderViewSet(BigCommerceViewSet):
         operation_id="close_transfer_order",
         summary="Close a transfer received short",
         description="What is still in transit will not arrive: it is recorded missing. "
-        "No stock changes (it left the origin when shipped).",
+        "No stock changes (it left the origin when shipped)." + BOTH_ENDS,
         request=CloseRequest,
         parameters=[TRANSFER_ID, IDEMPOTENCY_PARAMETER],
         responses={200: TransferOrderResponse, **STEP_ERRORS},
