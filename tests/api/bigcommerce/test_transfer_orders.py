@@ -16,6 +16,7 @@ from inventory.models import (
     TransferOrder,
 )
 from tests.api.problems import assert_problem
+from tests.concurrency import run_together
 from tests.factories import ItemFactory, LocationFactory, set_stock
 
 TRANSFERS = "/api/v3/inventory/transfer-orders"
@@ -651,3 +652,38 @@ def test_totals_beyond_the_largest_quantity_are_refused_not_a_500(writer, shippe
     assert first.status_code == 200, first.content
     assert 400 <= second.status_code < 500, second.content
     assert snapshot() == before
+
+
+@pytest.mark.parametrize("transfer_id", ["99999999999999999999", "2147483648", "0"])
+def test_ids_beyond_any_transfer_are_404(writer, shipped, transfer_id):
+    assert_problem(writer.get(url(transfer_id)), 404)
+    assert_problem(writer.post(url(transfer_id, "ship")), 404)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_receivings_are_each_applied_once(api_client_factory, api):
+    warehouse, downtown = LocationFactory(), LocationFactory()
+    mug = ItemFactory(sku="MUG")
+    set_stock(mug, warehouse, 10)
+    _, token = api_client_factory([INVENTORY])
+    created = draft(api(token), warehouse, downtown, [{"sku": "MUG", "quantity": 6}])
+    transfer_id = created.json()["data"]["id"]
+    api(token).post(url(transfer_id, "ship"))
+    arrival = {"lines": [{"sku": "MUG", "received": 2}]}
+
+    def send(key: str):
+        return lambda: api(token).post(
+            url(transfer_id, "receive"), arrival, format="json", HTTP_IDEMPOTENCY_KEY=key
+        )
+
+    # Three deliveries, each sent twice at once: each applies once, one after the other.
+    responses = run_together([send(key) for key in ("a", "b", "c") * 2])
+
+    assert {response.status_code for response in responses} <= {200, 409}
+    assert on_hand(mug, downtown) == 2 * len(
+        {key for key, r in zip("abcabc", responses, strict=True) if r.status_code == 200}
+    )
+    assert ReceivingEvent.objects.count() == on_hand(mug, downtown) // 2
+    line = TransferLine.objects.get()
+    assert line.received == on_hand(mug, downtown)
