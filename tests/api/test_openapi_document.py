@@ -102,6 +102,20 @@ def test_the_groups_come_in_a_fixed_order_and_take_every_operation(document):
     assert {"GET /api/v3/inventory/adjustments", "POST /api/v3/inventory/transfers"} <= grouped[
         "Stockroom"
     ]
+    assert {
+        "GET /api/v3/inventory/transfer-orders",
+        "POST /api/v3/inventory/transfer-orders",
+        "GET /api/v3/inventory/transfer-orders/{transfer_id}",
+        "POST /api/v3/inventory/transfer-orders/{transfer_id}/ship",
+        "POST /api/v3/inventory/transfer-orders/{transfer_id}/receive",
+        "POST /api/v3/inventory/transfer-orders/{transfer_id}/cancel",
+        "POST /api/v3/inventory/transfer-orders/{transfer_id}/close",
+        "GET /api/v3/inventory/receipts",
+        "POST /api/v3/inventory/receipts",
+        "GET /api/v3/inventory/receipts/{receipt_id}",
+        "POST /api/v3/inventory/receipts/{receipt_id}/receive",
+        "POST /api/v3/inventory/receipts/{receipt_id}/close",
+    } <= grouped["Stockroom"]
 
 
 @pytest.mark.parametrize(

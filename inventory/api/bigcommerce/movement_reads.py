@@ -9,6 +9,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.request import Request
 
+from inventory.api.auth import allowed_location_ids
 from inventory.api.errors import Problem
 from inventory.models import (
     ApiClient,
@@ -144,7 +145,7 @@ def one_document(documents: QuerySet, pk: int, label: str):
 
 def transfers_visible_to(client: ApiClient) -> QuerySet[TransferOrder]:
     """Transfers with either end among the token's locations."""
-    allowed = selectors.client_location_ids(client)
+    allowed = allowed_location_ids(client)
     transfers = TransferOrder.objects.all()
     if allowed is None:
         return transfers
@@ -152,7 +153,7 @@ def transfers_visible_to(client: ApiClient) -> QuerySet[TransferOrder]:
 
 
 def receipts_visible_to(client: ApiClient) -> QuerySet[SupplierReceipt]:
-    allowed = selectors.client_location_ids(client)
+    allowed = allowed_location_ids(client)
     receipts = SupplierReceipt.objects.all()
     return receipts if allowed is None else receipts.filter(location_id__in=allowed)
 
