@@ -80,7 +80,14 @@ DOCUMENT_FIELDS = {
     "supplier": "supplier",
     "lines": "lines",
 }
-IDENTITIES = ("sku", "variant_id", "product_id", "item_id")  # LineIdentity.given()'s order
+# How a line may name its item (in LineIdentity.given()'s order): the item's column, its SQL type.
+ITEM_COLUMNS = {
+    "sku": ("sku", "text"),
+    "variant_id": ("variant_id", "bigint"),
+    "product_id": ("product_id", "bigint"),
+    "item_id": ("pk", "bigint"),
+}
+IDENTITIES = tuple(ITEM_COLUMNS)
 BOTH_ENDS = " A token restricted to some locations needs both of the transfer's among them."
 STEP_ERRORS = problems(400, 401, 403, 404, 409, 413, 415, 422, 429)
 
@@ -133,14 +140,8 @@ def resolve_items(lines: Sequence[LineIdentity]) -> list[Item]:
     """Each line's item, in one query whatever the number of lines, by the write path's own
     meanings of sku, variant_id, product_id and item_id; 422 naming every line whose
     identity finds no item (or items that disagree)."""
-    columns = {
-        "sku": ("sku", "text"),
-        "variant_id": ("variant_id", "bigint"),
-        "product_id": ("product_id", "bigint"),
-        "item_id": ("pk", "bigint"),
-    }
     wanted = Q(pk__in=[])
-    for name, (column, sql_type) in columns.items():
+    for name, (column, sql_type) in ITEM_COLUMNS.items():
         values = sorted({value for line in lines if (value := getattr(line, name)) is not None})
         if values:
             wanted |= Q(**{f"{column}__in": values_source(values, sql_type)})
@@ -155,7 +156,7 @@ def resolve_items(lines: Sequence[LineIdentity]) -> list[Item]:
     for number, line in enumerate(lines):
         given = [
             (name, value)
-            for name, value in zip(columns, line.given(), strict=True)
+            for name, value in zip(IDENTITIES, line.given(), strict=True)
             if value is not None
         ]
         ref, error = index.resolve(number, given)
@@ -225,7 +226,7 @@ def written(request: Request, write: Callable[[], BaseModel], **mapping: Any) ->
     A refusal keeps nothing, so a corrected retry may reuse the key."""
     try:
         return idempotent_write(request, lambda: write().model_dump(mode="json"))
-    except (MovementRejected, MovementNotAllowed, AdjustmentRejected) as error:
+    except (AdjustmentRejected, MovementNotAllowed) as error:
         return refusal(error, **mapping)
 
 
