@@ -258,11 +258,12 @@ def arrival(world: World) -> dict:
 
 
 def transfer_step(transfer: TransferOrder, step: str, body: object = None) -> Call:
-    return Call("POST", TRANSFER_STEP.format(transfer_id=transfer.pk) + step, body)
+    """A step's POST; a step that takes no body gets `{}` (the hostile-body sweep adds to it)."""
+    return Call("POST", TRANSFER_STEP.format(transfer_id=transfer.pk) + step, body or {})
 
 
 def receipt_step(receipt: SupplierReceipt, step: str, body: object = None) -> Call:
-    return Call("POST", RECEIPT_STEP.format(receipt_id=receipt.pk) + step, body)
+    return Call("POST", RECEIPT_STEP.format(receipt_id=receipt.pk) + step, body or {})
 
 
 def safety_stock(world: World) -> dict:
