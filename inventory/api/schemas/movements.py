@@ -4,6 +4,7 @@ not here: a model only holds a body to the wire's types (whole numbers in Postgr
 integer range), so every refusal of a value is worded in one place."""
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
@@ -133,6 +134,10 @@ class CloseRequest(BaseModel):
 
 # Responses
 
+# Named for their document: both models' `Status` would otherwise be one schema in the document.
+TransferStatus = StrEnum("TransferStatus", {value: value for value in TransferOrder.Status.values})
+ReceiptStatus = StrEnum("ReceiptStatus", {value: value for value in SupplierReceipt.Status.values})
+
 USER = Field(description="The person who took the step; null when it was an API client.")
 API_CLIENT = Field(description="The API client that took the step; null when it was a person.")
 
@@ -180,7 +185,10 @@ class TransferOrderOut(ResponseBody):
 
     id: int
     number: str
-    status: TransferOrder.Status
+    status: TransferStatus = Field(
+        description="draft, shipped (in transit), partially_received, received, closed "
+        "(received short) or cancelled."
+    )
     origin_location_id: int
     destination_location_id: int
     reference: str
@@ -212,7 +220,9 @@ class ReceiptOut(ResponseBody):
 
     id: int
     number: str
-    status: SupplierReceipt.Status
+    status: ReceiptStatus = Field(
+        description="expected, partially_received, received or closed (the rest will not come)."
+    )
     location_id: int
     supplier: str
     reference: str
