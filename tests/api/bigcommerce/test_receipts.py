@@ -17,6 +17,7 @@ from inventory.models import (
     SupplierReceipt,
     SupplierReceiptLine,
 )
+from tests.api.documented import assert_documented
 from tests.api.problems import assert_problem
 from tests.factories import ItemFactory, LocationFactory, set_stock
 
@@ -387,3 +388,19 @@ def test_reads_and_receiving_cost_the_same_queries_for_one_or_many(
     with django_assert_max_num_queries(detail):
         writer.get(url(first))
     assert sum(len(row["lines"]) for row in body["data"]) == 36
+
+
+def test_answers_are_what_the_document_promises(writer, expected):
+    ItemFactory(sku="EXTRA")
+    writer.post(
+        url(expected.pk, "receive"),
+        {
+            "lines": [{"sku": "MUG", "received": 2, "damaged": 1}, {"sku": "EXTRA", "received": 1}],
+            "accept_overage": True,
+        },
+        format="json",
+    )
+    writer.post(url(expected.pk, "close"))
+
+    assert_documented(writer.get(url(expected.pk)).json(), "ReceiptResponse")
+    assert_documented(writer.get(RECEIPTS).json(), "ReceiptsResponse")

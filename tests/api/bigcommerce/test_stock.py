@@ -14,6 +14,7 @@ from inventory.movements.services import (
     ship_transfer,
 )
 from tests.api.bigcommerce.schema import assert_matches
+from tests.api.documented import assert_documented
 from tests.factories import ItemFactory, LocationFactory, set_stock
 
 # A query count must not catch the first request of a new rate-limit window, which clears
@@ -343,6 +344,9 @@ def test_quantities_transfers_and_receipts_hold_beside_bigcommerces(reader, shop
         assert_matches(entry, "ItemResponse")
     for entry in at_south["data"]:
         assert_matches(entry, "LocationItemsResponse")
+    # Our fields are in our own document, as BigCommerce's are in its.
+    assert_documented(body, "InventoryItemsResponse")
+    assert_documented(at_south, "LocationItemsResponse")
 
 
 @RATE_COUNTED_IN_THE_CACHE

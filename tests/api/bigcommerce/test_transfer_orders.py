@@ -16,6 +16,7 @@ from inventory.models import (
     TransferLine,
     TransferOrder,
 )
+from tests.api.documented import assert_documented
 from tests.api.problems import assert_problem
 from tests.concurrency import run_together
 from tests.factories import ItemFactory, LocationFactory, set_stock
@@ -694,3 +695,16 @@ def test_concurrent_receivings_are_each_applied_once(api_client_factory, api):
     assert ReceivingEvent.objects.count() == on_hand(mug, downtown) // 2
     line = TransferLine.objects.get()
     assert line.received == on_hand(mug, downtown)
+
+
+def test_answers_are_what_the_document_promises(writer, shipped):
+    ItemFactory(sku="OTHER")
+    writer.post(
+        url(shipped.pk, "receive"),
+        {"lines": [{"sku": "MUG", "received": 2, "damaged": 1, "missing": 1}]},
+        format="json",
+    )
+    writer.post(url(shipped.pk, "close"))
+
+    assert_documented(writer.get(url(shipped.pk)).json(), "TransferOrderResponse")
+    assert_documented(writer.get(TRANSFERS).json(), "TransferOrdersResponse")
