@@ -51,15 +51,25 @@ def problem_response(
 
 
 def line_errors(
-    errors: Iterable[LineError], *, prefix: str = "items", rename: dict[str, str] | None = None
+    errors: Iterable[LineError],
+    *,
+    prefix: str = "items",
+    rename: dict[str, str] | None = None,
+    whole: dict[str, str] | None = None,
 ) -> dict[str, str]:
-    """`items.3.sku: message`; errors about the batch as a whole go under `prefix` itself.
-    `rename` maps the service's field names to the request's (`location_id` → `from_location_id`)."""
+    """`items.3.sku: message`; errors about the batch as a whole go under `prefix` itself, or
+    under the path `whole` gives their field (a document's `destination` → the request's
+    `destination_location_id`). `rename` maps the service's field names of lines to the
+    request's (`location_id` → `from_location_id`)."""
     rename = rename or {}
+    whole = whole or {}
     keyed: dict[str, str] = {}
     for error in errors:
         field = rename.get(error.field, error.field)
-        path = prefix if error.index is None else f"{prefix}.{error.index}.{field}"
+        if error.index is None:
+            path = whole.get(error.field, prefix)
+        else:
+            path = f"{prefix}.{error.index}.{field}"
         keyed[path] = f"{keyed[path]} {error.message}" if path in keyed else error.message
     return keyed
 
@@ -72,19 +82,23 @@ def listing_title(messages: list[str]) -> str:
 
 
 def domain_error_response(
-    error: InventoryError, *, prefix: str = "items", rename: dict[str, str] | None = None
+    error: InventoryError,
+    *,
+    prefix: str = "items",
+    rename: dict[str, str] | None = None,
+    whole: dict[str, str] | None = None,
 ) -> Response:
     if isinstance(error, StaleBalances):
         return problem_response(
             status.HTTP_409_CONFLICT,
             "Stock changed since it was read: " + listing_title([e.message for e in error.errors]),
-            line_errors(error.errors, prefix=prefix, rename=rename),
+            line_errors(error.errors, prefix=prefix, rename=rename, whole=whole),
         )
     if isinstance(error, AdjustmentRejected):
         return problem_response(
             status.HTTP_422_UNPROCESSABLE_ENTITY,
             listing_title([e.message for e in error.errors]),
-            line_errors(error.errors, prefix=prefix, rename=rename),
+            line_errors(error.errors, prefix=prefix, rename=rename, whole=whole),
         )
     if isinstance(error, IdempotencyKeyInFlight):
         return problem_response(status.HTTP_409_CONFLICT, error.message)

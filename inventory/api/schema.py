@@ -96,7 +96,8 @@ GROUPS = (
     ),
     Group(
         "Stockroom",
-        "Ours, beside BigCommerce's paths: history, transfers, the item catalog, a token check.",
+        "Ours, beside BigCommerce's paths: history, transfers (instant, and with a transit "
+        "stage), supplier receipts, the item catalog, a token check.",
         _BIGCOMMERCE,
     ),
 )

@@ -11,6 +11,7 @@ from drf_spectacular.drainage import GENERATOR_STATS
 from drf_spectacular.generators import SchemaGenerator
 
 from inventory.api.schema import GROUPS, group_of, group_operations
+from inventory.models import SupplierReceipt, TransferOrder
 
 CHROME_ACCEPT = (
     "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,"
@@ -102,6 +103,20 @@ def test_the_groups_come_in_a_fixed_order_and_take_every_operation(document):
     assert {"GET /api/v3/inventory/adjustments", "POST /api/v3/inventory/transfers"} <= grouped[
         "Stockroom"
     ]
+    assert {
+        "GET /api/v3/inventory/transfer-orders",
+        "POST /api/v3/inventory/transfer-orders",
+        "GET /api/v3/inventory/transfer-orders/{transfer_id}",
+        "POST /api/v3/inventory/transfer-orders/{transfer_id}/ship",
+        "POST /api/v3/inventory/transfer-orders/{transfer_id}/receive",
+        "POST /api/v3/inventory/transfer-orders/{transfer_id}/cancel",
+        "POST /api/v3/inventory/transfer-orders/{transfer_id}/close",
+        "GET /api/v3/inventory/receipts",
+        "POST /api/v3/inventory/receipts",
+        "GET /api/v3/inventory/receipts/{receipt_id}",
+        "POST /api/v3/inventory/receipts/{receipt_id}/receive",
+        "POST /api/v3/inventory/receipts/{receipt_id}/close",
+    } <= grouped["Stockroom"]
 
 
 @pytest.mark.parametrize(
@@ -176,3 +191,12 @@ def test_other_clients_get_the_type_they_ask_for(client, accept, query, content_
     assert response["Content-Type"].split(";")[0] == content_type
     parse = json.loads if content_type.endswith("json") else yaml.safe_load
     assert parse(response.content)["openapi"] == "3.1.0"
+
+
+def test_each_document_answers_with_its_own_statuses(document):
+    schemas = document["components"]["schemas"]
+    transfer = schemas["TransferOrderOut"]["properties"]["status"]["$ref"].rsplit("/", 1)[-1]
+    receipt = schemas["ReceiptOut"]["properties"]["status"]["$ref"].rsplit("/", 1)[-1]
+
+    assert schemas[transfer]["enum"] == list(TransferOrder.Status.values)
+    assert schemas[receipt]["enum"] == list(SupplierReceipt.Status.values)

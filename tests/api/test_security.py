@@ -44,11 +44,23 @@ from inventory.models import (
     IdempotencyRecord,
     Item,
     LocationMetafield,
+    ReceivingEvent,
     Stocktake,
     StocktakeEvent,
     StocktakeLine,
     StocktakeUnknownCode,
     StocktakeUpload,
+    SupplierReceipt,
+    SupplierReceiptLine,
+    TransferLine,
+    TransferOrder,
+)
+from inventory.movements.services import (
+    Planned,
+    Who,
+    create_receipt,
+    create_transfer,
+    ship_transfer,
 )
 from inventory.stocktakes import services as stocktakes
 from locations.models import Location
@@ -76,6 +88,10 @@ ZETTLE_TRACKING = "/api/zettle/organizations/self/inventory/products/{product_uu
 METAFIELDS = "/api/v3/inventory/locations/metafields"
 LOCATION_METAFIELDS = "/api/v3/inventory/locations/{location_id}/metafields"
 METAFIELD = "/api/v3/inventory/locations/{location_id}/metafields/{metafield_id}"
+TRANSFER_ORDERS = "/api/v3/inventory/transfer-orders"
+TRANSFER_STEP = "/api/v3/inventory/transfer-orders/{transfer_id}/"
+RECEIPTS = "/api/v3/inventory/receipts"
+RECEIPT_STEP = "/api/v3/inventory/receipts/{receipt_id}/"
 
 
 @pytest.fixture(autouse=True)
@@ -99,6 +115,11 @@ def snapshot() -> dict[str, list[dict]]:
         StocktakeEvent,
         StocktakeUnknownCode,
         StocktakeUpload,
+        TransferOrder,
+        TransferLine,
+        SupplierReceipt,
+        SupplierReceiptLine,
+        ReceivingEvent,
     )
     return {model.__name__: list(model.objects.order_by("pk").values()) for model in models}
 
@@ -110,7 +131,8 @@ def snapshot() -> dict[str, list[dict]]:
 class World:
     """Two stocked locations, a third one that is empty (so it may be deleted), one item, one
     product tracked as a whole (Ecwid's product-level stock), one whose Zettle tracking is
-    stopped, and at `a` and `b` a metafield another client shares for writing."""
+    stopped, at `a` and `b` a metafield another client shares for writing, and from `a` to `b`
+    a draft transfer and one in transit, and a supplier delivery expected at each."""
 
     a: Location
     b: Location
@@ -119,6 +141,9 @@ class World:
     product: Item
     untracked: Item
     metafields: dict[str, LocationMetafield]
+    draft: TransferOrder
+    in_transit: TransferOrder
+    receipts: dict[str, SupplierReceipt]
 
 
 @pytest.fixture
@@ -137,7 +162,15 @@ def world(db) -> World:
         "a": LocationMetafield.objects.create(location=a, **shared),
         "b": LocationMetafield.objects.create(location=b, **shared),
     }
-    return World(a, b, spare, item, product, untracked, metafields)
+    draft = create_transfer(origin=a, destination=b, lines=[Planned(item, 1)], who=Who())
+    in_transit = create_transfer(origin=a, destination=b, lines=[Planned(item, 2)], who=Who())
+    ship_transfer(transfer=in_transit, who=Who())
+    set_stock(item, a, 10)  # as before the shipment: the forms' cases expect 10 on hand
+    receipts = {
+        name: create_receipt(location=at, supplier="Acme", lines=[Planned(item, 3)], who=Who())
+        for name, at in (("a", a), ("b", b))
+    }
+    return World(a, b, spare, item, product, untracked, metafields, draft, in_transit, receipts)
 
 
 @dataclass(frozen=True)
@@ -204,6 +237,35 @@ def metafield_at(world: World, name: str) -> str:
     return METAFIELD.format(location_id=row.location_id, metafield_id=row.pk)
 
 
+def transfer_order(world: World) -> dict:
+    return {
+        "origin_location_id": world.a.pk,
+        "destination_location_id": world.b.pk,
+        "lines": [{"sku": world.item.sku, "quantity": 1}],
+    }
+
+
+def receipt(world: World, location: Location) -> dict:
+    return {
+        "location_id": location.pk,
+        "supplier": "Acme",
+        "lines": [{"sku": world.item.sku, "expected": 1}],
+    }
+
+
+def arrival(world: World) -> dict:
+    return {"lines": [{"sku": world.item.sku, "received": 1}]}
+
+
+def transfer_step(transfer: TransferOrder, step: str, body: object = None) -> Call:
+    """A step's POST; a step that takes no body gets `{}` (the hostile-body sweep adds to it)."""
+    return Call("POST", TRANSFER_STEP.format(transfer_id=transfer.pk) + step, body or {})
+
+
+def receipt_step(receipt: SupplierReceipt, step: str, body: object = None) -> Call:
+    return Call("POST", RECEIPT_STEP.format(receipt_id=receipt.pk) + step, body or {})
+
+
 def safety_stock(world: World) -> dict:
     return {"settings": [{"identity": {"sku": world.item.sku}, "safety_stock": 2}]}
 
@@ -244,6 +306,18 @@ WRITE_CALLS: dict[Operation, Callable[[World], Call]] = {
         "PUT", METAFIELDS, [{"id": w.metafields["a"].pk, "value": "new"}]
     ),
     ("DELETE", METAFIELDS): lambda w: Call("DELETE", METAFIELDS, [w.metafields["a"].pk]),
+    ("POST", TRANSFER_ORDERS): lambda w: Call("POST", TRANSFER_ORDERS, transfer_order(w)),
+    ("POST", TRANSFER_STEP + "ship"): lambda w: transfer_step(w.draft, "ship"),
+    ("POST", TRANSFER_STEP + "cancel"): lambda w: transfer_step(w.draft, "cancel"),
+    ("POST", TRANSFER_STEP + "receive"): lambda w: transfer_step(
+        w.in_transit, "receive", arrival(w)
+    ),
+    ("POST", TRANSFER_STEP + "close"): lambda w: transfer_step(w.in_transit, "close"),
+    ("POST", RECEIPTS): lambda w: Call("POST", RECEIPTS, receipt(w, w.a)),
+    ("POST", RECEIPT_STEP + "receive"): lambda w: receipt_step(
+        w.receipts["a"], "receive", arrival(w)
+    ),
+    ("POST", RECEIPT_STEP + "close"): lambda w: receipt_step(w.receipts["a"], "close"),
 }
 
 
@@ -335,6 +409,37 @@ RESTRICTED_CALLS: dict[Operation, Callable[[World], Refusal]] = {
         Call("DELETE", METAFIELDS, [w.metafields["a"].pk, w.metafields["b"].pk]),
         403,
         frozenset({"1"}),
+    ),
+    # Every step of a transfer answers for both of its ends; a delivery expected elsewhere
+    # does not exist for the token.
+    ("POST", TRANSFER_ORDERS): lambda w: Refusal(
+        Call("POST", TRANSFER_ORDERS, transfer_order(w)),
+        403,
+        frozenset({"destination_location_id"}),
+    ),
+    **{
+        ("POST", TRANSFER_STEP + step): (
+            lambda w, step=step, body=body, document=document: Refusal(
+                transfer_step(getattr(w, document), step, body and body(w)),
+                403,
+                frozenset({"destination_location_id"}),
+            )
+        )
+        for step, document, body in (
+            ("ship", "draft", None),
+            ("cancel", "draft", None),
+            ("receive", "in_transit", arrival),
+            ("close", "in_transit", None),
+        )
+    },
+    ("POST", RECEIPTS): lambda w: Refusal(
+        Call("POST", RECEIPTS, receipt(w, w.b)), 403, frozenset({"location_id"})
+    ),
+    ("POST", RECEIPT_STEP + "receive"): lambda w: Refusal(
+        receipt_step(w.receipts["b"], "receive", arrival(w)), 404
+    ),
+    ("POST", RECEIPT_STEP + "close"): lambda w: Refusal(
+        receipt_step(w.receipts["b"], "close"), 404
     ),
 }
 SUCCESS = {200, 204}  # 204: a single metafield deleted, Zettle's tracking stopped

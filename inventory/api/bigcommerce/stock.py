@@ -25,6 +25,7 @@ from inventory.api.schemas import (
 )
 from inventory.errors import InventoryError
 from inventory.models import Adjustment, ApiClient, Balance, Item
+from inventory.movements.selectors import Quantities, named_quantities
 from inventory.selectors import balances_at
 from inventory.stock import SettingsInput, update_settings
 from locations.models import Location
@@ -54,6 +55,19 @@ def inventory_identity(item: Item) -> dict[str, Any]:
         "variant_id": item.variant_id,
         "sku_id": item.pk if item.tracking == Item.Tracking.VARIANT else None,
     }
+
+
+def beyond_on_hand(quantities: Quantities) -> dict[str, int]:
+    """Ours, beside BigCommerce's quantities: what transfers and supplier receipts hold."""
+    return {
+        "in_transit_out": quantities.in_transit_out,
+        "in_transit_in": quantities.in_transit_in,
+        "expected": quantities.expected,
+        "incoming": quantities.incoming,
+    }
+
+
+NOTHING_MOVING = Quantities()
 
 
 def uuids(item: Item) -> dict[str, str]:
@@ -87,9 +101,9 @@ class InventoryItemViewSet(BigCommerceViewSet):
         found = visible_locations(request.auth)
         locations = list(filters.apply(filters.StockLocationFilters, request, found))
         page = paginate(request, filtered_items(request))
-        balances = balances_at(
-            item_ids=[item.pk for item in page.rows], location_ids=[loc.pk for loc in locations]
-        )
+        item_ids, location_ids = [item.pk for item in page.rows], [loc.pk for loc in locations]
+        balances = balances_at(item_ids=item_ids, location_ids=location_ids)
+        moving = named_quantities(item_ids, location_ids)
         data = [
             {
                 "identity": inventory_identity(item),
@@ -101,6 +115,7 @@ class InventoryItemViewSet(BigCommerceViewSet):
                         "location_name": location.label,
                         "location_enabled": location.enabled,
                         **stock(balances.get((item.pk, location.pk), DEFAULT_SETTINGS)),
+                        **beyond_on_hand(moving.get((item.pk, location.pk), NOTHING_MOVING)),
                     }
                     for location in locations
                 ],
@@ -134,12 +149,15 @@ class LocationItemViewSet(BigCommerceViewSet):
     def list(self, request: Request, location_id: int) -> Response:
         location = self.location(request, location_id)
         page = paginate(request, filtered_items(request))
-        balances = balances_at(item_ids=[item.pk for item in page.rows], location_ids=[location.pk])
+        item_ids = [item.pk for item in page.rows]
+        balances = balances_at(item_ids=item_ids, location_ids=[location.pk])
+        moving = named_quantities(item_ids, [location.pk])
         data = [
             {
                 "identity": item,
                 **uuids(item),
                 **stock(balances.get((item.pk, location.pk), DEFAULT_SETTINGS)),
+                **beyond_on_hand(moving.get((item.pk, location.pk), NOTHING_MOVING)),
             }
             for item in page.rows
         ]

@@ -7,6 +7,7 @@ from inventory.api.bigcommerce.adjustments import AdjustmentViewSet, TransferApi
 from inventory.api.bigcommerce.catalog import CatalogItemsApi
 from inventory.api.bigcommerce.locations import LocationViewSet
 from inventory.api.bigcommerce.metafields import LocationMetafieldViewSet, MetafieldBatchViewSet
+from inventory.api.bigcommerce.movements import ReceiptViewSet, TransferOrderViewSet
 from inventory.api.bigcommerce.ping import PingView
 from inventory.api.bigcommerce.routing import BigCommerceRouter
 from inventory.api.bigcommerce.stock import InventoryItemViewSet, LocationItemViewSet
@@ -28,6 +29,8 @@ router.register(
     LocationMetafieldViewSet,
     basename="api-location-metafield",
 )
+router.register("inventory/transfer-orders", TransferOrderViewSet, basename="api-transfer-order")
+router.register("inventory/receipts", ReceiptViewSet, basename="api-receipt")
 
 urlpatterns: list = [
     path("ping", PingView.as_view(), name="api-ping"),

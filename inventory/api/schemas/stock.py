@@ -38,6 +38,17 @@ class BalanceSettings(ResponseBody):
     bin_picking_number: str
 
 
+# Ours, beside BigCommerce's quantities (whose clients ignore fields they do not know): what
+# transfers and supplier receipts hold beyond on-hand (inventory.movements.selectors).
+IN_TRANSIT_OUT = Field(
+    description="Ours: shipped from here by transfers still in transit (no longer on hand)."
+)
+IN_TRANSIT_IN = Field(description="Ours: shipped here by transfers still in transit.")
+EXPECTED = Field(description="Ours: expected here from suppliers, not yet received.")
+INCOMING = Field(description="Ours: in_transit_in + expected.")
+NAMED_QUANTITIES = ("in_transit_out", "in_transit_in", "expected", "incoming")
+
+
 class ItemLocation(ResponseBody):
     documented_order = (
         "location_id",
@@ -47,6 +58,7 @@ class ItemLocation(ResponseBody):
         "total_inventory_onhand",
         "location_enabled",
         "settings",
+        *NAMED_QUANTITIES,
     )
 
     location_id: int
@@ -56,6 +68,10 @@ class ItemLocation(ResponseBody):
     available_to_sell: int
     total_inventory_onhand: int
     settings: BalanceSettings
+    in_transit_out: int = IN_TRANSIT_OUT
+    in_transit_in: int = IN_TRANSIT_IN
+    expected: int = EXPECTED
+    incoming: int = INCOMING
 
 
 ITEM_UUID = Field(description="Ours: the item's UUID (Zettle's variantUuid).")
@@ -77,7 +93,18 @@ class InventoryItemsResponse(ResponseBody):
 
 
 class LocationItem(ResponseBody):
-    """BigCommerce's LocationItemsResponse, with our UUIDs."""
+    """BigCommerce's LocationItemsResponse, with our UUIDs and the quantities transfers and
+    supplier receipts hold."""
+
+    documented_order = (
+        "identity",
+        "uuid",
+        "product_uuid",
+        "available_to_sell",
+        "total_inventory_onhand",
+        "settings",
+        *NAMED_QUANTITIES,
+    )
 
     identity: ItemIdentity
     uuid: str = ITEM_UUID
@@ -85,6 +112,10 @@ class LocationItem(ResponseBody):
     available_to_sell: int
     total_inventory_onhand: int
     settings: BalanceSettings
+    in_transit_out: int = IN_TRANSIT_OUT
+    in_transit_in: int = IN_TRANSIT_IN
+    expected: int = EXPECTED
+    incoming: int = INCOMING
 
 
 class LocationItemsResponse(ResponseBody):

@@ -1,10 +1,25 @@
 """Reading stock and updating one location's settings, in BigCommerce's shapes."""
 
 import pytest
+from django.db import connection
+from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 
 from inventory.models import Adjustment, AdjustmentLine, Balance, Item
+from inventory.movements.services import (
+    Planned,
+    Who,
+    create_receipt,
+    create_transfer,
+    ship_transfer,
+)
 from tests.api.bigcommerce.schema import assert_matches
+from tests.api.documented import assert_documented
 from tests.factories import ItemFactory, LocationFactory, set_stock
+
+# A query count must not catch the first request of a new rate-limit window, which clears
+# the windows that are over in the database.
+RATE_COUNTED_IN_THE_CACHE = override_settings(API_RATE_LIMIT_STORE="cache")
 
 ITEMS = "/api/v3/inventory/items"
 
@@ -61,6 +76,11 @@ def test_items_at_every_location_in_bigcommerce_shape(reader, shop):
             "warning_level": 3,
             "bin_picking_number": "A-1",
         },
+        # Ours, beside BigCommerce's fields: nothing moving here.
+        "in_transit_out": 0,
+        "in_transit_in": 0,
+        "expected": 0,
+        "incoming": 0,
     }
     south = next(row for row in shirt["locations"] if row["location_code"] == "SOUTH")
     assert (south["total_inventory_onhand"], south["available_to_sell"]) == (0, 0)
@@ -301,3 +321,57 @@ def test_a_settings_retry_with_its_key_replays_whatever_the_key_order_of_its_jso
     assert snapshot() == after_first
     shirt = Balance.objects.get(item=shop["shirt"], location=shop["north"])
     assert (shirt.safety_stock, shirt.warning_level) == (5, 6)
+
+
+def test_quantities_transfers_and_receipts_hold_beside_bigcommerces(reader, shop):
+    north, south, shirt = shop["north"], shop["south"], shop["shirt"]
+    transfer = create_transfer(
+        origin=north, destination=south, lines=[Planned(shirt, 4)], who=Who()
+    )
+    ship_transfer(transfer=transfer, who=Who())
+    create_receipt(location=south, supplier="Acme", lines=[Planned(shirt, 6)], who=Who())
+
+    body = reader.get(f"{ITEMS}?sku:in=SHIRT").json()
+    at_south = reader.get(f"{location_items(south.pk)}?sku:in=SHIRT").json()
+
+    locations = {row["location_code"]: row for row in body["data"][0]["locations"]}
+    moving = ("in_transit_out", "in_transit_in", "expected", "incoming")
+    assert [locations["NORTH"][name] for name in moving] == [4, 0, 0, 0]
+    assert [locations["SOUTH"][name] for name in moving] == [0, 4, 6, 10]
+    assert locations["NORTH"]["total_inventory_onhand"] == 7  # shipped: no longer on hand
+    assert [at_south["data"][0][name] for name in moving] == [0, 4, 6, 10]
+    for entry in body["data"]:
+        assert_matches(entry, "ItemResponse")
+    for entry in at_south["data"]:
+        assert_matches(entry, "LocationItemsResponse")
+    # Our fields are in our own document, as BigCommerce's are in its.
+    assert_documented(body, "InventoryItemsResponse")
+    assert_documented(at_south, "LocationItemsResponse")
+
+
+@RATE_COUNTED_IN_THE_CACHE
+def test_stock_reads_cost_the_same_queries_for_a_page_of_one_or_many(
+    reader, shop, django_assert_max_num_queries
+):
+    north, south = shop["north"], shop["south"]
+
+    def one_page() -> int:
+        connection.queries_log.clear()
+        with CaptureQueriesContext(connection) as captured:
+            reader.get(ITEMS)
+            reader.get(location_items(south.pk))
+        return len(captured)
+
+    few = one_page()
+    for item in ItemFactory.create_batch(8):
+        set_stock(item, north, 5)
+        transfer = create_transfer(
+            origin=north, destination=south, lines=[Planned(item, 2)], who=Who()
+        )
+        ship_transfer(transfer=transfer, who=Who())
+        create_receipt(location=north, supplier="Acme", lines=[Planned(item, 3)], who=Who())
+    LocationFactory.create_batch(3)
+
+    with django_assert_max_num_queries(few):
+        reader.get(ITEMS)
+        reader.get(location_items(south.pk))
