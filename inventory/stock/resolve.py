@@ -160,7 +160,7 @@ def _plan(
     errors: list[LineError] = []
     found_items = [ItemRef(*row[1:6]) for row in rows if row[0] == "item"]
     found_locations = [(row[1], bool(row[6]), bool(row[7])) for row in rows if row[0] == "location"]
-    items = _ItemIndex(found_items)
+    items = ItemIndex(found_items)
     locations = _LocationIndex(found_locations)
     effects: list[Effect] = []
     op = operation(kind)
@@ -227,7 +227,7 @@ def _lookup_query(identities: Sequence[str]) -> str:
     )
 
 
-class _ItemIndex:
+class ItemIndex:
     """The items a batch names, by each identity in `MEANINGS`; and the values that find an
     item of the other tracking (`wrong`)."""
 

@@ -69,7 +69,7 @@ from inventory.models import (
 from inventory.movements import selectors, services
 from inventory.movements.services import Arrival, Planned, Who
 from inventory.sql import values_source
-from inventory.stock.resolve import ItemRef, _ItemIndex
+from inventory.stock.resolve import ItemIndex, ItemRef
 from locations.models import Location
 
 # The services' names for what is wrong with a document as a whole, as the request names them.
@@ -146,7 +146,7 @@ def resolve_items(lines: Sequence[LineIdentity]) -> list[Item]:
         if values:
             wanted |= Q(**{f"{column}__in": values_source(values, sql_type)})
     found = {item.pk: item for item in Item.objects.filter(wanted).order_by()}
-    index = _ItemIndex(
+    index = ItemIndex(
         [
             ItemRef(item.pk, item.sku, item.variant_id, item.product_id, item.tracking)
             for item in found.values()

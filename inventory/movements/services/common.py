@@ -198,6 +198,9 @@ def _against_line(
     to come (an accepted overage lifts that for units that arrived, never for missing ones:
     missing units are ones that did not arrive, so at most what is still to come)."""
     item = arrival.item
+    if (line.accounted if line else 0) + arrival.total > MAX_QUANTITY:
+        message = "that is more than a line can hold. Check the numbers."
+        return [line_error(index, "received", ErrorCode.QUANTITY_OUT_OF_RANGE, item, message)]
     if line is None:
         if of == "receipt" and accept_overage:
             return []

@@ -644,12 +644,6 @@ def test_steps_cost_the_same_queries_for_one_line_or_many(writer, warehouse, dow
         assert many <= step
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="The receiving services do not yet refuse a line's totals beyond the largest "
-    "quantity (with an accepted overage): SQLite stores them, PostgreSQL's integer column "
-    "overflows (a 500). The rule belongs in inventory.movements.services.",
-)
 def test_totals_beyond_the_largest_quantity_are_refused_not_a_500(writer, shipped):
     overage = {"lines": [{"sku": "MUG", "damaged": 2_147_483_647}], "accept_overage": True}
 
