@@ -441,7 +441,7 @@ print(json.dumps(found))
 
 
 @pytest.mark.browser
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_on_a_phone_each_figure_reads_as_a_labelled_fact(live_server, boss, shop):
     arguments = [json.dumps(CHROMIUM_ARGS), json.dumps(PHONE)]
     path = f"{LIST_URL}?location={shop['downtown'].pk}"

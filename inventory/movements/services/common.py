@@ -208,21 +208,20 @@ def _against_line(
         message = f"not on this {of}. Check the label{extra}"
         return [line_error(index, "item", ErrorCode.NOT_ON_DOCUMENT, item, message)]
     left = line.outstanding
-    if arrival.missing > max(left - arrival.received - arrival.damaged, 0):
-        message = (
-            f"{arrival.missing} missing, but only {left} are still to come, "
-            f"{arrival.received + arrival.damaged} of them entered as arrived."
-        )
-        facts = {"outstanding": left, "entered": arrival.total}
-        return [line_error(index, "missing", ErrorCode.OVERAGE, item, message, facts=facts)]
+    facts = {"outstanding": left, "entered": arrival.total}
     if not accept_overage and arrival.total > left:
         sent = "sent" if of == "transfer" else "expected"
         message = (
             f"{arrival.total} entered, but only {left} of the {_quantity(line)} {sent} are "
             "still to come. Check the count, or have a manager accept the extra units."
         )
-        facts = {"outstanding": left, "entered": arrival.total}
         return [line_error(index, "received", ErrorCode.OVERAGE, item, message, facts=facts)]
+    if arrival.missing > max(left - arrival.received - arrival.damaged, 0):
+        message = (
+            f"{arrival.missing} missing, but only {left} are still to come, "
+            f"{arrival.received + arrival.damaged} of them entered as arrived."
+        )
+        return [line_error(index, "missing", ErrorCode.OVERAGE, item, message, facts=facts)]
     return []
 
 
