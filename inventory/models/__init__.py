@@ -25,6 +25,7 @@ from inventory.models.stocktakes import (
     StocktakeEvent,
     StocktakeLine,
     StocktakeRecount,
+    StocktakeScan,
     StocktakeUnknownCode,
     StocktakeUpload,
 )
@@ -53,6 +54,7 @@ __all__ = [
     "StocktakeEvent",
     "StocktakeLine",
     "StocktakeRecount",
+    "StocktakeScan",
     "StocktakeUnknownCode",
     "StocktakeUpload",
     "SupplierReceipt",

@@ -190,3 +190,40 @@ class StocktakeUpload(models.Model):
 
     def __str__(self) -> str:
         return f"{self.mode} {self.sha256[:8]}"
+
+
+class StocktakeScan(models.Model):
+    """One scan as a device queued it, under the id the device gave it: the server applies each
+    id at most once, so a retry after a lost answer, or the same queue sent from two tabs, never
+    counts twice. Kept whatever came of it (`outcome`), late ones included."""
+
+    class Outcome(models.TextChoices):
+        COUNTED = "counted", "Counted"
+        UNKNOWN_CODE = "unknown_code", "Unknown code"
+        NOT_IN_COUNT = "not_in_count", "Not part of this count"
+        LATE = "late", "Arrived after counting ended"
+
+    stocktake = models.ForeignKey(Stocktake, on_delete=models.CASCADE, related_name="scans")
+    scan_id = models.UUIDField(help_text="Made on the device when it scanned.")
+    code = models.CharField(max_length=255)
+    quantity = models.PositiveIntegerField(default=1, help_text="Units the scan adds.")
+    scanned_at = models.DateTimeField(
+        help_text="The device's time of the scan, bounded to the count's start and its arrival."
+    )
+    received_at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    line = models.ForeignKey(
+        StocktakeLine, on_delete=models.SET_NULL, null=True, blank=True, related_name="scans"
+    )
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["stocktake", "scan_id"], name="uniq_stocktake_scan_id"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scan_id}: {self.code} x{self.quantity}, {self.outcome}"

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.stocktake_list, name="list"),
     path("<int:pk>/", views.count, name="count"),
     path("<int:pk>/scan/", views.scan, name="scan"),
+    path("<int:pk>/scans/", views.scans, name="scans"),
     path("<int:pk>/submit/", views.submit, name="submit"),
     path("<int:pk>/cancel/", views.cancel, name="cancel"),
     path("<int:pk>/review/", views.review, name="review"),

@@ -8,6 +8,7 @@ count's expected quantities are not put in any context or JSON a counter can rea
 from inventory.stocktakes.views.counting import cancel, count, scan, stocktake_list, submit
 from inventory.stocktakes.views.recount import apply_rest, send_back
 from inventory.stocktakes.views.review import apply, approve, review, sheet
+from inventory.stocktakes.views.scans import scans
 from inventory.stocktakes.views.upload import upload
 
 __all__ = [
@@ -18,6 +19,7 @@ __all__ = [
     "count",
     "review",
     "scan",
+    "scans",
     "send_back",
     "sheet",
     "stocktake_list",
