@@ -18,7 +18,7 @@ from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import IntegerField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import IntegerField, Max, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -28,6 +28,7 @@ from inventory.models import (
     Item,
     Stocktake,
     StocktakeLine,
+    StocktakeRecount,
     StocktakeScan,
     StocktakeUnknownCode,
 )
@@ -152,6 +153,7 @@ def _apply(
         return rows
     items = _items_by_code({row.code for row in rows})
     lines = _lines_for_update(stocktake, {item.pk for item in items.values()})
+    sent_back = _sent_back_at(lines.values())
     touched: dict[int, StocktakeLine] = {}
     moved_at: set[int] = set()  # lines whose count time moves: their expected is read again
     unknown = []
@@ -167,6 +169,11 @@ def _apply(
         line = lines.get(item.pk)
         if line is None:
             row.outcome = Outcome.NOT_IN_COUNT
+            continue
+        if line.pk in sent_back and row.scanned_at < sent_back[line.pk]:
+            # Made before a manager sent the line back: it belongs to the count set aside,
+            # and the recount starts from nothing.
+            row.outcome = Outcome.LATE
             continue
         row.outcome, row.line = Outcome.COUNTED, line
         line.counted_quantity = (line.counted_quantity or 0) + row.quantity
@@ -218,6 +225,17 @@ def _lines_for_update(stocktake: Stocktake, item_ids: set[int]) -> dict[int, Sto
         .order_by("pk")
     )
     return {line.item_id: line for line in lines}
+
+
+def _sent_back_at(lines) -> dict[int, object]:
+    """When each of these lines was last sent back for a recount, if ever: one query."""
+    return dict(
+        StocktakeRecount.objects.filter(line__in=[line.pk for line in lines])
+        .order_by()
+        .values("line_id")
+        .annotate(at=Max("requested_at"))
+        .values_list("line_id", "at")
+    )
 
 
 def _expected_at_count_time(stocktake: Stocktake, line_ids: set[int]) -> None:
