@@ -2,7 +2,8 @@
 
 Each scan id is applied at most once per stocktake: a batch sent again after a lost answer, or
 the same queue delivered from two tabs, counts nothing twice (`StocktakeScan`'s unique
-constraint, and the stocktake's row lock that serializes every batch of one count).
+constraint, and the stocktake's row lock that serializes every batch of one count: under it,
+the ids already recorded are read, and only the others are inserted and applied).
 
 A scan counts at the moment the device made it, not when it arrived: a line's `counted_at`
 moves to the latest of its new scans (bounded to the count's start and now) and its
@@ -88,8 +89,10 @@ def record_scans(
                 new.append(scan)
             seen.add(scan.scan_id)
         rows = _apply(stocktake, new, actor, now)
-        # ignore_conflicts: the lock above already keeps known ids out; never a second row.
-        StocktakeScan.objects.bulk_create(rows, ignore_conflicts=True)
+        # No ignore_conflicts: under the lock the known ids were all read, so a conflict here is
+        # a bug, and the unique constraint refuses it (the whole batch rolls back, the device
+        # sends it again) rather than keeping a scan whose quantity was already added.
+        StocktakeScan.objects.bulk_create(rows)
         totals = dict(
             StocktakeLine.objects.filter(
                 pk__in={row.line_id for row in rows} | {k["line_id"] for k in known.values()}

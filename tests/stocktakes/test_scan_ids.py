@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Permission
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -112,6 +112,15 @@ def test_the_same_id_twice_in_one_batch_counts_once(count, counter, item):
 
     assert [r.duplicate for r in results] == [False, True]
     assert counted(count, item) == 1
+
+
+def test_the_database_refuses_a_second_row_for_an_id(count, counter, item):
+    (first,) = record_scans(stocktake=count, scans=[scan(item.sku)], actor=counter)
+    row = StocktakeScan.objects.get(scan_id=first.scan_id)
+    row.pk = None
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        row.save()
 
 
 def test_the_same_id_in_another_stocktake_is_another_scan(location, counter, item, count):
