@@ -99,7 +99,7 @@ def apply_upload(
     "invalid_upload" (any error in the file)."""
     _check_mode(mode)
     with transaction.atomic():
-        stocktake = stocktakes._locked_stocktakes().get(pk=stocktake.pk)
+        stocktake = stocktakes.locked_stocktakes().get(pk=stocktake.pk)
         stocktakes._require(stocktake, Stocktake.Status.COUNTING)
         preview = _preview(stocktake, data, mode)
         if mode == "add" and preview.already_uploaded:

@@ -44,7 +44,7 @@ def send_back_for_recount(
     optional `note` for the counters. Returns the chosen lines, as they were counted."""
     note = note.strip()[:NOTE_LENGTH]
     with transaction.atomic():
-        stocktake = stocktakes._locked_stocktakes().select_related("location").get(pk=stocktake.pk)
+        stocktake = stocktakes.locked_stocktakes().select_related("location").get(pk=stocktake.pk)
         _require_manager_here(stocktake, actor)
         stocktakes._require(stocktake, Status.SUBMITTED)
         chosen = _chosen_lines(stocktake, lines)
@@ -94,7 +94,7 @@ def _apply_all_but_once(
     *, stocktake: Stocktake, lines: Collection[int], actor: AbstractBaseUser
 ) -> Adjustment:
     with transaction.atomic():
-        stocktake = stocktakes._locked_stocktakes().select_related("location").get(pk=stocktake.pk)
+        stocktake = stocktakes.locked_stocktakes().select_related("location").get(pk=stocktake.pk)
         _require_manager_here(stocktake, actor)
         stocktakes._require(stocktake, Status.SUBMITTED)
         chosen = _chosen_lines(stocktake, lines)

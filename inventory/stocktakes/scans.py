@@ -33,7 +33,7 @@ from inventory.models import (
     StocktakeScan,
     StocktakeUnknownCode,
 )
-from inventory.stocktakes.services import _locked_stocktakes
+from inventory.stocktakes.services import locked_stocktakes
 
 Outcome = StocktakeScan.Outcome
 MAX_BATCH = 500
@@ -74,7 +74,7 @@ def record_scans(
     with transaction.atomic():
         # Every batch (and count_item) of this count waits here: the ids read below as known
         # are all the committed ones. NO KEY: sales at the location go on.
-        stocktake = _locked_stocktakes().get(pk=stocktake.pk)
+        stocktake = locked_stocktakes().get(pk=stocktake.pk)
         now = timezone.now()
         known = {
             row["scan_id"]: row

@@ -54,7 +54,7 @@ class StocktakeError(InventoryError):
         self.code = code  # type: ignore[assignment]
 
 
-def _locked_stocktakes():
+def locked_stocktakes():
     """Stocktakes to lock for a state change. Only the stocktake row: with a join, FOR UPDATE
     would also lock the location row, and every sale at that location (which key-share locks it
     to insert ledger rows) would wait for the count. NO KEY, so counters can still add lines."""
@@ -159,14 +159,14 @@ def count_item(
     if item is None:
         # Kept (committed) for someone to look at, and only then refused.
         with transaction.atomic():
-            stocktake = _locked_stocktakes().get(pk=stocktake.pk)
+            stocktake = locked_stocktakes().get(pk=stocktake.pk)
             _require(stocktake, Status.COUNTING)
             StocktakeUnknownCode.objects.create(
                 stocktake=stocktake, code=code.strip()[:255], scanned_by=actor
             )
         raise StocktakeError("unknown_code", f"No item has SKU or barcode “{code.strip()}”.")
     with transaction.atomic():
-        stocktake = _locked_stocktakes().get(pk=stocktake.pk)
+        stocktake = locked_stocktakes().get(pk=stocktake.pk)
         _require(stocktake, Status.COUNTING)
         line = _line_for_update(stocktake, item)
         total = (line.counted_quantity or 0) + add if add is not None else quantity
@@ -206,7 +206,7 @@ def submit_stocktake(*, stocktake: Stocktake, actor: AbstractBaseUser) -> Stockt
     it is blind (its counters learn nothing of the variances, not even whether they are
     large), or when applying would change any line by more than the location's threshold."""
     with transaction.atomic():
-        stocktake = _locked_stocktakes().select_related("location").get(pk=stocktake.pk)
+        stocktake = locked_stocktakes().select_related("location").get(pk=stocktake.pk)
         _require(stocktake, Status.COUNTING)
         _refuse_pending_recounts(stocktake)
         over = lines_over_threshold(stocktake, lines_to_apply(stocktake))
@@ -244,7 +244,7 @@ def names(items: Sequence[Item], limit: int = 5) -> str:
 def approve_stocktake(*, stocktake: Stocktake, actor: AbstractBaseUser) -> Stocktake:
     """An Inventory manager accepts the variances (the caller checks the permission)."""
     with transaction.atomic():
-        stocktake = _locked_stocktakes().get(pk=stocktake.pk)
+        stocktake = locked_stocktakes().get(pk=stocktake.pk)
         _require(stocktake, Status.SUBMITTED)
         stocktake.approved_by = actor
         stocktake.approved_at = timezone.now()
@@ -268,7 +268,7 @@ def who_may_cancel(stocktake: Stocktake) -> str:
 
 def cancel_stocktake(*, stocktake: Stocktake, actor: AbstractBaseUser) -> Stocktake:
     with transaction.atomic():
-        stocktake = _locked_stocktakes().get(pk=stocktake.pk)
+        stocktake = locked_stocktakes().get(pk=stocktake.pk)
         _require(stocktake, Status.COUNTING, Status.SUBMITTED)
         if not may_cancel(stocktake, actor):
             raise StocktakeError("not_yours", who_may_cancel(stocktake))
@@ -306,7 +306,7 @@ NEEDS_APPROVAL = "An Inventory manager must approve this count before it is appl
 
 def _apply_once(*, stocktake: Stocktake, actor: AbstractBaseUser) -> Adjustment | None:
     with transaction.atomic():
-        stocktake = _locked_stocktakes().select_related("location").get(pk=stocktake.pk)
+        stocktake = locked_stocktakes().select_related("location").get(pk=stocktake.pk)
         _require(stocktake, Status.SUBMITTED)
         approved = stocktake.approved_at is not None
         if stocktake.needs_approval and not approved:
