@@ -202,6 +202,13 @@ class StocktakeScan(models.Model):
         UNKNOWN_CODE = "unknown_code", "Unknown code"
         NOT_IN_COUNT = "not_in_count", "Not part of this count"
         LATE = "late", "Arrived after counting ended"
+        SUPERSEDED = "superseded", "Made before its item was sent back for a recount"
+
+    class Resolution(models.TextChoices):
+        """What a manager chose for a late scan (the others need no choice)."""
+
+        ADDED = "added", "Added to the count"
+        DISCARDED = "discarded", "Discarded"
 
     stocktake = models.ForeignKey(Stocktake, on_delete=models.CASCADE, related_name="scans")
     scan_id = models.UUIDField(help_text="Made on the device when it scanned.")
@@ -218,6 +225,11 @@ class StocktakeScan(models.Model):
         StocktakeLine, on_delete=models.SET_NULL, null=True, blank=True, related_name="scans"
     )
     outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    resolution = models.CharField(max_length=16, choices=Resolution.choices, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]

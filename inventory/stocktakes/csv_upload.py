@@ -114,7 +114,7 @@ def apply_upload(
         StocktakeUpload.objects.create(
             stocktake=stocktake, sha256=preview.sha256, mode=mode, uploaded_by=actor
         )
-        stocktakes._record(stocktake, actor, "uploaded", f"{len(preview.rows)} rows, {mode}")
+        stocktakes.record_event(stocktake, actor, "uploaded", f"{len(preview.rows)} rows, {mode}")
     return preview
 
 

@@ -45,8 +45,9 @@ def send_back_for_recount(
     note = note.strip()[:NOTE_LENGTH]
     with transaction.atomic():
         stocktake = stocktakes.locked_stocktakes().select_related("location").get(pk=stocktake.pk)
-        _require_manager_here(stocktake, actor)
+        require_manager_here(stocktake, actor)
         stocktakes._require(stocktake, Status.SUBMITTED)
+        stocktakes.refuse_while_late_scans_wait(stocktake)
         chosen = _chosen_lines(stocktake, lines)
         now = timezone.now()
         StocktakeRecount.objects.bulk_create(
@@ -75,7 +76,9 @@ def send_back_for_recount(
             update_fields=["status", "submitted_at", "needs_approval", "approved_by", "approved_at"]
         )
         detail = f"recount {names([line.item for line in chosen])}"
-        stocktakes._record(stocktake, actor, "sent back", detail + (f": “{note}”" if note else ""))
+        stocktakes.record_event(
+            stocktake, actor, "sent back", detail + (f": “{note}”" if note else "")
+        )
     return chosen
 
 
@@ -95,8 +98,9 @@ def _apply_all_but_once(
 ) -> Adjustment:
     with transaction.atomic():
         stocktake = stocktakes.locked_stocktakes().select_related("location").get(pk=stocktake.pk)
-        _require_manager_here(stocktake, actor)
+        require_manager_here(stocktake, actor)
         stocktakes._require(stocktake, Status.SUBMITTED)
+        stocktakes.refuse_while_late_scans_wait(stocktake)
         chosen = _chosen_lines(stocktake, lines)
         StocktakeLine.objects.filter(pk__in=[line.pk for line in chosen]).update(left_out=True)
         to_apply = lines_to_apply(stocktake)
@@ -109,10 +113,10 @@ def _apply_all_but_once(
         stocktake.approved_by = actor
         stocktake.approved_at = timezone.now()
         stocktake.save(update_fields=["approved_by", "approved_at"])
-        stocktakes._record(
+        stocktakes.record_event(
             stocktake, actor, "approved", f"all but {names([line.item for line in chosen])}"
         )
-        stocktakes._record(
+        stocktakes.record_event(
             stocktake,
             actor,
             "left out",
@@ -121,12 +125,13 @@ def _apply_all_but_once(
         return stocktakes._write_count(stocktake, actor, to_apply)
 
 
-def _require_manager_here(stocktake: Stocktake, actor: AbstractBaseUser) -> None:
+def require_manager_here(
+    stocktake: Stocktake,
+    actor: AbstractBaseUser,
+    doing: str = "send items back for a recount or apply part of a count",
+) -> None:
     if not actor.has_perm(stocktakes.APPROVE):
-        raise StocktakeError(
-            "not_allowed",
-            "Only an Inventory manager can send items back for a recount or apply part of a count.",
-        )
+        raise StocktakeError("not_allowed", f"Only an Inventory manager can {doing}.")
     if not locations_visible_to(actor).filter(pk=stocktake.location_id).exists():
         raise StocktakeError(
             "not_your_location",

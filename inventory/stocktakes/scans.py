@@ -33,7 +33,9 @@ from inventory.models import (
     StocktakeScan,
     StocktakeUnknownCode,
 )
-from inventory.stocktakes.services import locked_stocktakes
+from inventory.stocktakes.recounts import require_manager_here
+from inventory.stocktakes.selectors import late_scans, lines_over_threshold, lines_to_apply
+from inventory.stocktakes.services import StocktakeError, locked_stocktakes, record_event
 
 Outcome = StocktakeScan.Outcome
 MAX_BATCH = 500
@@ -126,6 +128,62 @@ def record_scans(
     return results
 
 
+def add_late_scans(*, stocktake: Stocktake, actor: AbstractBaseUser) -> int:
+    """A manager adds the scans that arrived after submit to the count, as if they had arrived
+    in time: counted at the moments they were made, under the count-time rule. The numbers
+    under review change, so an approval given before is withdrawn and the threshold is checked
+    again. Returns how many were added."""
+    with transaction.atomic():
+        stocktake = _locked_for_late_scans(stocktake, actor)
+        rows = list(late_scans(stocktake).select_related("actor"))
+        count_scans(stocktake, rows)
+        for row in rows:
+            _resolve(row, StocktakeScan.Resolution.ADDED, actor)
+        StocktakeScan.objects.bulk_update(
+            rows, ["outcome", "line", "resolution", "resolved_by", "resolved_at"]
+        )
+        over = lines_over_threshold(stocktake, lines_to_apply(stocktake))
+        stocktake.needs_approval = stocktake.blind or over > 0
+        stocktake.approved_by = stocktake.approved_at = None
+        stocktake.save(update_fields=["needs_approval", "approved_by", "approved_at"])
+        counted = sum(1 for row in rows if row.outcome == Outcome.COUNTED)
+        record_event(stocktake, actor, "added late scans", f"{len(rows)} scans, {counted} counted")
+    return len(rows)
+
+
+def discard_late_scans(*, stocktake: Stocktake, actor: AbstractBaseUser) -> int:
+    """A manager discards the scans that arrived after submit: kept on record as discarded,
+    nothing counted. Returns how many were discarded."""
+    with transaction.atomic():
+        stocktake = _locked_for_late_scans(stocktake, actor)
+        rows = list(late_scans(stocktake))
+        for row in rows:
+            _resolve(row, StocktakeScan.Resolution.DISCARDED, actor)
+        StocktakeScan.objects.bulk_update(rows, ["resolution", "resolved_by", "resolved_at"])
+        record_event(stocktake, actor, "discarded late scans", f"{len(rows)} scans")
+    return len(rows)
+
+
+def _locked_for_late_scans(stocktake: Stocktake, actor: AbstractBaseUser) -> Stocktake:
+    stocktake = locked_stocktakes().select_related("location").get(pk=stocktake.pk)
+    require_manager_here(stocktake, actor, "add or discard scans that arrived late")
+    if stocktake.status != Stocktake.Status.SUBMITTED:
+        raise StocktakeError(
+            "wrong_status",
+            f"{stocktake} is {stocktake.get_status_display().lower()}: late scans can be "
+            "added or discarded only while it is under review.",
+        )
+    if not late_scans(stocktake).exists():
+        raise StocktakeError("no_late_scans", "No scans are waiting: nothing was changed.")
+    return stocktake
+
+
+def _resolve(row: StocktakeScan, resolution: str, actor: AbstractBaseUser) -> None:
+    row.resolution = resolution
+    row.resolved_by = actor
+    row.resolved_at = timezone.now()
+
+
 def bounded(stocktake: Stocktake, at: datetime, now: datetime) -> datetime:
     """A device's time, kept within the count: not before it started, not in the future."""
     return min(max(at, stocktake.created_at), now)
@@ -148,24 +206,32 @@ def _apply(
         )
         for scan in scans
     ]
-    for row in rows:
-        row.item_id = None  # the item counted, for the answer (not a field of the scan)
     if stocktake.status != Stocktake.Status.COUNTING:
         for row in rows:
+            row.item_id = None  # the item counted, for the answer (not a field of the scan)
             row.outcome = Outcome.LATE
         return rows
-    items = _items_by_code({row.code for row in rows})
+    count_scans(stocktake, rows)
+    return rows
+
+
+def count_scans(stocktake: Stocktake, rows: list[StocktakeScan]) -> None:
+    """Count these scan rows into their lines, in order: each row's `outcome` (and `line`) is
+    set, and the lines' totals, count times and expected quantities are written. The caller
+    holds the stocktake's lock and saves the rows. A constant number of queries."""
+    items = items_by_code({row.code for row in rows})
     lines = _lines_for_update(stocktake, {item.pk for item in items.values()})
     sent_back = _sent_back_at(lines.values())
     touched: dict[int, StocktakeLine] = {}
     moved_at: set[int] = set()  # lines whose count time moves: their expected is read again
     unknown = []
     for row in rows:
+        row.item_id = None  # the item counted, for the answer (not a field of the scan)
         item = items.get(row.code)
         if item is None:
             row.outcome = Outcome.UNKNOWN_CODE
             unknown.append(
-                StocktakeUnknownCode(stocktake=stocktake, code=row.code, scanned_by=actor)
+                StocktakeUnknownCode(stocktake=stocktake, code=row.code, scanned_by=row.actor)
             )
             continue
         row.item_id = item.pk
@@ -176,11 +242,11 @@ def _apply(
         if line.pk in sent_back and row.scanned_at < sent_back[line.pk]:
             # Made before a manager sent the line back: it belongs to the count set aside,
             # and the recount starts from nothing.
-            row.outcome = Outcome.LATE
+            row.outcome = Outcome.SUPERSEDED
             continue
         row.outcome, row.line = Outcome.COUNTED, line
         line.counted_quantity = (line.counted_quantity or 0) + row.quantity
-        line.counted_by = actor
+        line.counted_by = row.actor
         if line.counted_at is None or row.scanned_at > line.counted_at:
             line.counted_at = row.scanned_at
             moved_at.add(line.pk)
@@ -193,10 +259,9 @@ def _apply(
         )
     if moved_at:
         _expected_at_count_time(stocktake, moved_at)
-    return rows
 
 
-def _items_by_code(codes: set[str]) -> dict[str, Item]:
+def items_by_code(codes: set[str]) -> dict[str, Item]:
     """The item each code names, its SKU before another item's barcode (as `find_item`
     means it): one query."""
     codes.discard("")

@@ -14,6 +14,7 @@ from inventory.models import (
     Stocktake,
     StocktakeLine,
     StocktakeRecount,
+    StocktakeScan,
 )
 from inventory.stock import LineInput
 from locations.models import Location
@@ -240,4 +241,12 @@ def lines_awaiting_recount(stocktake: Stocktake) -> QuerySet[StocktakeLine]:
         )
         .select_related("item")
         .order_by("item__sku")
+    )
+
+
+def late_scans(stocktake: Stocktake) -> QuerySet[StocktakeScan]:
+    """Scans that arrived after the count was submitted (or cancelled) and that no manager has
+    added or discarded yet, in the order they were made."""
+    return stocktake.scans.filter(outcome=StocktakeScan.Outcome.LATE, resolution="").order_by(
+        "scanned_at", "id"
     )

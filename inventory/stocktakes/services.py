@@ -17,6 +17,7 @@ from typing import TypeVar
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Q
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -32,6 +33,7 @@ from inventory.models import (
 )
 from inventory.stock import LineInput, apply_adjustment
 from inventory.stocktakes.selectors import (
+    late_scans,
     lines_awaiting_recount,
     lines_over_threshold,
     lines_to_apply,
@@ -69,7 +71,7 @@ def _require(stocktake: Stocktake, *statuses: str) -> None:
         )
 
 
-def _record(
+def record_event(
     stocktake: Stocktake, actor: AbstractBaseUser | None, action: str, detail: str = ""
 ) -> None:
     StocktakeEvent.objects.create(
@@ -106,7 +108,7 @@ def start_stocktake(
                 StocktakeLine(stocktake=stocktake, item=item) for item in items
             )
         scope = "whole location" if items is None else f"{len(items)} items"
-        _record(stocktake, actor, "started", f"{scope}{', blind' if blind else ''}")
+        record_event(stocktake, actor, "started", f"{scope}{', blind' if blind else ''}")
     return stocktake
 
 
@@ -220,7 +222,7 @@ def submit_stocktake(*, stocktake: Stocktake, actor: AbstractBaseUser) -> Stockt
             detail = f"{over} lines over the threshold of {variance_threshold(stocktake.location)}"
         else:
             detail = "within threshold"
-        _record(stocktake, actor, "submitted", detail)
+        record_event(stocktake, actor, "submitted", detail)
     return stocktake
 
 
@@ -241,15 +243,28 @@ def names(items: Sequence[Item], limit: int = 5) -> str:
     return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
 
 
+def refuse_while_late_scans_wait(stocktake: Stocktake) -> None:
+    """Scans a device delivered after the count was submitted wait for a manager to add or
+    discard them: approving or applying past them would drop them without anyone deciding."""
+    waiting = late_scans(stocktake).count()
+    if waiting:
+        raise StocktakeError(
+            "late_scans_waiting",
+            f"{waiting} scan{pluralize(waiting)} arrived after this count was submitted: add "
+            "them to the count or discard them first.",
+        )
+
+
 def approve_stocktake(*, stocktake: Stocktake, actor: AbstractBaseUser) -> Stocktake:
     """An Inventory manager accepts the variances (the caller checks the permission)."""
     with transaction.atomic():
         stocktake = locked_stocktakes().get(pk=stocktake.pk)
         _require(stocktake, Status.SUBMITTED)
+        refuse_while_late_scans_wait(stocktake)
         stocktake.approved_by = actor
         stocktake.approved_at = timezone.now()
         stocktake.save(update_fields=["approved_by", "approved_at"])
-        _record(stocktake, actor, "approved")
+        record_event(stocktake, actor, "approved")
     return stocktake
 
 
@@ -275,7 +290,7 @@ def cancel_stocktake(*, stocktake: Stocktake, actor: AbstractBaseUser) -> Stockt
         stocktake.status = Status.CANCELLED
         stocktake.closed_at = timezone.now()
         stocktake.save(update_fields=["status", "closed_at"])
-        _record(stocktake, actor, "cancelled")
+        record_event(stocktake, actor, "cancelled")
     return stocktake
 
 
@@ -308,6 +323,7 @@ def _apply_once(*, stocktake: Stocktake, actor: AbstractBaseUser) -> Adjustment 
     with transaction.atomic():
         stocktake = locked_stocktakes().select_related("location").get(pk=stocktake.pk)
         _require(stocktake, Status.SUBMITTED)
+        refuse_while_late_scans_wait(stocktake)
         approved = stocktake.approved_at is not None
         if stocktake.needs_approval and not approved:
             raise StocktakeError("needs_approval", NEEDS_APPROVAL)
@@ -319,7 +335,9 @@ def _apply_once(*, stocktake: Stocktake, actor: AbstractBaseUser) -> Adjustment 
         if not approved and lines_over_threshold(stocktake, lines):
             stocktake.needs_approval = True
             stocktake.save(update_fields=["needs_approval"])
-            _record(stocktake, actor, "held", "stock moved since submitting: a manager approves")
+            record_event(
+                stocktake, actor, "held", "stock moved since submitting: a manager approves"
+            )
             return None
         return _write_count(stocktake, actor, lines)
 
@@ -341,7 +359,7 @@ def _write_count(
     stocktake.closed_at = timezone.now()
     stocktake.adjustment = adjustment
     stocktake.save(update_fields=["status", "closed_at", "adjustment"])
-    _record(
+    record_event(
         stocktake,
         actor,
         "applied",

@@ -17,6 +17,7 @@ urlpatterns = [
     path("<int:pk>/approve/", views.approve, name="approve"),
     path("<int:pk>/apply/", views.apply, name="apply"),
     path("<int:pk>/send-back/", views.send_back, name="send_back"),
+    path("<int:pk>/late-scans/", views.late, name="late"),
     path("<int:pk>/apply-rest/", views.apply_rest, name="apply_rest"),
     path("<int:pk>/sheet/", views.sheet, name="sheet"),
     path("<int:pk>/upload/", views.upload, name="upload"),

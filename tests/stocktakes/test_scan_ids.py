@@ -220,7 +220,7 @@ def test_a_scan_made_before_its_line_was_sent_back_does_not_count_in_the_recount
 
     results = record_scans(stocktake=count, scans=[made_before, made_after], actor=counter)
 
-    assert [r.outcome for r in results] == ["late", "counted"]
+    assert [r.outcome for r in results] == ["superseded", "counted"]
     assert counted(count, item) == 1  # the recount, from nothing
 
 

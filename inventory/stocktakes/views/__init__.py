@@ -7,7 +7,7 @@ count's expected quantities are not put in any context or JSON a counter can rea
 
 from inventory.stocktakes.views.counting import cancel, count, scan, stocktake_list, submit
 from inventory.stocktakes.views.recount import apply_rest, send_back
-from inventory.stocktakes.views.review import apply, approve, review, sheet
+from inventory.stocktakes.views.review import apply, approve, late, review, sheet
 from inventory.stocktakes.views.scans import scans
 from inventory.stocktakes.views.upload import upload
 
@@ -17,6 +17,7 @@ __all__ = [
     "approve",
     "cancel",
     "count",
+    "late",
     "review",
     "scan",
     "scans",

@@ -5,6 +5,7 @@ from django.http import (
     HttpRequest,
     HttpResponse,
 )
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils.http import urlencode
 
@@ -14,6 +15,7 @@ from inventory.models import (
     Stocktake,
     StocktakeRecount,
 )
+from inventory.stocktakes import scans
 from inventory.stocktakes import selectors as stocktake_selectors
 from inventory.stocktakes import services as stocktakes
 from inventory.stocktakes.forms import (
@@ -52,7 +54,12 @@ def review(request: HttpRequest, stocktake: Stocktake) -> HttpResponse:
         # Which items nobody counted still hold stock is what a blind counter must not learn.
         uncounted = []
     approved = stocktake.approved_at is not None
-    can_apply = request.user.has_perm(COUNT) and (not stocktake.needs_approval or approved)
+    late = _late_scans(stocktake)
+    # Scans waiting for a manager's choice come first: the services refuse to approve or apply.
+    decided = not late["total"]
+    can_apply = (
+        decided and request.user.has_perm(COUNT) and (not stocktake.needs_approval or approved)
+    )
     totals = {"counted": len(counted), "uncounted": len(uncounted)}
     if show_expected:
         totals.update(
@@ -70,14 +77,79 @@ def review(request: HttpRequest, stocktake: Stocktake) -> HttpResponse:
         uncounted=uncounted,
         totals=totals,
         can_apply=can_apply,
-        can_approve=(request.user.has_perm(APPROVE) and stocktake.needs_approval and not approved),
+        can_approve=(
+            decided and request.user.has_perm(APPROVE) and stocktake.needs_approval and not approved
+        ),
         can_choose=request.user.has_perm(APPROVE),
         can_cancel=may_cancel(request, stocktake),
         apply_form=TokenForm(),
         approve_form=TokenForm(),
         chosen_form=ChosenLinesForm(),
+        late=late,
+        late_form=TokenForm(),
         events=stocktake.events.select_related("actor"),
     )
+
+
+LATE_SHOWN = 50
+
+
+def _late_scans(stocktake: Stocktake) -> dict:
+    """The scans that arrived after submit, waiting for a manager: how many, the first few
+    with the items their codes name, and the units per item."""
+    waiting = stocktake_selectors.late_scans(stocktake)
+    total = waiting.count()
+    if not total:
+        return {"total": 0}
+    shown = list(waiting.select_related("actor")[:LATE_SHOWN])
+    items = scans.items_by_code({row.code for row in shown})
+    rows = [
+        {
+            "code": row.code,
+            "item": items.get(row.code),
+            "quantity": row.quantity,
+            "scanned_at": row.scanned_at,
+            "received_at": row.received_at,
+            "actor": row.actor,
+        }
+        for row in shown
+    ]
+    return {"total": total, "rows": rows, "more": total - len(rows)}
+
+
+@stocktake_page(("POST",))
+def late(request: HttpRequest, stocktake: Stocktake) -> HttpResponse:
+    """A manager's answer to the scans that arrived after submit: add them, or discard them."""
+    require(request, APPROVE)
+    choice = request.POST.get("choice")
+    if choice not in ("add", "discard"):
+        messages.error(request, "Choose “Add them to the count” or “Discard them”.")
+        return redirect_to("review", stocktake)
+    service = scans.add_late_scans if choice == "add" else scans.discard_late_scans
+
+    def act() -> dict:
+        return {
+            "stocktake": stocktake.pk,
+            "scans": service(stocktake=stocktake, actor=request.user),
+        }
+
+    outcome = posted_once(request, "late", stocktake, act, detail=choice)
+    if outcome is None:
+        return redirect_to("review", stocktake)
+    result, replayed = outcome
+    done = result["scans"]
+    scans_word = f"{done} late scan{pluralize(done)}"
+    if replayed:
+        messages.info(
+            request, f"Already done: {scans_word} {'added' if choice == 'add' else 'discarded'}."
+        )
+    elif choice == "add":
+        messages.success(
+            request, f"Added {scans_word} to the count. Check the numbers again before applying."
+        )
+    else:
+        messages.success(request, f"Discarded {scans_word}: they changed nothing.")
+    return redirect_to("review", stocktake)
 
 
 def _review_row(line: stocktake_selectors.ReviewLine, show_expected: bool, limit: int) -> dict:
@@ -217,6 +289,7 @@ def outcome(request: HttpRequest, stocktake: Stocktake) -> HttpResponse:
         left_out=left_out,
         count_again_url=count_again_url,
         adjustment_url=adjustment_url,
+        late_total=stocktake_selectors.late_scans(stocktake).count(),
         events=stocktake.events.select_related("actor"),
     )
 
