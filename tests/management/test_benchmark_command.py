@@ -31,6 +31,8 @@ def test_a_quick_run_reports_ratios_and_drops_its_scratch_database():
         "batch",
         "--section",
         "contention",
+        "--section",
+        "flash",
         stdout=output,
         stderr=StringIO(),
     )
@@ -46,6 +48,11 @@ def test_a_quick_run_reports_ratios_and_drops_its_scratch_database():
     assert contention["note"] == "errors: none"
     lost = next(row for (_, measure), row in rows.items() if measure.startswith("lost updates"))
     assert lost["value"] == 0
+    sale = next(row for (section, _), row in rows.items() if section == "flash sale")
+    assert sale["value"] > 0
+    assert sale["floor"] > 0
+    oversold = next(row for (_, measure), row in rows.items() if measure.startswith("sold ≠"))
+    assert oversold["value"] == 0, oversold["note"]
     assert report["machine"]["postgresql"]
     with connection.cursor() as cursor:
         cursor.execute(

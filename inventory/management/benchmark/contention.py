@@ -1,7 +1,10 @@
 """Contention: single-line relative adjustments from concurrent clients on a few hot items,
-against the throughput of an authenticated no-op served by the same server at the same
-concurrency (the framework's own floor). Also the database's own rate for the same work, and
-the lost-update check: every hot balance must equal its start plus the accepted deltas."""
+against a bare view served by the same server to the same clients that makes the same durable
+write with nothing around it (floor_views.py): the ratio is what our code costs on top of the
+write. A durable commit is most of a one-line write's cost, and it is the machine's (its disk's
+fsync), not ours: against an authenticated no-op the ratio measured the disk. The no-op and the
+database's own rate for the same work are printed as references, and the lost-update check:
+every hot balance must equal its start plus the accepted deltas."""
 
 import multiprocessing
 import random
@@ -13,7 +16,14 @@ import psycopg
 
 from inventory.management.benchmark import floor
 from inventory.management.benchmark.context import Context
-from inventory.management.benchmark.load import ClientResult, run_client, schedule
+from inventory.management.benchmark.load import (
+    ADJUST,
+    BARE,
+    PING,
+    ClientResult,
+    run_client,
+    schedule,
+)
 from inventory.management.benchmark.report import Row
 from inventory.models import Adjustment, Balance, Item
 from inventory.stock import LineInput, apply_adjustment
@@ -28,20 +38,27 @@ def run(context: Context) -> list[Row]:
     seconds = 2.0 if context.quick else 8.0  # of each kind of request
     items = _hot_items()
     skus = [item.sku for item in items]
-    ping, adjust = _http_rates(context, skus, seconds=seconds, windows=4 if context.quick else 8)
-    lost = _lost_updates(items, adjust)
+    results = _http_rates(context, skus, seconds=seconds, windows=6 if context.quick else 12)
+    lost = _lost_updates(items, results[ADJUST] + results[BARE])
     database = _database_rate(context, [item.pk for item in items], seconds=seconds)
-    errors = _errors(ping) | _errors(adjust)
     return [
         Row(
             "contention",
             f"relative adjustments, 1 line, {CLIENTS} clients on {HOT_ITEMS} items",
-            _rate(adjust, seconds),
+            _rate(results[ADJUST], seconds),
             "req/s",
-            floor=_rate(ping, seconds),
-            floor_measure="authenticated no-op GET /api/v3/ping, same server and clients",
-            target=">= 0.6",
-            note=f"errors: {errors or 'none'}",
+            floor=_rate(results[BARE], seconds),
+            floor_measure="bare view, same durable write (statement, ledger line, commit), "
+            "same server and clients",
+            target=">= 0.9",
+            note=f"errors: {_errors(results[ADJUST]) or 'none'}",
+        ),
+        Row(
+            "contention",
+            "authenticated no-op GET /api/v3/ping (reference)",
+            _rate(results[PING], seconds),
+            "req/s",
+            note=f"same server and clients; errors: {_errors(results[PING]) or 'none'}",
         ),
         Row(
             "contention",
@@ -55,7 +72,7 @@ def run(context: Context) -> list[Row]:
             "lost updates (balance ≠ start + accepted deltas)",
             lost,
             "balances",
-            note=f"{sum(result.completed for result in adjust)} requests checked",
+            note=f"{sum(r.completed for r in results[ADJUST] + results[BARE])} writes checked",
         ),
     ]
 
@@ -76,12 +93,15 @@ def _hot_items() -> list[Item]:
     return items
 
 
-def _http_rates(context: Context, skus: list[str], *, seconds: float, windows: int):
+def _http_rates(
+    context: Context, skus: list[str], *, seconds: float, windows: int
+) -> dict[str, list[ClientResult]]:
     """Every client in its own process (so the load generator is not one GIL-bound process),
-    all following one schedule of alternating windows of pings and adjustments (load.schedule),
-    after a second and a half for the processes to spawn. Returns the clients' ping results and
-    their adjustment results."""
-    plan = schedule(time.time() + 1.5, 2 * seconds, windows)
+    all following one schedule of windows in which pings, our adjustments and the bare view's
+    take turns (load.schedule), after a second and a half for the processes to spawn. Returns
+    each kind's results, one per client."""
+    kinds = [PING, ADJUST, BARE]
+    plan = schedule(time.time() + 1.5, len(kinds) * seconds, windows, kinds)
     with ProcessPoolExecutor(CLIENTS, mp_context=multiprocessing.get_context("spawn")) as pool:
         futures = [
             pool.submit(
@@ -96,7 +116,7 @@ def _http_rates(context: Context, skus: list[str], *, seconds: float, windows: i
             for n in range(CLIENTS)
         ]
         results = [future.result() for future in futures]
-    return [pings for pings, _ in results], [adjustments for _, adjustments in results]
+    return {kind: [result[kind] for result in results] for kind in kinds}
 
 
 def _rate(results: list[ClientResult], seconds: float) -> float:

@@ -4,10 +4,20 @@ never set Django up, so their CPU goes to sending requests, not to importing the
 import http.client
 import json
 import random
+import threading
 import time
 from dataclasses import dataclass, field
 
-Window = tuple[float, float, bool]  # (start, stop, adjust): a stretch of one kind of request
+Window = tuple[float, float, str]  # (start, stop, kind): a stretch of one kind of request
+
+# What each kind of request is: the authenticated no-op, our one-line relative adjustment, and
+# the bare view that makes the same durable write with nothing around it (floor_views.py).
+PING, ADJUST, BARE = "ping", "adjust", "bare"
+PATHS = {
+    PING: ("GET", "/api/v3/ping"),
+    ADJUST: ("POST", "/api/v3/inventory/adjustments/relative"),
+    BARE: ("POST", "/benchmark/bare-relative"),
+}
 
 
 @dataclass
@@ -17,13 +27,14 @@ class ClientResult:
     accepted_deltas: dict[str, int] = field(default_factory=dict)  # sku → sum of 2xx deltas
 
 
-def schedule(start_at: float, seconds: float, windows: int) -> list[Window]:
-    """`windows` stretches of `seconds / windows`, pings and adjustments in the order A B B A
-    A B B A …: a machine that speeds up or slows down during the run (a shared VM does) then
-    weighs on both kinds alike, which one long stretch of each would not."""
+def schedule(start_at: float, seconds: float, windows: int, kinds: list[str]) -> list[Window]:
+    """`windows` stretches of `seconds / windows`, the kinds taking turns in the order
+    A B C C B A A B C …: a machine that speeds up or slows down during the run (a shared VM
+    does) then weighs on every kind alike, which one long stretch of each would not."""
     length = seconds / windows
+    order = kinds + kinds[::-1]
     return [
-        (start_at + n * length, start_at + (n + 1) * length, n % 4 in (1, 2))
+        (start_at + n * length, start_at + (n + 1) * length, order[n % len(order)])
         for n in range(windows)
     ]
 
@@ -36,11 +47,10 @@ def run_client(
     location_id: int,
     windows: list[Window],
     seed: int,
-) -> tuple[ClientResult, ClientResult]:
+) -> dict[str, ClientResult]:
     """Through each window, send one request after the other on a keep-alive connection: pings,
     or one-line relative adjustments of a random hot item by ±1 (a delta is counted only when
-    the server accepted it, for the lost-update check). Returns the pings' and the
-    adjustments' results."""
+    the server accepted it, for the lost-update check). Returns each kind's results."""
     rng = random.Random(seed)
     # Every body this client can send, encoded once: the load generator shares the server's
     # CPUs, and what it spends on JSON per request would be charged to the adjustments.
@@ -54,26 +64,62 @@ def run_client(
     host, port = base_url.removeprefix("http://").split(":")
     connection = http.client.HTTPConnection(host, int(port), timeout=60)
     headers = {"X-Auth-Token": token, "Content-Type": "application/json"}
-    pings, adjustments = ClientResult(), ClientResult()
-    for start, stop, adjust in windows:
-        result = adjustments if adjust else pings
+    results = {kind: ClientResult() for _, _, kind in windows}
+    for start, stop, kind in windows:
+        result = results[kind]
+        method, path = PATHS[kind]
         time.sleep(max(0.0, start - time.time()))
         while time.time() < stop:
-            if adjust:
+            if method == "POST":
                 sku, delta = rng.choice(skus), rng.choice((-1, 1))
-                connection.request(
-                    "POST", "/api/v3/inventory/adjustments/relative", bodies[sku, delta], headers
-                )
+                connection.request(method, path, bodies[sku, delta], headers)
             else:
-                connection.request("GET", "/api/v3/ping", headers=headers)
+                connection.request(method, path, headers=headers)
             response = connection.getresponse()
             response.read()
             if response.status >= 300:
                 result.errors[response.status] = result.errors.get(response.status, 0) + 1
-            elif adjust:
+            elif method == "POST":
                 result.accepted_deltas[sku] = result.accepted_deltas.get(sku, 0) + delta
             result.completed += 1
             if response.getheader("Connection", "").lower() == "close":
                 connection.close()
     connection.close()
-    return pings, adjustments
+    return results
+
+
+def buy_until_refused(
+    *, base_url: str, token: str, sku: str, location_id: int, start_at: float, clients: int
+) -> list[dict]:
+    """`clients` buyers in threads of this process, from `start_at`: each sends one-unit sales
+    of `sku` on its own keep-alive connection until one is refused. Returns each buyer's
+    accepted count, refusals by status, and when it started and last had a sale accepted."""
+    body = json.dumps({"items": [{"location_id": location_id, "sku": sku, "quantity": -1}]})
+    headers = {"X-Auth-Token": token, "Content-Type": "application/json"}
+    method, path = PATHS[ADJUST]
+    host, port = base_url.removeprefix("http://").split(":")
+    results = [
+        {"accepted": 0, "refused": {}, "started": start_at, "last_accepted": start_at}
+        for _ in range(clients)
+    ]
+
+    def buyer(result: dict) -> None:
+        connection = http.client.HTTPConnection(host, int(port), timeout=60)
+        time.sleep(max(0.0, start_at - time.time()))
+        while True:
+            connection.request(method, path, body.encode(), headers)
+            response = connection.getresponse()
+            response.read()
+            if response.status >= 300:
+                result["refused"][response.status] = result["refused"].get(response.status, 0) + 1
+                break
+            result["accepted"] += 1
+            result["last_accepted"] = time.time()
+        connection.close()
+
+    threads = [threading.Thread(target=buyer, args=(result,)) for result in results]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results

@@ -22,6 +22,7 @@ SECTIONS = {
     "history": "inventory.management.benchmark.history",
     "batch": "inventory.management.benchmark.batch",
     "contention": "inventory.management.benchmark.contention",
+    "flash": "inventory.management.benchmark.flash_sale",
     "stocktake": "inventory.management.benchmark.stocktake",
     "export": "inventory.management.benchmark.export",
 }
@@ -31,6 +32,7 @@ SECTIONS = {
 # threads back from the database).
 SERVER_WORKERS = os.cpu_count() or 2
 SERVER_THREADS = 2
+BENCHMARK_URLS = "inventory.management.benchmark.urls"  # the project's, and the floor views
 
 
 class Command(BaseCommand):
@@ -75,7 +77,10 @@ class Command(BaseCommand):
             token, admin_cookie = create_credentials()
             version = postgres_version()
             with serve(
-                database_url=database_url, workers=options["workers"], threads=options["threads"]
+                database_url=database_url,
+                workers=options["workers"],
+                threads=options["threads"],
+                env={"DJANGO_ROOT_URLCONF": BENCHMARK_URLS},
             ) as base_url:
                 context = Context(
                     database_url=database_url,
