@@ -13,7 +13,7 @@ adjustment: the audit checks quantities, and no export reads how the settings ca
 from django.db import connection, transaction
 from django.utils import timezone
 
-from inventory.management.benchmark.ledger_fill import _bulk_load, _reserve_ids
+from inventory.management.benchmark.ledger_fill import bulk_load, reserve_ids
 from inventory.models import MAX_BATCH_LINES, Adjustment, AdjustmentLine, Balance, Item
 from inventory.sql import table
 from locations.models import Location
@@ -108,13 +108,13 @@ def _stock(location: Location, count: int) -> None:
             "location": location.pk,
             "now": _now(),
             "adjustments": adjustments,
-            "first_adjustment": _reserve_ids(cursor, Adjustment, adjustments),
-            "first_line": _reserve_ids(cursor, AdjustmentLine, count),
+            "first_adjustment": reserve_ids(cursor, Adjustment, adjustments),
+            "first_line": reserve_ids(cursor, AdjustmentLine, count),
         }
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # see ledger_fill
         cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
         cursor.execute(INSERT_ADJUSTMENTS.format(**names), params)
-        with _bulk_load(cursor, AdjustmentLine), _bulk_load(cursor, Balance):
+        with bulk_load(cursor, AdjustmentLine), bulk_load(cursor, Balance):
             cursor.execute(INSERT_STOCK.format(**names), params)
 
 

@@ -4,12 +4,9 @@ days), in the admin and in the API, timed through the running server with a smal
 again after it has grown a hundredfold. Each figure is the time with the big ledger over the
 time with the small one: reading history must cost the same however long the history is."""
 
-import http.client
-import statistics
-import time
 from dataclasses import dataclass
 from datetime import timedelta
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from django.utils import timezone
 
@@ -20,6 +17,7 @@ from inventory.management.benchmark.ledger_fill import (
     fill_ledger,
     vacuum_analyze,
 )
+from inventory.management.benchmark.pages import KeptAliveClient, Page, page_medians
 from inventory.management.benchmark.report import Row
 from inventory.models import Adjustment, AdjustmentLine
 
@@ -27,24 +25,14 @@ SCALES = (10_000, 1_000_000)
 QUICK_SCALES = (2_000, 20_000)
 ADMIN_HISTORY = "/admin/inventory/adjustmentline/"
 API_HISTORY = "/api/v3/inventory/adjustments"
-WARMUP = 2
 SAMPLES_PER_REPEAT = 3  # pages are quick: more samples steady a ratio of two noisy medians
-
-
-@dataclass(frozen=True)
-class Page:
-    name: str
-    path: str
-    headers: dict[str, str]
-    lists: str | None = None  # a filtered page must show this text (checked before timing)
-    note: str = "newest first"
 
 
 def run(context: Context) -> list[Row]:
     small, large = QUICK_SCALES if context.quick else SCALES
     fill_ledger(small)  # the searched transaction is one of this fill's (see _pages)
     pages = _pages(context, busy_sku())
-    client = _Client(context.base_url)
+    client = KeptAliveClient(context.base_url)
     at_small = _measure(context, client, pages, small)
     at_large = _measure(context, client, pages, large)
     return [
@@ -116,7 +104,7 @@ class _Scale:
     ms: dict[str, float]  # median per page name
 
 
-def _measure(context: Context, client: "_Client", pages: list[Page], lines: int) -> _Scale:
+def _measure(context: Context, client: KeptAliveClient, pages: list[Page], lines: int) -> _Scale:
     """Grow the ledger to `lines` (other sections may already have written more), check that
     every page answers what it should, then time them."""
     fill_ledger(lines)
@@ -128,50 +116,11 @@ def _measure(context: Context, client: "_Client", pages: list[Page], lines: int)
     return _Scale(
         lines=AdjustmentLine.objects.count(),
         busy_lines=AdjustmentLine.objects.filter(item__sku=busy_sku()).count(),
-        ms=_medians(client, pages, repeat=context.repeat * SAMPLES_PER_REPEAT),
+        ms=page_medians(client, pages, repeat=context.repeat * SAMPLES_PER_REPEAT),
     )
-
-
-def _medians(client: "_Client", pages: list[Page], *, repeat: int) -> dict[str, float]:
-    """Median time per page after two warm-up runs. The pages take turns, so that each one's
-    samples spread over the whole measurement: a burst of load from elsewhere on the machine
-    then moves every median a little rather than one a lot."""
-    samples: dict[str, list[float]] = {page.name: [] for page in pages}
-    for run in range(WARMUP + repeat):
-        for page in pages:
-            started = time.perf_counter()
-            client.get(page.path, page.headers)
-            if run >= WARMUP:
-                samples[page.name].append((time.perf_counter() - started) * 1000)
-    return {name: statistics.median(times) for name, times in samples.items()}
 
 
 def _note(page: Page, small: _Scale, large: _Scale) -> str:
     if page.note.startswith(busy_sku()):
         return f"{page.note}: {small.busy_lines:,} lines, then {large.busy_lines:,}"
     return page.note
-
-
-class _Client:
-    """GETs over one kept-alive HTTP connection, so that connection setup does not count."""
-
-    def __init__(self, base_url: str) -> None:
-        parts = urlsplit(base_url)
-        self.connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=120)
-
-    def get(self, path: str, headers: dict[str, str]) -> bytes:
-        try:
-            return self._get(path, headers)
-        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
-            # The server closes a connection left idle for a few seconds (gunicorn's keep-alive
-            # timeout), as it is while the ledger grows: connect again, once.
-            self.connection.close()
-            return self._get(path, headers)
-
-    def _get(self, path: str, headers: dict[str, str]) -> bytes:
-        self.connection.request("GET", path, headers=headers)
-        response = self.connection.getresponse()
-        body = response.read()
-        if response.status != 200:
-            raise RuntimeError(f"GET {path}: {response.status} {body[:300]!r}")
-        return body

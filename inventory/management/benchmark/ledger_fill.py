@@ -35,7 +35,7 @@ HISTORY_SPAN = timedelta(days=365)  # how far back a fill into an empty ledger s
 # functions of g, so each fill continues the same pattern. The busy item is items[1]; the
 # others are spread by a multiplier coprime with their number. Quantities stay in 10..209.
 # Each chain starts where its balance stands now and follows n, which is also the order of the
-# ids the lines get (reserved up front, see `_reserve_ids`). The chain's last line sets the
+# ids the lines get (reserved up front, see `reserve_ids`). The chain's last line sets the
 # balance, in the same statement (the window has already sorted the lines by chain).
 FILL = """
 WITH fresh AS (
@@ -111,8 +111,8 @@ def fill_ledger(total_lines: int) -> int:
             "items": item_ids,
             "locations": location_ids,
             "adjustments": adjustments,
-            "first_adjustment": _reserve_ids(cursor, Adjustment, adjustments),
-            "first_line": _reserve_ids(cursor, AdjustmentLine, count),
+            "first_adjustment": reserve_ids(cursor, Adjustment, adjustments),
+            "first_line": reserve_ids(cursor, AdjustmentLine, count),
             # From the last line so far up to now: times increase and none is in the future.
             "start": start,
             "step": (timezone.now() - start) / (adjustments + 1),
@@ -124,20 +124,20 @@ def fill_ledger(total_lines: int) -> int:
             "busy_every": BUSY_EVERY,
             "per_adjustment": LINES_PER_ADJUSTMENT,
         }
-        # Checked as each statement ends: ALTER TABLE (in _bulk_load) refuses to run while
+        # Checked as each statement ends: ALTER TABLE (in bulk_load) refuses to run while
         # deferred foreign-key checks are pending on the tables it touches.
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         # Sorting a million lines by chain, and rebuilding indexes, in memory.
         cursor.execute("SET LOCAL work_mem = '128MB'")
         cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
         cursor.execute(INSERT_ADJUSTMENTS.format(**names), params)
-        with _bulk_load(cursor, AdjustmentLine):
+        with bulk_load(cursor, AdjustmentLine):
             cursor.execute(FILL.format(**names), params)
     return count
 
 
 @contextmanager
-def _bulk_load(cursor, model) -> Iterator[None]:
+def bulk_load(cursor, model) -> Iterator[None]:
     """PostgreSQL's advice for loading many rows ("Populating a Database"): drop the table's
     secondary indexes and foreign keys, load, then build them again. One index build and one
     set-based foreign-key check cost a fraction of a million index insertions and a million
@@ -171,7 +171,7 @@ def _bulk_load(cursor, model) -> Iterator[None]:
         )
 
 
-def _reserve_ids(cursor, model, count: int) -> int:
+def reserve_ids(cursor, model, count: int) -> int:
     """Take `count` consecutive ids from the model's id sequence; returns the first. The lines
     get their ids explicitly because a chain's order is the order of its ids."""
     sequence = f"pg_get_serial_sequence('{model._meta.db_table}', 'id')"

@@ -1,0 +1,229 @@
+"""Scale (not run by default: `--section scale`): the pages people and partners read most, timed
+through the running server with 1,000 items at 10 locations (10,000 balances) and again with
+1,000,000 items at the same 10 locations (10,000,000 balances and as many ledger lines). Each
+figure is the time at the large scale over the time at the small one: a page must cost the same
+whatever the size of the catalogue.
+
+The fill is set-based (`generate_series`, secondary indexes and foreign keys dropped and built
+again, as `ledger_fill` does): each balance gets one ledger line, the absolute adjustment that
+set it, so the ledger stays whole (`verify_ledger` finds nothing)."""
+
+import time
+from urllib.parse import urlencode
+
+from django.db import connection, transaction
+from django.urls import reverse
+
+from inventory.management.benchmark.context import Context
+from inventory.management.benchmark.ledger_fill import bulk_load, reserve_ids
+from inventory.management.benchmark.pages import KeptAliveClient, Page, page_medians
+from inventory.management.benchmark.report import Row
+from inventory.models import Adjustment, AdjustmentLine, Balance, Item
+from inventory.sql import table
+from locations.models import Location
+
+SCALES = (1_000, 1_000_000)  # items, each at every location
+QUICK_SCALES = (1_000, 20_000)
+LOCATIONS = 10
+SKU_PREFIX = "SCALE-"
+FIRST_ID = 20_000_000  # product and variant ids, clear of the other sections'
+LINES_PER_ADJUSTMENT = 100
+SAMPLES_PER_REPEAT = 2
+API_ITEMS = "/api/v3/inventory/items"
+ADMIN_BALANCES = "/admin/inventory/balance/"
+
+# Items n in [start, stop): a SKU that sorts by n, a name with a word a search can find, and
+# one item in a hundred with a barcode.
+INSERT_ITEMS = """
+INSERT INTO {item} (sku, product_id, variant_id, name, barcode, tracking, uuid, created_at,
+                    updated_at, product_uuid, zettle_tracking)
+SELECT %(prefix)s || lpad(n::text, 7, '0'), %(first_id)s + n, %(first_id)s + n,
+       'Scale item ' || n || ' ' || (ARRAY['red', 'blue', 'green', 'black', 'white'])[1 + n %% 5],
+       CASE WHEN n %% 100 = 0 THEN (400000000000 + n)::text ELSE '' END,
+       'variant', gen_random_uuid(), now(), now(), gen_random_uuid(), true
+FROM generate_series(%(start)s, %(stop)s - 1) AS n
+"""
+
+# Every new item at every location: on hand 0 for one balance in 40 (out of stock), below the
+# warning level of 5 for one in 10; the ledger line of the absolute adjustment that set it.
+FILL_BALANCES = """
+WITH fresh AS (
+    SELECT i.id AS item_id, l.id AS location_id,
+           row_number() OVER (ORDER BY i.id, l.id) - 1 AS k,
+           CASE WHEN (i.id + l.id) %% 40 = 0 THEN 0 ELSE (i.id * 7 + l.id * 13) %% 50 END
+               AS quantity
+    FROM {item} AS i CROSS JOIN unnest(%(locations)s::bigint[]) AS l(id)
+    WHERE i.sku >= %(first_sku)s AND i.sku LIKE %(like)s
+), lines AS (
+    INSERT INTO {line} (id, adjustment_id, item_id, location_id, quantity_before,
+                        quantity_after, delta, created_at)
+    SELECT %(first_line)s + k, %(first_adjustment)s + k / {per_adjustment}, item_id,
+           location_id, 0, quantity, quantity, %(at)s
+    FROM fresh
+)
+INSERT INTO {balance} (item_id, location_id, quantity, safety_stock, warning_level, is_in_stock,
+                       bin_picking_number, updated_at)
+SELECT item_id, location_id, quantity, 0, 5, true, '', %(at)s FROM fresh
+"""
+
+INSERT_ADJUSTMENTS = """
+INSERT INTO {adjustment} (id, transaction_id, kind, reason_code, reason, reference, source,
+                          created_at)
+SELECT %(first_adjustment)s + k, gen_random_uuid(), 'absolute', 'received', 'Opening stock',
+       '', 'import', %(at)s
+FROM generate_series(0, %(adjustments)s - 1) AS k
+"""
+
+
+def run(context: Context) -> list[Row]:
+    small, large = QUICK_SCALES if context.quick else SCALES
+    locations = _locations()
+    fill(small, locations)
+    pages = _pages(context, locations)
+    client = KeptAliveClient(context.base_url)
+    repeat = context.repeat * SAMPLES_PER_REPEAT
+    at_small = _measure(client, pages, repeat)
+    started = time.perf_counter()
+    fill(large, locations)
+    fill_seconds = time.perf_counter() - started
+    at_large = _measure(client, pages, repeat)
+    balances = Balance.objects.filter(location__in=locations).count()
+    rows = [
+        Row(
+            "scale",
+            f"{page.name}, {balances:,} balances",
+            at_large[page.name],
+            "ms",
+            floor=at_small[page.name],
+            floor_measure=f"same page at {small * LOCATIONS:,} balances",
+            target="<= 1.5",
+            note=page.note,
+        )
+        for page in pages
+    ]
+    rows.append(
+        Row(
+            "scale",
+            f"fill to {balances:,} balances and their ledger lines",
+            fill_seconds,
+            "s",
+            note="set-based: generate_series, indexes built after",
+        )
+    )
+    return rows
+
+
+def _locations() -> list[Location]:
+    return Location.objects.bulk_create(
+        Location(code=f"SCALE-{n}", label=f"Scale store {n}") for n in range(1, LOCATIONS + 1)
+    )
+
+
+def fill(items: int, locations: list[Location]) -> int:
+    """Grow the catalogue to `items` items, each with a balance at every location and that
+    balance's ledger line; returns how many items were added."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"LOCK TABLE {table(Adjustment)}, {table(AdjustmentLine)}, {table(Balance)}"
+            " IN SHARE ROW EXCLUSIVE MODE"
+        )
+        existing = Item.objects.filter(sku__startswith=SKU_PREFIX).count()
+        if existing >= items:
+            return 0
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET LOCAL work_mem = '256MB'")
+        cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
+        names = {
+            "item": table(Item),
+            "balance": table(Balance),
+            "line": table(AdjustmentLine),
+            "adjustment": table(Adjustment),
+            "per_adjustment": LINES_PER_ADJUSTMENT,
+        }
+        with bulk_load(cursor, Item):
+            cursor.execute(
+                INSERT_ITEMS.format(**names),
+                {"prefix": SKU_PREFIX, "first_id": FIRST_ID, "start": existing, "stop": items},
+            )
+        new_balances = (items - existing) * len(locations)
+        adjustments = -(-new_balances // LINES_PER_ADJUSTMENT)
+        params = {
+            "locations": [location.pk for location in locations],
+            "first_sku": f"{SKU_PREFIX}{existing:07d}",
+            "like": f"{SKU_PREFIX}%",
+            "first_line": reserve_ids(cursor, AdjustmentLine, new_balances),
+            "first_adjustment": reserve_ids(cursor, Adjustment, adjustments),
+            "adjustments": adjustments,
+            "at": _now(cursor),
+        }
+        cursor.execute(INSERT_ADJUSTMENTS.format(**names), params)
+        with bulk_load(cursor, AdjustmentLine), bulk_load(cursor, Balance):
+            cursor.execute(FILL_BALANCES.format(**names), params)
+    with connection.cursor() as cursor:
+        for model in (Item, Balance, Adjustment, AdjustmentLine):
+            cursor.execute(f"VACUUM (ANALYZE) {table(model)}")
+    return items - existing
+
+
+def _now(cursor):
+    cursor.execute("SELECT now()")
+    return cursor.fetchone()[0]
+
+
+def _pages(context: Context, locations: list[Location]) -> list[Page]:
+    admin = {"Cookie": context.admin_cookie}
+    api = {"X-Auth-Token": context.token, "Accept": "application/json"}
+    location = locations[3]
+    item = Item.objects.get(sku=f"{SKU_PREFIX}{500:07d}")  # one of the small scale's
+    balance = Balance.objects.get(item=item, location=location)
+    fifty = ",".join(f"{SKU_PREFIX}{n:07d}" for n in range(100, 1000, 18))
+
+    def balances(name: str, query: dict, note: str) -> Page:
+        return Page(name, f"{ADMIN_BALANCES}?{urlencode(query)}", admin, note=note)
+
+    return [
+        Page("admin stock levels, first page", ADMIN_BALANCES, admin, note="every location"),
+        balances("admin stock levels, one location", {"location": location.pk}, location.label),
+        balances("admin stock levels, low", {"stock": "below_warning"}, "below warning level"),
+        balances("admin stock levels, out of stock", {"stock": "out"}, "on hand 0"),
+        balances("admin stock levels, a SKU search", {"q": item.sku}, item.sku),
+        balances("admin stock levels, a name search", {"q": "item 500 red"}, "words of a name"),
+        Page(
+            "admin item page",
+            reverse("admin:inventory_item_change", args=[item.pk]),
+            admin,
+            note=f"{item.sku}, its {len(locations)} balances",
+        ),
+        Page(
+            "admin balance page, with its chart",
+            reverse("admin:inventory_balance_change", args=[balance.pk]),
+            admin,
+            note=f"{item.sku} at {location.label}",
+        ),
+        Page(
+            "admin location dashboard",
+            reverse("admin:inventory_dashboard_location", args=[location.pk]),
+            admin,
+            note=location.label,
+        ),
+        Page("API items, first page", API_ITEMS, api, note="page 1, limit 50"),
+        Page(
+            "API items, page 1,000",
+            f"{API_ITEMS}?page=1000&limit=10",
+            api,
+            note="page 1,000 of 10 (BigCommerce's page/limit)",
+        ),
+        Page("API items, sku:in of 50", f"{API_ITEMS}?sku:in={fifty}", api, note="50 SKUs"),
+        Page(
+            "API one location's items",
+            f"/api/v3/inventory/locations/{location.pk}/items",
+            api,
+            note=f"{location.label}, page 1",
+        ),
+    ]
+
+
+def _measure(client: KeptAliveClient, pages: list[Page], repeat: int) -> dict[str, float]:
+    for page in pages:
+        client.get(page.path, page.headers)  # each answers 200 before it is timed
+    return page_medians(client, pages, repeat=repeat)
