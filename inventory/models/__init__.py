@@ -18,6 +18,7 @@ from inventory.models.stock import (
     Adjustment,
     AdjustmentLine,
     Balance,
+    CatalogSize,
     Item,
 )
 from inventory.models.stocktakes import (
@@ -37,6 +38,7 @@ from inventory.models.webhooks import (
 )
 
 __all__ = [
+    "CatalogSize",
     "MAX_BATCH_LINES",
     "MAX_QUANTITY",
     "Adjustment",

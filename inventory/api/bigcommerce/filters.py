@@ -212,6 +212,11 @@ def apply(filters: type[QueryFilterSet], request: Request, queryset: QuerySet) -
     return found.qs
 
 
+def filtering(filters: type[QueryFilterSet], request: Request) -> bool:
+    """Whether the request names any of the FilterSet's parameters (a blank one included)."""
+    return any(name in request.query_params for name in filters.base_filters)
+
+
 def one(field: forms.Field, request: Request, name: str) -> Any:
     """One query parameter read by `field`, outside any FilterSet (DELETE's `location_id:in`)."""
     try:

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 
 from inventory.api.auth import InventoryScope, allowed_location_ids
 from inventory.api.bigcommerce import filters
-from inventory.api.bigcommerce.query import PAGE_PARAMETERS, paginate
+from inventory.api.bigcommerce.query import PAGE_PARAMETERS, Page, paginate
 from inventory.api.bigcommerce.routing import BigCommerceViewSet
 from inventory.api.errors import Problem, domain_error_response
 from inventory.api.idempotent import idempotency_key
@@ -26,7 +26,7 @@ from inventory.api.schemas import (
 from inventory.errors import InventoryError
 from inventory.models import Adjustment, ApiClient, Balance, Item
 from inventory.movements.selectors import Quantities, named_quantities
-from inventory.selectors import balances_at
+from inventory.selectors import balances_at, item_total
 from inventory.stock import SettingsInput, update_settings
 from locations.models import Location
 
@@ -38,6 +38,14 @@ NO_SETTING = "At least one setting must be specified: warning_level, is_in_stock
 
 def filtered_items(request: Request):
     return filters.apply(filters.ItemFilters, request, Item.objects.order_by("id"))
+
+
+def item_page(request: Request) -> Page:
+    """One page of the items the request's filters find, in id order. Unfiltered, the total is
+    the count the database keeps (counting a million items costs more than the page), and deep
+    pages are read after the previous page's last id when it is known (`paginate`)."""
+    total = None if filters.filtering(filters.ItemFilters, request) else item_total()
+    return paginate(request, filtered_items(request), count=total, keyset=True)
 
 
 def visible_locations(client: ApiClient):
@@ -100,7 +108,7 @@ class InventoryItemViewSet(BigCommerceViewSet):
     def list(self, request: Request) -> Response:
         found = visible_locations(request.auth)
         locations = list(filters.apply(filters.StockLocationFilters, request, found))
-        page = paginate(request, filtered_items(request))
+        page = item_page(request)
         item_ids, location_ids = [item.pk for item in page.rows], [loc.pk for loc in locations]
         balances = balances_at(item_ids=item_ids, location_ids=location_ids)
         moving = named_quantities(item_ids, location_ids)
@@ -148,7 +156,7 @@ class LocationItemViewSet(BigCommerceViewSet):
     )
     def list(self, request: Request, location_id: int) -> Response:
         location = self.location(request, location_id)
-        page = paginate(request, filtered_items(request))
+        page = item_page(request)
         item_ids = [item.pk for item in page.rows]
         balances = balances_at(item_ids=item_ids, location_ids=[location.pk])
         moving = named_quantities(item_ids, [location.pk])
