@@ -9,6 +9,7 @@ phone with no signal (checked below by the shell's text, which only the worker c
 
 import os
 import time
+from types import SimpleNamespace
 
 import pytest
 from django.db.models import Sum
@@ -16,7 +17,7 @@ from django.db.models import Sum
 from inventory.models import Adjustment, Stocktake, StocktakeScan
 from inventory.stock import LineInput, apply_adjustment
 from inventory.stocktakes import services as stocktakes
-from tests.browser.conftest import PHONE, assert_no_sideways_scroll, log_in
+from tests.browser.conftest import DESKTOP, PHONE, assert_no_sideways_scroll, log_in
 from tests.factories import ItemFactory, LocationFactory, manager, set_stock, store_staff
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -50,16 +51,22 @@ def shop():
         set_stock(item, location, 10)
     clerk = store_staff(location, username="sam")
     count = stocktakes.start_stocktake(location=location, actor=clerk)
-    return location, items, clerk, count
+    return SimpleNamespace(location=location, items=items, clerk=clerk, count=count)
 
 
 def shot(page, name: str) -> None:
-    """A screenshot for a person to look at, when STOCKROOM_SHOTS names a folder."""
+    """Screenshots at 390 and 1280 px wide for a person to look at, when STOCKROOM_SHOTS names
+    a folder."""
     folder = os.environ.get("STOCKROOM_SHOTS")
-    if folder:
-        os.makedirs(folder, exist_ok=True)
-        width = page.viewport_size["width"]
-        page.screenshot(path=os.path.join(folder, f"{name}-{width}.png"), full_page=True)
+    if not folder:
+        return
+    os.makedirs(folder, exist_ok=True)
+    for viewport in (PHONE, DESKTOP):
+        page.set_viewport_size(viewport)
+        page.screenshot(
+            path=os.path.join(folder, f"{name}-{viewport['width']}.png"), full_page=True
+        )
+    page.set_viewport_size(PHONE)
 
 
 def scan(page, code: str) -> None:
@@ -102,7 +109,7 @@ def scanner_codes(items) -> list[str]:
 def test_thirty_scans_offline_survive_a_reload_and_are_counted_once_back_online(
     context, page, live_server, shop
 ):
-    location, items, clerk, count = shop
+    items, count = shop.items, shop.count
     open_count(page, live_server, count)
 
     context.set_offline(True)
@@ -111,7 +118,7 @@ def test_thirty_scans_offline_survive_a_reload_and_are_counted_once_back_online(
     banner_says(page, "30 scans waiting — you are offline")
     assert "SHIRT" not in counted(count)
     assert "+1 saved on this device" in page.inner_text("#last-scanned")
-    assert "4006381333931 × 12" in page.inner_text("#scan-banner")
+    assert "4006381333931 \N{MULTIPLICATION SIGN} 12" in page.inner_text("#scan-banner")
     assert_no_sideways_scroll(page)
     shot(page, "offline-banner")
 
@@ -137,7 +144,7 @@ def test_thirty_scans_offline_survive_a_reload_and_are_counted_once_back_online(
 def test_the_shell_keeps_counting_and_sends_when_the_connection_is_back(
     context, page, live_server, shop
 ):
-    location, items, clerk, count = shop
+    items, count = shop.items, shop.count
     open_count(page, live_server, count)
 
     context.set_offline(True)
@@ -162,7 +169,7 @@ def test_the_shell_keeps_counting_and_sends_when_the_connection_is_back(
 def test_an_answer_lost_after_the_server_counted_does_not_count_twice(
     context, page, live_server, shop
 ):
-    location, items, clerk, count = shop
+    items, count = shop.items, shop.count
     open_count(page, live_server, count)
     answered = []
 
@@ -190,7 +197,7 @@ def test_an_answer_lost_after_the_server_counted_does_not_count_twice(
 def test_a_scan_made_offline_is_netted_against_a_sale_made_after_it(
     context, page, live_server, shop
 ):
-    location, items, clerk, count = shop
+    items, count = shop.items, shop.count
     mug = items["mug"]
     open_count(page, live_server, count)
 
@@ -202,7 +209,7 @@ def test_a_scan_made_offline_is_netted_against_a_sale_made_after_it(
     apply_adjustment(  # sold through the API while the phone is offline: 10 → 8
         kind=Adjustment.Kind.RELATIVE,
         source=Adjustment.Source.API,
-        lines=[LineInput(location_id=location.pk, item_id=mug.pk, quantity=-2)],
+        lines=[LineInput(location_id=shop.location.pk, item_id=mug.pk, quantity=-2)],
     )
 
     context.set_offline(False)
@@ -212,7 +219,7 @@ def test_a_scan_made_offline_is_netted_against_a_sale_made_after_it(
     assert line.expected_quantity == 10  # on hand when the scans were made, before the sale
     assert line.counted_at < Adjustment.objects.filter(kind="relative").latest("pk").created_at
 
-    stocktakes.submit_stocktake(stocktake=count, actor=clerk)
+    stocktakes.submit_stocktake(stocktake=count, actor=shop.clerk)
     manager(username="boss")
     page.context.clear_cookies()
     log_in(page, live_server, "boss")
@@ -227,7 +234,7 @@ def test_a_scan_made_offline_is_netted_against_a_sale_made_after_it(
 def test_scans_held_while_the_count_was_submitted_arrive_late_and_change_nothing(
     context, page, live_server, shop
 ):
-    location, items, clerk, count = shop
+    items, count = shop.items, shop.count
     shirt = items["shirt"]
     open_count(page, live_server, count)
     scan(page, shirt.sku)
@@ -239,13 +246,14 @@ def test_scans_held_while_the_count_was_submitted_arrive_late_and_change_nothing
         scan(page, shirt.barcode)
     banner_says(page, "3 scans waiting — you are offline")
     page.wait_for_selector("#counted-lines tr[data-sku=SHIRT] >> text=+3 waiting")
-    stocktakes.submit_stocktake(stocktake=count, actor=clerk)  # from another phone
+    stocktakes.submit_stocktake(stocktake=count, actor=shop.clerk)  # from another phone
 
     context.set_offline(False)
     page.wait_for_selector(
         "text=3 scans arrived after this count was submitted — a manager sees them on the review"
     )
     banner_says(page, "All scans saved")
+    assert page.is_disabled("input.st-code")  # scanning on would only add late scans
     shot(page, "late")
     count.refresh_from_db()
     assert count.status == Stocktake.Status.SUBMITTED
@@ -254,3 +262,61 @@ def test_scans_held_while_the_count_was_submitted_arrive_late_and_change_nothing
     assert sorted(outcomes) == ["counted", "late", "late", "late"]
     time.sleep(1)
     assert page.url.endswith(f"/stocktakes/{count.pk}/")  # still here, saying so
+
+
+def test_scans_made_after_the_session_ended_wait_for_a_sign_in(context, page, live_server, shop):
+    items, count = shop.items, shop.count
+    open_count(page, live_server, count)
+
+    context.clear_cookies()  # signed out (the session ended, or another tab logged out)
+    scan(page, items["cap"].sku)
+    scan(page, items["cap"].sku)
+    banner_says(page, "Sign in again to send 2 waiting scans")
+    link = page.get_attribute("#scan-banner [data-banner-login]", "href")
+    assert link.endswith(f"?next=%2Fstocktakes%2F{count.pk}%2F")
+    assert StocktakeScan.objects.count() == 0
+
+    page.click("#scan-banner [data-banner-login]")
+    page.fill("#id_username", "sam")
+    page.fill("#id_password", "pw")
+    page.click("input[type=submit]")
+    page.wait_for_url(f"{live_server.url}/stocktakes/{count.pk}/")  # where the scans waited
+    banner_says(page, "All scans saved")
+    assert counted(count) == {"CAP": 2}
+
+
+def test_a_refused_scan_is_kept_and_shown_and_does_not_hold_the_others(
+    context, page, live_server, shop
+):
+    items, count = shop.items, shop.count
+    open_count(page, live_server, count)
+    posts = []
+    page.on("request", lambda request: request.method == "POST" and posts.append(request.url))
+    # A scan the server refuses (its code is too long), as an older page could have kept it.
+    page.evaluate(
+        """pk => new Promise((resolve, reject) => {
+            const open = indexedDB.open("stockroom-counting", 1);
+            open.onsuccess = () => {
+                const tx = open.result.transaction("scans", "readwrite");
+                tx.objectStore("scans").add({id: crypto.randomUUID(), stocktake: pk,
+                    code: "X".repeat(300), at: new Date().toISOString(), quantity: 1, seq: 1});
+                tx.oncomplete = resolve;
+                tx.onerror = reject;
+            };
+        })""",
+        count.pk,
+    )
+    scan(page, items["mug"].sku)
+
+    page.wait_for_selector("#scan-banner >> text=1 scan could not be sent: Give the scanned code")
+    banner_says(page, "All scans saved")  # the mug went on
+    assert counted(count) == {"MUG": 1}
+    assert StocktakeScan.objects.count() == 1
+    time.sleep(2)
+    assert len(posts) <= 3  # refused once, not again and again
+    assert page.is_visible("#scan-banner [data-banner-retry]")
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("#scan-banner [data-banner-discard]")
+    page.wait_for_selector("#scan-banner [data-banner-detail]", state="hidden")
+    assert StocktakeScan.objects.count() == 1

@@ -126,7 +126,10 @@ def test_the_shell_shows_no_data(staff, location, count):
 
     assert response.status_code == 200
     page = response.content.decode()
-    assert "You are offline. Scans are saved on this phone and sent when the connection is back" in page
+    assert (
+        "You are offline. Scans are saved on this phone and sent when the connection is back"
+        in page
+    )
     assert 'id="scan-form"' in page
     assert 'id="scan-banner"' in page
     for data in ("SHELL-SKU-1", "Shell test mug", location.label, f"#{count.pk}"):

@@ -254,6 +254,7 @@
       part("retry").hidden = !view.refused.length;
       part("discard").hidden = !view.refused.length;
       part("actions").hidden = login.hidden && !view.refused.length;
+      if (late.closed + late.recount) tone = "problem";
       banner.dataset.tone = tone;
       banner.hidden = false;
     }
@@ -279,6 +280,16 @@
         box.appendChild(link);
       }
       box.hidden = !sentences.length;
+      renderBanner();
+    }
+    // The count ended while this device held scans: what the page shows is no longer the
+    // count, and scanning on would only add late scans.
+    function stopCounting() {
+      scanForm.querySelectorAll("input, button").forEach(function (control) { control.disabled = true; });
+      document.querySelectorAll(".st-submit-form").forEach(function (form) { form.hidden = true; });
+      lastBox.replaceChildren(element("p", "st-last-label", "Counting has stopped: this count is "
+        + (late.status || "closed") + "."));
+      lastBox.classList.remove("st-stale");
     }
     part("retry").addEventListener("click", function () { if (sender) sender.retryRefused(); });
     part("discard").addEventListener("click", function () {
@@ -321,11 +332,12 @@
       var row = rowFor(scan.code);
       var counted = row ? Number(row.querySelector(".st-counted").dataset.counted || 0) : 0;
       var name = row && row.querySelector(".st-name");
+      var named = name && name.textContent.trim();
       lastBox.replaceChildren(
         element("p", "st-last-label", "Last scanned"),
         element("p", "st-last-total", String(counted + pendingFor(row, scan.code))),
-        element("p", "st-last-name", name && name.textContent ? name.textContent : scan.code),
-        element("p", "st-last-sku", scan.code),
+        element("p", named ? "st-last-name" : "st-last-name st-last-code", named || scan.code),
+        named ? element("p", "st-last-sku", scan.code) : "",
         element("p", "st-last-saved", "+" + scan.quantity + " saved on this device")
       );
       lastBox.classList.remove("st-flash");
@@ -385,6 +397,8 @@
         renderLate();
         if (!problems.length) buzz();
       }
+      if (late.closed) stopCounting();
+      if (lastItem) counting.lastItem = lastItem;
       return refresh(lastItem);
     }
 
@@ -527,12 +541,14 @@
         refresh(null);
       }, 20000);
     }
-    return {
+    var counting = {
+      lastItem: null,
       late: late,
       view: function () { return view; },
       sender: function () { return sender; },
       ready: ready,
     };
+    return counting;
   }
 
   /* The shell, shown by the service worker at a count page's address (or the list's) when it
@@ -569,7 +585,14 @@
     } else {
       listCounts();
     }
-    if (own) return; // opened as itself, online: nothing to go back to
+    if (own) {
+      // Opened as itself: it is what a count page turns into when there is no connection.
+      if (navigator.onLine !== false) {
+        shell.querySelector(".st-offline-note").textContent = "This page stands in for a count page when "
+          + "there is no connection: scans are saved on this phone and sent when the connection is back.";
+      }
+      return;
+    }
     var back = function () {
       var sent = counting
         ? counting.ready.then(function () { return counting.sender().now(); })
@@ -578,7 +601,8 @@
         if (!emptied || (counting && counting.late.closed)) return;
         // The server answers again (whatever it says): the real page can be loaded.
         return fetch(path, { credentials: "same-origin", cache: "no-store" }).then(function () {
-          window.location.reload();
+          var last = counting && counting.lastItem;
+          window.location.replace(path + (last ? "?last=" + encodeURIComponent(last) : ""));
         });
       }).catch(noop);
     };
