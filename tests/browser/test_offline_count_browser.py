@@ -151,8 +151,15 @@ def test_the_shell_keeps_counting_and_sends_when_the_connection_is_back(
     page.reload()
     page.wait_for_selector(f"text={SHELL_TEXT}")
     page.focus("input.st-code")
-    for _ in range(3):
+    for _ in range(2):
         scan(page, items["cap"].sku)
+    # The camera's read (scanning/camera.js) is a scan like a typed one, kept on the device.
+    taken = page.evaluate(
+        """code => document.querySelector("input.st-code").dispatchEvent(new CustomEvent(
+            "stockroom:scan", {detail: {code}, cancelable: true}))""",
+        items["cap"].barcode,
+    )
+    assert taken is False  # the page took it (preventDefault): the camera does not submit
     banner_says(page, "3 scans waiting — you are offline")
     page.fill("input[name=quantity]", "5")
     page.fill("input.st-code", "MUG")
@@ -320,3 +327,25 @@ def test_a_refused_scan_is_kept_and_shown_and_does_not_hold_the_others(
     page.click("#scan-banner [data-banner-discard]")
     page.wait_for_selector("#scan-banner [data-banner-detail]", state="hidden")
     assert StocktakeScan.objects.count() == 1
+
+
+def test_scans_left_in_a_closed_tab_are_sent_from_the_next_stocktake_page(
+    context, page, live_server, shop
+):
+    items, count = shop.items, shop.count
+    open_count(page, live_server, count)
+    context.set_offline(True)
+    for _ in range(3):
+        scan(page, items["shirt"].barcode)
+    banner_says(page, "3 scans waiting — you are offline")
+    page.close()  # the tab closed, its scans on the device
+    stocktakes.submit_stocktake(stocktake=count, actor=shop.clerk)
+    context.set_offline(False)
+
+    later = context.new_page()
+    later.goto(f"{live_server.url}/stocktakes/")
+    later.wait_for_selector(
+        f"text=3 scans left on this device for {count} arrived after it was submitted"
+    )
+    assert list(StocktakeScan.objects.values_list("outcome", flat=True)) == ["late"] * 3
+    assert counted(count) == {}
