@@ -261,6 +261,7 @@ def test_scans_held_while_the_count_was_submitted_arrive_late_and_change_nothing
     )
     banner_says(page, "All scans saved")
     assert page.is_disabled("input.st-code")  # scanning on would only add late scans
+    assert page.inner_text(".st-meta .st-status") == "Submitted"
     shot(page, "late")
     count.refresh_from_db()
     assert count.status == Stocktake.Status.SUBMITTED

@@ -287,8 +287,13 @@
     function stopCounting() {
       scanForm.querySelectorAll("input, button").forEach(function (control) { control.disabled = true; });
       document.querySelectorAll(".st-submit-form").forEach(function (form) { form.hidden = true; });
+      var status = late.status || "closed";
+      document.querySelectorAll(".st-meta .st-status").forEach(function (tag) {
+        tag.className = "st-status st-" + status;
+        tag.textContent = status.charAt(0).toUpperCase() + status.slice(1);
+      });
       lastBox.replaceChildren(element("p", "st-last-label", "Counting has stopped: this count is "
-        + (late.status || "closed") + "."));
+        + status + "."));
       lastBox.classList.remove("st-stale");
     }
     part("retry").addEventListener("click", function () { if (sender) sender.retryRefused(); });
