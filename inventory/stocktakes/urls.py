@@ -8,6 +8,8 @@ app_name = "stocktakes"
 
 urlpatterns = [
     path("", views.stocktake_list, name="list"),
+    path("sw.js", views.service_worker, name="service_worker"),
+    path("offline/", views.offline, name="offline"),
     path("<int:pk>/", views.count, name="count"),
     path("<int:pk>/scan/", views.scan, name="scan"),
     path("<int:pk>/scans/", views.scans, name="scans"),

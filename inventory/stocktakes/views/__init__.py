@@ -6,6 +6,7 @@ a form or page error. What a page may show is decided here, never in the templat
 count's expected quantities are not put in any context or JSON a counter can reach."""
 
 from inventory.stocktakes.views.counting import cancel, count, scan, stocktake_list, submit
+from inventory.stocktakes.views.offline import offline, service_worker
 from inventory.stocktakes.views.recount import apply_rest, send_back
 from inventory.stocktakes.views.review import apply, approve, late, review, sheet
 from inventory.stocktakes.views.scans import scans
@@ -18,10 +19,12 @@ __all__ = [
     "cancel",
     "count",
     "late",
+    "offline",
     "review",
     "scan",
     "scans",
     "send_back",
+    "service_worker",
     "sheet",
     "stocktake_list",
     "submit",

@@ -135,14 +135,6 @@ def count(request: HttpRequest, stocktake: Stocktake) -> HttpResponse:
         return redirect_to("review", stocktake)
     if stocktake.status != Status.COUNTING:
         return outcome(request, stocktake)
-    last = None
-    # Not isdigit(): "²" is a digit that int() refuses. 18 digits always fit an item id.
-    if (last_id := request.GET.get("last", "")).isdecimal() and len(last_id) <= 18:
-        last = (
-            stocktake.lines.filter(item_id=int(last_id), counted_quantity__isnull=False)
-            .select_related("item")
-            .first()
-        )
     return page(
         request,
         "count.html",
@@ -150,11 +142,23 @@ def count(request: HttpRequest, stocktake: Stocktake) -> HttpResponse:
         stocktake=stocktake,
         scan_form=ScanForm(),
         submit_form=TokenForm(),
-        last=last,
+        last=_last_line(request, stocktake),
         can_count=request.user.has_perm(COUNT),
         can_cancel=may_cancel(request, stocktake),
         **_counting_context(stocktake),
     )
+
+
+def _last_line(request: HttpRequest, stocktake: Stocktake) -> StocktakeLine | None:
+    """The counted line of the item named by `?last=<item id>`, if any."""
+    # Not isdigit(): "²" is a digit that int() refuses. 18 digits always fit an item id.
+    if (last_id := request.GET.get("last", "")).isdecimal() and len(last_id) <= 18:
+        return (
+            stocktake.lines.filter(item_id=int(last_id), counted_quantity__isnull=False)
+            .select_related("item")
+            .first()
+        )
+    return None
 
 
 def _scan(
@@ -193,6 +197,7 @@ def _counting_context(stocktake: Stocktake) -> dict:
         row = {
             "item_id": line.item_id,
             "sku": line.item.sku,
+            "barcode": line.item.barcode,
             "name": line.item.name,
             "counted": line.counted_quantity,
             "counted_by": line.counted_by,
@@ -243,9 +248,13 @@ def _shared_note(to_recount: list[StocktakeLine]) -> tuple[str, str] | None:
 def scan(request: HttpRequest, stocktake: Stocktake) -> JsonResponse:
     """The count page's scans through fetch: one JSON answer with the counted total and the
     page's fragments rendered again, under the same rules as the page itself. A GET sends only
-    the fragments (the page refreshes them now and then to show what others counted)."""
+    the fragments (the page refreshes them now and then to show what others counted, and after
+    each batch of queued scans), with the last counted box too when `?last=<item id>` names a
+    counted item."""
     body: dict[str, Any] = {"ok": True}
     line = None
+    if request.method == "GET":
+        line = _last_line(request, stocktake)
     if request.method == "POST":
         require(request, COUNT)
         form = ScanForm(request.POST)
