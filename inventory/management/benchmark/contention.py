@@ -23,6 +23,7 @@ from inventory.management.benchmark.load import (
     ClientResult,
     run_client,
     schedule,
+    warm,
 )
 from inventory.management.benchmark.report import Row
 from inventory.models import Adjustment, Balance, Item
@@ -98,11 +99,12 @@ def _http_rates(
 ) -> dict[str, list[ClientResult]]:
     """Every client in its own process (so the load generator is not one GIL-bound process),
     all following one schedule of windows in which pings, our adjustments and the bare view's
-    take turns (load.schedule), after a second and a half for the processes to spawn. Returns
+    take turns (load.schedule), once every process has started. Returns
     each kind's results, one per client."""
     kinds = [PING, ADJUST, BARE]
-    plan = schedule(time.time() + 1.5, len(kinds) * seconds, windows, kinds)
     with ProcessPoolExecutor(CLIENTS, mp_context=multiprocessing.get_context("spawn")) as pool:
+        warm(pool, CLIENTS)
+        plan = schedule(time.time() + 0.5, len(kinds) * seconds, windows, kinds)
         futures = [
             pool.submit(
                 run_client,

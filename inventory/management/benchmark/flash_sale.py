@@ -15,7 +15,7 @@ import psycopg
 
 from inventory.management.benchmark import floor
 from inventory.management.benchmark.context import Context
-from inventory.management.benchmark.load import buy_until_refused
+from inventory.management.benchmark.load import buy_until_refused, warm
 from inventory.management.benchmark.report import Row
 from inventory.models import Adjustment, AdjustmentLine, Balance, Item
 from inventory.stock import LineInput, apply_adjustment
@@ -110,11 +110,12 @@ def _our_write_ms(times: int = 200) -> float:
 
 
 def _http_sale(context: Context, sku: str, stock: int) -> list[dict]:
-    """CLIENTS buyers over PROCESSES processes, all starting at one moment (1.5 s ahead, for
-    the processes to spawn); each buys until refused."""
-    start_at = time.time() + 1.5
+    """CLIENTS buyers over PROCESSES processes, all starting at one moment once every process
+    has started; each buys until refused."""
     per_process = CLIENTS // PROCESSES
     with ProcessPoolExecutor(PROCESSES, mp_context=multiprocessing.get_context("spawn")) as pool:
+        warm(pool, PROCESSES)
+        start_at = time.time() + 0.5
         futures = [
             pool.submit(
                 buy_until_refused,

@@ -123,3 +123,12 @@ def buy_until_refused(
     for thread in threads:
         thread.join()
     return results
+
+
+def warm(pool, processes: int) -> None:
+    """Have every process of `pool` started before a schedule is set: spawning takes seconds on
+    a loaded machine, and a client that starts late misses its first windows. Each submit with
+    no idle process spawns one; a task long enough that no process takes two keeps the wait
+    until the last one runs."""
+    for future in [pool.submit(time.sleep, 1.0) for _ in range(processes)]:
+        future.result()
