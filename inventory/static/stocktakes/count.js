@@ -560,6 +560,13 @@
      could not be loaded. Which count: from the address; its name: from what the real page
      stored on this device. Once the server answers again, the waiting scans are sent and the
      real page is opened. */
+  // As the server's pages write times ("4 Dec 2026, 17:45"), in the phone's own time zone.
+  function shownTime(iso) {
+    return new Date(iso).toLocaleString("en-GB", {
+      day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit",
+    });
+  }
+
   function startShell() {
     var base = shell.dataset.countUrl.replace(/0\/$/, "");
     var path = window.location.pathname;
@@ -576,7 +583,7 @@
         document.querySelector("[data-shell-crumb]").textContent = title;
         document.title = title + " (offline)";
         document.querySelector("[data-shell-meta]").textContent = known
-          ? (known.place || "") + " · opened on this device " + new Date(known.seen).toLocaleString()
+          ? (known.place || "") + " · opened on this device " + shownTime(known.seen)
           : "This count was not opened on this device before: scans are kept for count #" + pk + ".";
       });
       scanForm.setAttribute("action", urlOf(shell.dataset.countUrl));
