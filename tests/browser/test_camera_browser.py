@@ -30,7 +30,13 @@ from tests.browser.fake_camera import barcode_label, write_video
 from tests.browser.test_csp_browser import RECORD_VIOLATIONS
 from tests.factories import ItemFactory, LocationFactory, set_stock, store_staff
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# serialized_rollback, like the other browser modules around it: a plain transactional test
+# flushes the tables and lets migrations recreate the content types under new ids, and on
+# PostgreSQL the serialized_rollback modules that run after it then fail to restore theirs.
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 SHIRT_EAN = "4006381333931"
 MUG_SKU = "MUG-12"
