@@ -4,6 +4,7 @@
      to its line's "Received" at once, highlights the line and shows its running count; nothing
      is sent to the server until "Receive" is pressed, so scans are never lost to the network;
    - "12*CODE" adds twelve;
+   - the camera's scans (scanning/camera.js, a `stockroom:scan` event) count the same way;
    - a code not on the document is listed under "Not on this …" (asking the server which item
      it names, if any) and is not added; a short beep for a unit, a buzz for a code refused;
    - Enter in any other box never submits the form; "Receive" is sent once (the server also
@@ -110,12 +111,13 @@
       feedback.appendChild(p);
     });
   }
-  function flash(row) {
+  function flash(row, stay) {
     row.classList.remove("rc-hit");
     void row.offsetWidth; // restart the animation
     row.classList.add("rc-hit");
     clearTimeout(row.hitTimer);
     row.hitTimer = setTimeout(function () { row.classList.remove("rc-hit"); }, 1000);
+    if (stay) return;
     var box = row.getBoundingClientRect();
     if (box.top < 0 || box.bottom > window.innerHeight) {
       row.scrollIntoView({ block: "nearest" });
@@ -123,12 +125,12 @@
     }
   }
 
-  function addUnits(row, count) {
+  function addUnits(row, count, stay) {
     var box = input(row, "received");
     box.value = number(box) + count;
     var over = checkOver(row);
     updateTotal();
-    flash(row);
+    flash(row, stay);
     var outstanding = parseInt(row.dataset.outstanding, 10) || 0;
     show([
       ["rc-feedback-count", "received of " + outstanding + " still to come", number(box)],
@@ -178,9 +180,14 @@
   }
 
   function scan() {
-    var raw = codeInput.value.trim();
+    var raw = codeInput.value;
     codeInput.value = "";
     codeInput.focus();
+    scanCode(raw);
+  }
+  // `stay`: the page does not scroll to the line (the camera's picture stays in view).
+  function scanCode(text, stay) {
+    var raw = String(text).trim();
     if (!raw) {
       show([["rc-feedback-idle", "Scan or type a SKU or barcode first."]], "");
       return;
@@ -189,13 +196,20 @@
     var match = MULTIPLE.exec(raw);
     if (match) { count = Math.max(parseInt(match[1], 10), 1); code = match[2].trim(); }
     var row = Object.prototype.hasOwnProperty.call(rows, code) ? rows[code] : null;
-    if (row) addUnits(row, count); else addStray(code);
+    if (row) addUnits(row, count, stay); else addStray(code);
   }
 
   codeInput.addEventListener("keydown", function (event) {
     if (event.key !== "Enter") return;
     event.preventDefault();
     scan();
+  });
+  // The camera (scanning/camera.js) hands over each code it reads: the same as a scan typed in
+  // the box, but the cursor and the page stay where they are, so neither a phone's keyboard nor
+  // a scroll to the line takes the camera's picture away. The feedback under it names the line.
+  codeInput.addEventListener("stockroom:scan", function (event) {
+    event.preventDefault();
+    scanCode(event.detail.code, true);
   });
   form.addEventListener("input", function (event) {
     var box = event.target;
