@@ -188,6 +188,33 @@ def streaming_replica(django_db_setup, django_db_blocker):
     settings_dict = primary.settings_dict
     # Not under pytest's own temporary folder: the postgres user must reach it.
     base = Path(tempfile.mkdtemp(prefix="stockroom-replica-"))
+    replica = None
+    try:
+        replica = _base_backup(base, settings_dict, pg_basebackup, pg_ctl, primary_settings)
+        replica.start()
+        replica.wait_until_caught_up()
+        # The alias, as settings.py would make it from DATABASE_REPLICA_URL: the test
+        # database's name on the replica's server; a mirror, so no test flushes it.
+        connections.settings[ALIAS] = {
+            **settings_dict,
+            "HOST": "127.0.0.1",
+            "PORT": replica.port,
+            "TEST": {**settings_dict["TEST"], "MIRROR": DEFAULT_DB_ALIAS},
+        }
+        yield replica
+    finally:
+        with contextlib.suppress(Exception):
+            connections[ALIAS].close()
+        connections.settings.pop(ALIAS, None)
+        with contextlib.suppress(AttributeError):
+            delattr(connections._connections, ALIAS)
+        if replica is not None and replica.is_running():
+            with contextlib.suppress(RuntimeError):
+                replica.stop()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def _base_backup(base: Path, settings_dict, pg_basebackup, pg_ctl, primary_settings) -> Replica:
     data_dir, log = base / "data", base / "replica.log"
     data_dir.mkdir(mode=0o700)
     if os.geteuid() == 0:
@@ -203,7 +230,7 @@ def streaming_replica(django_db_setup, django_db_blocker):
     )
     _write_own_config(data_dir, primary_settings)
     port = _free_port()
-    replica = Replica(
+    return Replica(
         port=port,
         data_dir=data_dir,
         log=log,
@@ -211,27 +238,6 @@ def streaming_replica(django_db_setup, django_db_blocker):
         dsn=_dsn(settings_dict, host="127.0.0.1", port=port),
         primary_dsn=_dsn(settings_dict),
     )
-    replica.start()
-    try:
-        replica.wait_until_caught_up()
-        # The alias, as settings.py would make it from DATABASE_REPLICA_URL: the test
-        # database's name on the replica's server; a mirror, so no test flushes it.
-        connections.settings[ALIAS] = {
-            **settings_dict,
-            "HOST": "127.0.0.1",
-            "PORT": port,
-            "TEST": {**settings_dict["TEST"], "MIRROR": DEFAULT_DB_ALIAS},
-        }
-        yield replica
-    finally:
-        with contextlib.suppress(Exception):
-            connections[ALIAS].close()
-        connections.settings.pop(ALIAS, None)
-        with contextlib.suppress(AttributeError):
-            delattr(connections._connections, ALIAS)
-        with contextlib.suppress(RuntimeError):
-            replica.stop()
-        shutil.rmtree(base, ignore_errors=True)
 
 
 @pytest.fixture
