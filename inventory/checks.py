@@ -29,3 +29,23 @@ def rate_limit_store(app_configs, **kwargs) -> list[checks.CheckMessage]:
             id="inventory.W001",
         )
     ]
+
+
+@checks.register(checks.Tags.database, deploy=True)
+def replica_positions_shared(app_configs, **kwargs) -> list[checks.CheckMessage]:
+    """Read-your-writes on replicas holds only if the process that serves a client's read
+    knows the WAL position another process recorded after that client's write."""
+    if not settings.DATABASE_REPLICAS:
+        return []
+    backend = settings.CACHES["default"]["BACKEND"]
+    if backend.rsplit(".", 1)[-1] != "LocMemCache":
+        return []
+    return [
+        checks.Warning(
+            f"DATABASE_REPLICA_URL is set and the cache is {backend}: each process remembers "
+            "only its own clients' writes, so a read served by another worker may miss a "
+            "client's own last write.",
+            hint="Set CACHE_URL to redis://host:6379/0.",
+            id="inventory.W002",
+        )
+    ]

@@ -13,6 +13,9 @@ import dj_database_url
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
+from inventory_project.replicas.config import ALIAS_PREFIX as REPLICA_ALIAS_PREFIX
+from inventory_project.replicas.config import replica_databases
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -110,6 +113,34 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # should fail a request fast with a 503, not hold the worker for psycopg's default of 130 s.
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = int(
         os.environ.get("DATABASE_CONNECT_TIMEOUT", "5")
+    )
+
+# Read replicas (inventory_project/replicas): optional, one or more comma-separated PostgreSQL
+# URLs of streaming replicas of DATABASE_URL, as aliases replica_1..n. History, exports,
+# dashboards and API list reads go to a replica that has replayed the reader's own last write
+# (else to the primary); everything else to the primary. Without it nothing is installed.
+DATABASES.update(
+    replica_databases(os.environ.get("DATABASE_REPLICA_URL", ""), DATABASES["default"])
+)
+DATABASE_REPLICAS = [alias for alias in DATABASES if alias.startswith(REPLICA_ALIAS_PREFIX)]
+# A replica that has WAL it has not replayed, or has lost the primary, serves reads only while
+# its last replayed transaction is at most this old.
+DATABASE_REPLICA_MAX_LAG_SECONDS = float(os.environ.get("DATABASE_REPLICA_MAX_LAG_SECONDS", "30"))
+# A replica that failed to answer is left out this long before it is tried again.
+DATABASE_REPLICA_RETRY_SECONDS = float(os.environ.get("DATABASE_REPLICA_RETRY_SECONDS", "10"))
+# How long a client's last write position is kept: past it, any replica within the lag bound
+# has replayed that write.
+DATABASE_REPLICA_STICKY_SECONDS = int(os.environ.get("DATABASE_REPLICA_STICKY_SECONDS", "120"))
+if DATABASE_REPLICA_STICKY_SECONDS <= DATABASE_REPLICA_MAX_LAG_SECONDS:
+    raise ImproperlyConfigured(
+        "DATABASE_REPLICA_STICKY_SECONDS must be longer than DATABASE_REPLICA_MAX_LAG_SECONDS."
+    )
+if DATABASE_REPLICAS:
+    DATABASE_ROUTERS = ["inventory_project.replicas.router.ReplicaRouter"]
+    # After the session middleware: a signed-in user is the client whose writes it remembers.
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+        "inventory_project.replicas.middleware.ReplicaReadsMiddleware",
     )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

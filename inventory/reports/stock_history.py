@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import connection
+from django.db import connections, router
 from django.db.models import Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
@@ -236,7 +236,8 @@ def _older_buckets(
     sql = BUCKETS_SQL.format(
         line=table(AdjustmentLine), conditions=" AND ".join(conditions), buckets=BUCKETS
     )
-    with connection.cursor() as cursor:
+    # Where the ledger's other reads go: a replica, when the page may read one.
+    with connections[router.db_for_read(AdjustmentLine)].cursor() as cursor:
         cursor.execute(sql, params)
         return [_Bucket(*(int(value) for value in row)) for row in cursor.fetchall()]
 
