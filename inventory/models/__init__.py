@@ -38,13 +38,13 @@ from inventory.models.webhooks import (
 )
 
 __all__ = [
-    "CatalogSize",
     "MAX_BATCH_LINES",
     "MAX_QUANTITY",
     "Adjustment",
     "AdjustmentLine",
     "ApiClient",
     "Balance",
+    "CatalogSize",
     "IdempotencyRecord",
     "Item",
     "LocationMetafield",
