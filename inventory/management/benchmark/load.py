@@ -89,14 +89,21 @@ def run_client(
 
 
 def buy_until_refused(
-    *, base_url: str, token: str, sku: str, location_id: int, start_at: float, clients: int
+    *,
+    base_url: str,
+    token: str,
+    sku: str,
+    location_id: int,
+    start_at: float,
+    clients: int,
+    kind: str = ADJUST,
 ) -> list[dict]:
     """`clients` buyers in threads of this process, from `start_at`: each sends one-unit sales
     of `sku` on its own keep-alive connection until one is refused. Returns each buyer's
     accepted count, refusals by status, and when it started and last had a sale accepted."""
     body = json.dumps({"items": [{"location_id": location_id, "sku": sku, "quantity": -1}]})
     headers = {"X-Auth-Token": token, "Content-Type": "application/json"}
-    method, path = PATHS[ADJUST]
+    method, path = PATHS[kind]
     host, port = base_url.removeprefix("http://").split(":")
     results = [
         {"accepted": 0, "refused": {}, "started": start_at, "last_accepted": start_at}
