@@ -51,6 +51,7 @@ TEMPLATES = (
     "stocktakes/sw.js",
     "stocktakes/offline.html",
     "stocktakes/_banner.html",
+    "stocktakes/_scan_fields.html",
     "stocktakes/base.html",
     "scanning/_camera.html",
 )
