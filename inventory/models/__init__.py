@@ -3,6 +3,7 @@ stocktakes, movements (transfers and supplier receipts), alerts and webhooks."""
 
 from inventory.models.alerts import LowStockAlert
 from inventory.models.api import ApiClient, IdempotencyRecord, RateLimitCounter
+from inventory.models.catalog import CatalogSize
 from inventory.models.metafields import LocationMetafield
 from inventory.models.movements import (
     ReceivingEvent,
@@ -18,7 +19,6 @@ from inventory.models.stock import (
     Adjustment,
     AdjustmentLine,
     Balance,
-    CatalogSize,
     Item,
 )
 from inventory.models.stocktakes import (

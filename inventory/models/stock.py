@@ -198,17 +198,6 @@ class Item(models.Model):
         return found[self.product_id]
 
 
-class CatalogSize(models.Model):
-    """How many items there are: one row, kept by triggers on PostgreSQL (migration 0031). The
-    API's item lists report the total on every page, and at a million items counting them
-    costs more than the page itself. SQLite counts instead (`inventory.selectors.item_total`)."""
-
-    items = models.BigIntegerField(default=0)
-
-    def __str__(self) -> str:
-        return f"{self.items} items"
-
-
 class Balance(models.Model):
     """On-hand stock of one item at one location, plus BigCommerce's per-location settings.
 
