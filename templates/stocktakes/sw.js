@@ -45,7 +45,7 @@ self.addEventListener("activate", function (event) {
 
 function page(event) {
   return fetch(event.request).then(function (response) {
-    // Each visit renews the shell, so it carries the current sign-in and form token.
+    // Each visit renews the shell, so it names whoever is signed in now.
     if (response.ok) {
       event.waitUntil(caches.open(CACHE).then(keepShell).catch(function () {}));
     }

@@ -136,6 +136,18 @@ def test_the_shell_shows_no_data(staff, location, count):
         assert data not in page
 
 
+def test_the_shell_leaves_the_sign_in_cookies_alone(staff, count):
+    # The worker fetches the shell in the background after each visit: a CSRF cookie set by
+    # that answer could land after a sign-in in another tab and undo the sign-in's new one.
+    staff.get(reverse("stocktakes:count", args=[count.pk]))
+
+    response = staff.get(reverse("stocktakes:offline"))
+
+    assert response.status_code == 200
+    assert dict(response.cookies) == {}
+    assert "csrfmiddlewaretoken" not in response.content.decode()
+
+
 def test_the_manifest_makes_the_count_pages_installable():
     with open(finders.find("stocktakes/manifest.webmanifest")) as file:
         manifest = json.load(file)
