@@ -7,7 +7,6 @@ from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import SEARCH_VAR, ChangeList
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import (
     HttpRequest,
@@ -28,6 +27,7 @@ from inventory.admin.history_columns import (
     reason_html,
 )
 from inventory.admin.notices import HiddenStockNoticeMixin
+from inventory.admin.paging import CappedCountPaginator
 from inventory.models import Adjustment, AdjustmentLine, Item
 from inventory.reports import exports
 from inventory.reports.history_filters import (
@@ -45,35 +45,6 @@ HISTORY_SEARCH_HELP = (
     "A SKU or part of one, words of the item name, the transaction id, or words of the reason "
     "or reference."
 )
-
-
-class CappedCountPaginator(Paginator):
-    """Counting every row of a million-line ledger on each page view is what makes big admin
-    changelists slow. Count at most CAP rows instead (a bounded index scan); to reach older rows
-    the user filters, which is how history is read anyway.
-
-    The count drops the ordering: which rows are counted does not matter, and ordered by id
-    a search for one SKU would walk the whole ledger backwards on the primary key, filtering,
-    instead of reading that item's entries of an index."""
-
-    CAP = 10_000
-
-    @cached_property
-    def count(self) -> int:
-        return self.object_list.order_by()[: self.CAP + 1].count()
-
-    def page(self, number):
-        """The page's rows in two steps, in one query: their ids (filters, order and LIMIT
-        through the ledger's indexes), then those rows with their joins. Otherwise the planner
-        may join every line of a searched SKU with its adjustment (a scan of all adjustments)
-        before keeping one page: a cost that grows with the ledger."""
-        page = super().page(number)
-        page.object_list = self.object_list.filter(pk__in=page.object_list.values("pk"))
-        return page
-
-    @property
-    def capped(self) -> bool:
-        return self.count > self.CAP
 
 
 class AdjustmentLineInline(admin.TabularInline):

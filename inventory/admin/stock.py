@@ -15,9 +15,11 @@ from django.utils.safestring import mark_safe
 
 from inventory.admin import adjust, dashboards, item_form, lookup, move
 from inventory.admin.notices import HiddenStockNoticeMixin
+from inventory.admin.paging import CappedCountPaginator
 from inventory.alerts import Level, stock_level
 from inventory.models import Adjustment, Balance, Item, Stocktake
 from inventory.movements.selectors import named_quantities
+from inventory.reports.balance_search import search_balances
 from inventory.reports.balance_totals import balance_totals
 from inventory.reports.dashboard import BELOW_WARNING, OUT_OF_STOCK
 from inventory.reports.moving_stock import (
@@ -215,6 +217,7 @@ class BalanceAdmin(HiddenStockNoticeMixin, HiddenIsNotFoundMixin, admin.ModelAdm
     actions = ["adjust_selected"]
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
+    paginator = CappedCountPaginator
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Balance]:
         return balances_visible_to(request.user)
@@ -222,13 +225,19 @@ class BalanceAdmin(HiddenStockNoticeMixin, HiddenIsNotFoundMixin, admin.ModelAdm
     def get_changelist(self, request, **kwargs):
         return BalanceChangeList
 
+    def get_search_results(self, request, queryset, search_term):
+        return search_balances(queryset, search_term), False
+
     def list_title(self, request: HttpRequest) -> str:
         return title_by_location(request, "Stock levels", "Stock at {}")
 
     def changelist_view(self, request, extra_context=None):
         response = super().changelist_view(request, extra_context)
         changelist = getattr(response, "context_data", {}).get("cl")
-        if changelist is not None:  # not a redirect: totals of every page the filters list
+        # Not a redirect: totals of every page the filters list, when they are few enough to
+        # add up on each view (past the paginator's cap, summing would cost as much as the
+        # catalogue is big; the template says how to narrow the list instead).
+        if changelist is not None and not changelist.paginator.capped:
             response.context_data["totals"] = balance_totals(changelist.queryset)
         return response
 

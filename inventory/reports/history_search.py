@@ -60,8 +60,8 @@ class WordMatch:
 def match_word(word: str) -> WordMatch:
     """Two queries, whatever the word and however large the ledger."""
     return WordMatch(
-        items=_ids(Item.objects.filter(_item_condition(word))),
-        adjustments=_ids(
+        items=ids_of(Item.objects.filter(item_condition(word))),
+        adjustments=ids_of(
             Adjustment.objects.alias(short_id_digits=short_id_sql()).filter(
                 _adjustment_condition(word)
             )
@@ -101,7 +101,8 @@ def search_adjustments(adjustments: QuerySet[Adjustment], term: str) -> QuerySet
     return adjustments
 
 
-def _item_condition(word: str) -> Q:
+def item_condition(word: str) -> Q:
+    """A word matches an item when it is part of its SKU or name, or its whole barcode."""
     return Q(sku__icontains=word) | Q(name__icontains=word) | Q(barcode=word)
 
 
@@ -128,7 +129,7 @@ def reason_codes_named(word: str) -> list[str]:
     ]
 
 
-def _ids(matches: QuerySet) -> Ids | None:
+def ids_of(matches: QuerySet) -> Ids | None:
     """None when nothing matches, the ids when they are few, else the query as a subquery."""
     ids = list(matches.order_by().values_list("pk", flat=True)[: LISTED_IDS + 1])
     if not ids:

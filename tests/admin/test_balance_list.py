@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from inventory.admin.paging import CappedCountPaginator
 from inventory.admin.stock import BalanceAdmin
 from inventory.models import Adjustment, Balance
 from inventory.reports.balance_totals import balance_totals
@@ -109,6 +110,58 @@ def test_totals_cover_every_page_not_only_the_one_shown(boss_client, shop, monke
 
     assert len(response.context["cl"].result_list) == 2
     assert totals_of(response)["all"] == (12_011, 5, 1, 2)
+
+
+def test_past_the_cap_the_list_counts_no_further_and_says_how_to_narrow_it(
+    boss_client, shop, monkeypatch
+):
+    monkeypatch.setattr(CappedCountPaginator, "CAP", 4)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = boss_client.get(LIST_URL)
+
+    page = response.content.decode()
+    assert response.context["cl"].paginator.capped
+    assert "totals" not in response.context
+    assert "More than 4 stock levels: narrow them with the search or the filters." in page
+    assert "Totals of units on hand, low and out of stock show once the list holds 4" in page
+    counts = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert counts, "the list counts its rows"
+    assert all("LIMIT 5" in sql for sql in counts), counts  # nothing counted past CAP + 1
+
+
+def test_the_search_looks_the_items_up_once_for_the_page_its_count_and_totals(boss_client, shop):
+    with CaptureQueriesContext(connection) as queries:
+        response = boss_client.get(LIST_URL, {"q": "wool SOC"})
+
+    assert [(row.item.sku, row.location.label) for row in response.context["cl"].result_list] == [
+        ("SOCKS", "North store"),
+        ("SOCKS", "South store"),
+    ]
+    assert totals_of(response)["all"] == (3 - 2, 2, 1, 1)
+    item_lookups = [q["sql"] for q in queries.captured_queries if "LIKE" in q["sql"].upper()]
+    assert len(item_lookups) == 1, item_lookups
+
+
+def test_the_search_finds_an_item_by_its_whole_barcode_and_nothing_by_part_of_it(boss_client, shop):
+    shop["cap"].barcode = "4006381333931"
+    shop["cap"].save()
+
+    whole = boss_client.get(LIST_URL, {"q": "4006381333931"})
+    part = boss_client.get(LIST_URL, {"q": "400638"})
+
+    assert [row.item.sku for row in whole.context["cl"].result_list] == ["CAP"]
+    assert list(part.context["cl"].result_list) == []
+
+
+def test_within_the_cap_the_list_counts_and_adds_up_everything(boss_client, shop, monkeypatch):
+    monkeypatch.setattr(CappedCountPaginator, "CAP", 5)
+
+    response = boss_client.get(LIST_URL)
+
+    assert not response.context["cl"].paginator.capped
+    assert totals_of(response)["all"] == (12_011, 5, 1, 2)
+    assert "5 stock levels" in response.content.decode()
 
 
 def test_staff_totals_cover_only_their_store(client, shop):

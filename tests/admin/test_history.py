@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from inventory.admin.history import CappedCountPaginator
+from inventory.admin.paging import CappedCountPaginator
 from inventory.models import Adjustment, AdjustmentLine, ApiClient, Balance
 from inventory.stock import LineInput, apply_adjustment
 from tests.factories import ItemFactory, LocationFactory, manager, set_stock, store_staff
