@@ -338,9 +338,12 @@
       var counted = row ? Number(row.querySelector(".st-counted").dataset.counted || 0) : 0;
       var name = row && row.querySelector(".st-name");
       var named = name && name.textContent.trim();
+      // A long count lists only its latest lines: an item not among them may have been counted
+      // before, so the page knows no running total for it until the server answers.
+      var partial = fragments.lines_html && fragments.lines_html.querySelector("table[data-partial]");
       lastBox.replaceChildren(
         element("p", "st-last-label", "Last scanned"),
-        element("p", "st-last-total", String(counted + pendingFor(row, scan.code))),
+        row || !partial ? element("p", "st-last-total", String(counted + pendingFor(row, scan.code))) : "",
         element("p", named ? "st-last-name" : "st-last-name st-last-code", named || scan.code),
         named ? element("p", "st-last-sku", scan.code) : "",
         element("p", "st-last-saved", "+" + scan.quantity + " saved on this device")
