@@ -5,7 +5,7 @@ movements since it was counted, and the on-hand applying will set (the count-tim
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Exists, Min, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Subquery, Sum
 
 from inventory.models import (
     AdjustmentLine,
@@ -65,9 +65,25 @@ def review(stocktake: Stocktake) -> list[ReviewLine]:
     """Every line with its variance, the movements since it was counted, and the on-hand that
     applying will set; uncounted items of the location too (set to 0 only with
     `zero_uncounted`). A constant number of queries whatever the stocktake's size."""
-    moved, now = _moved_since_counted(stocktake), _on_hand(stocktake)
+    lines = stocktake.lines.select_related("item").order_by("item__sku")
+    reviewed = reviewed_lines(stocktake, lines, whole=True)
+    if stocktake.full:
+        reviewed += _uncounted(stocktake)
+    return reviewed
+
+
+def reviewed_lines(
+    stocktake: Stocktake, lines: QuerySet[StocktakeLine], *, whole: bool = False
+) -> list[ReviewLine]:
+    """`lines` of the stocktake as review shows them, reading the movements and on-hand of
+    their items only: a page of a 100,000-line count reads a page's worth. `whole`: they are
+    all its lines, read without a list of ids that would grow with the count. Five queries,
+    with `lines` read with their items (`counted_lines`)."""
+    lines = list(lines)
+    items = None if whole else [line.item_id for line in lines]
+    moved, now = _moved_since_counted(stocktake, items), _on_hand(stocktake, items)
     history = recount_history(stocktake)
-    reviewed = [
+    return [
         ReviewLine(
             item=line.item,
             line_id=line.pk,
@@ -79,14 +95,52 @@ def review(stocktake: Stocktake) -> list[ReviewLine]:
             will_set=_will_set(stocktake, line.counted_quantity, moved.get(line.item_id, 0)),
             recounts=tuple(history.get(line.pk, ())),
         )
-        for line in stocktake.lines.select_related("item").order_by("item__sku")
+        for line in lines
     ]
-    if stocktake.full:
-        reviewed += _uncounted(stocktake)
-    return reviewed
 
 
-def _moved_since_counted(stocktake: Stocktake) -> dict[int, int]:
+def counted_lines(stocktake: Stocktake) -> QuerySet[StocktakeLine]:
+    """The counted lines with their items, in SKU order: what review pages through."""
+    counted = stocktake.lines.filter(counted_quantity__isnull=False)
+    return counted.select_related("item").order_by("item__sku", "pk")
+
+
+def not_counted(stocktake: Stocktake, limit: int) -> list[ReviewLine]:
+    """The first `limit` items nobody counted, in SKU order: the count's own uncounted lines,
+    then (a whole-location count) the location's other items holding stock."""
+    waiting = stocktake.lines.filter(counted_quantity__isnull=True)
+    rows = reviewed_lines(stocktake, waiting.select_related("item").order_by("item__sku")[:limit])
+    if stocktake.full and len(rows) < limit:
+        rows += _uncounted(stocktake, limit - len(rows))
+    return rows
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewTotals:
+    counted: int
+    not_counted: int  # the count's uncounted lines, and a whole-location count's other items
+    variance: int  # counted minus expected at count, over every counted line
+    over: int  # lines whose change to on-hand now is over the threshold
+
+    @classmethod
+    def of(cls, stocktake: Stocktake) -> "ReviewTotals":
+        """Every line's numbers: one aggregate, and the lines applying would write (the same
+        reads as applying, as plain values), so `over` is what approval is decided on."""
+        sums = stocktake.lines.aggregate(
+            counted=Count("pk", filter=Q(counted_quantity__isnull=False)),
+            waiting=Count("pk", filter=Q(counted_quantity__isnull=True)),
+            variance=Sum(F("counted_quantity") - F("expected_quantity")),
+        )
+        others = _uncounted_balances(stocktake).count() if stocktake.full else 0
+        return cls(
+            counted=sums["counted"],
+            not_counted=sums["waiting"] + others,
+            variance=sums["variance"] or 0,
+            over=lines_over_threshold(stocktake, lines_to_apply(stocktake)),
+        )
+
+
+def _moved_since_counted(stocktake: Stocktake, items: list[int] | None = None) -> dict[int, int]:
     """Net ledger movement of each counted item at the location after it was counted.
 
     One grouped query over the ledger lines written since the first count (a range of the
@@ -102,9 +156,11 @@ def _moved_since_counted(stocktake: Stocktake) -> dict[int, int]:
         .order_by()  # the default ordering, by SKU, would join the item for each ledger line
         .values("counted_at")
     )
+    moves = AdjustmentLine.objects.filter(location=stocktake.location_id, created_at__gt=first)
+    if items is not None:
+        moves = moves.filter(item_id__in=items)
     moves = (
-        AdjustmentLine.objects.filter(location=stocktake.location_id, created_at__gt=first)
-        .filter(created_at__gt=Subquery(counted_at))
+        moves.filter(created_at__gt=Subquery(counted_at))
         .order_by()
         .values("item_id")
         .annotate(total=Sum("delta"))
@@ -113,10 +169,12 @@ def _moved_since_counted(stocktake: Stocktake) -> dict[int, int]:
     return dict(moves)
 
 
-def _on_hand(stocktake: Stocktake) -> dict[int, int]:
-    """On-hand now of every item the stocktake lists (an item without a balance holds 0)."""
+def _on_hand(stocktake: Stocktake, items: list[int] | None = None) -> dict[int, int]:
+    """On-hand now of `items`, or of every item the stocktake lists (an item without a balance
+    holds 0)."""
     balances = Balance.objects.filter(
-        location=stocktake.location_id, item__in=stocktake.lines.values("item")
+        location=stocktake.location_id,
+        item__in=stocktake.lines.values("item") if items is None else items,
     )
     return dict(balances.order_by().values_list("item_id", "quantity"))
 
@@ -128,8 +186,13 @@ def _will_set(stocktake: Stocktake, counted: int | None, moved: int) -> int | No
     return 0 if stocktake.zero_uncounted else None
 
 
-def _uncounted(stocktake: Stocktake) -> list[ReviewLine]:
-    moved = _moved_since_start(stocktake)
+def _uncounted(stocktake: Stocktake, limit: int | None = None) -> list[ReviewLine]:
+    balances = _uncounted_balances(stocktake).select_related("item").order_by("item__sku")
+    if limit is None:
+        balances, moved = list(balances), _moved_since_start(stocktake)
+    else:
+        balances = list(balances[:limit])
+        moved = _moved_since_start(stocktake, [balance.item_id for balance in balances])
     return [
         ReviewLine(
             item=balance.item,
@@ -141,7 +204,7 @@ def _uncounted(stocktake: Stocktake) -> list[ReviewLine]:
             on_hand_now=balance.quantity,
             will_set=_zeroed(moved.get(balance.item_id, 0)) if stocktake.zero_uncounted else None,
         )
-        for balance in _uncounted_balances(stocktake).select_related("item").order_by("item__sku")
+        for balance in balances
     ]
 
 
@@ -152,14 +215,16 @@ def _zeroed(moved: int) -> int:
     return max(moved, 0)
 
 
-def _moved_since_start(stocktake: Stocktake) -> dict[int, int]:
-    """Net ledger movement of each item at the location since the count started (one grouped
-    query over the count's duration, a range of the created_at index)."""
+def _moved_since_start(stocktake: Stocktake, items: list[int] | None = None) -> dict[int, int]:
+    """Net ledger movement of `items` (or of every item) at the location since the count
+    started (one grouped query over the count's duration, a range of the created_at index)."""
+    moves = AdjustmentLine.objects.filter(
+        location=stocktake.location_id, created_at__gt=stocktake.created_at
+    )
+    if items is not None:
+        moves = moves.filter(item_id__in=items)
     moves = (
-        AdjustmentLine.objects.filter(
-            location=stocktake.location_id, created_at__gt=stocktake.created_at
-        )
-        .order_by()
+        moves.order_by()
         .values("item_id")
         .annotate(total=Sum("delta"))
         .values_list("item_id", "total")

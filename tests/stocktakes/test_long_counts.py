@@ -1,6 +1,8 @@
 """A count of a whole warehouse: the count page, and every scan's answer, list the latest counted
-lines and the first items still to count, so they cost the same at 60 lines as at 100,000."""
+lines and the first items still to count, so they cost the same at 60 lines as at 100,000; the
+review shows a page of lines at a time, with the totals of every line."""
 
+import importlib
 import json
 import re
 from datetime import timedelta
@@ -14,7 +16,7 @@ from django.utils import timezone
 from inventory.models import StocktakeLine
 from inventory.stocktakes import services as stocktakes
 from inventory.stocktakes.views.counting import LINES_SHOWN
-from tests.factories import ItemFactory, store_staff
+from tests.factories import ItemFactory, manager, set_stock, store_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -122,3 +124,107 @@ def test_a_count_of_chosen_items_lists_the_first_to_count_and_how_many_more(coun
     assert f"PICK-{LINES_SHOWN:03d}" not in html
     assert "And 7 more items to count." in html
     assert f"<strong>0</strong> of <strong>{len(items)}</strong> items counted" in html
+
+
+# --- the review, a page at a time -----------------------------------------------------------------
+
+PAGE = 3  # lines per review page in these tests
+# The module: the package `views` exports its view function under the same name.
+review_views = importlib.import_module("inventory.stocktakes.views.review")
+
+
+@pytest.fixture
+def reviewer(client, monkeypatch):
+    monkeypatch.setattr(review_views, "REVIEW_PAGE_SIZE", PAGE)
+    client.user = manager()
+    client.force_login(client.user)
+    return client
+
+
+def submitted(location, user, items, **start):
+    """A count of `items`, each counted one more than its on-hand of 5, then submitted."""
+    for item in items:
+        set_stock(item, location, 5)
+    stocktake = stocktakes.start_stocktake(location=location, actor=user, **start)
+    now = timezone.now()
+    StocktakeLine.objects.filter(stocktake=stocktake).delete()
+    StocktakeLine.objects.bulk_create(
+        StocktakeLine(
+            stocktake=stocktake,
+            item=item,
+            counted_quantity=6,
+            counted_at=now,
+            counted_by=user,
+            expected_quantity=5,
+        )
+        for item in items
+    )
+    return stocktakes.submit_stocktake(stocktake=stocktake, actor=user)
+
+
+def review_page(client, stocktake, number=None):
+    url = reverse("stocktakes:review", args=[stocktake.pk])
+    return client.get(url, {"page": number} if number else {})
+
+
+def test_the_review_shows_a_page_of_lines_in_sku_order_and_the_totals_of_all(reviewer, location):
+    items = [ItemFactory(sku=f"REV-{n}") for n in (4, 2, 7, 1, 5)]
+    stocktake = submitted(location, reviewer.user, items)
+
+    first, second = review_page(reviewer, stocktake), review_page(reviewer, stocktake, 2)
+
+    assert [row["sku"] for row in first.context["rows"]] == ["REV-1", "REV-2", "REV-4"]
+    assert [row["sku"] for row in second.context["rows"]] == ["REV-5", "REV-7"]
+    for response in (first, second):
+        totals = response.context["totals"]
+        assert (totals.counted, totals.variance, totals.not_counted) == (5, 5, 0)
+    assert "Items 1\u20133 of 5, in SKU order · page 1 of 2" in first.content.decode()
+    assert "Next page" in first.content.decode()
+    assert "Items 4\u20135 of 5" in second.content.decode()
+    assert "Previous page" in second.content.decode()
+
+
+def test_a_review_page_past_the_last_shows_the_last(reviewer, location):
+    stocktake = submitted(location, reviewer.user, [ItemFactory() for _ in range(4)])
+
+    response = review_page(reviewer, stocktake, 99)
+
+    assert response.status_code == 200
+    assert len(response.context["rows"]) == 1
+
+
+def test_a_short_review_has_no_pages(reviewer, location):
+    stocktake = submitted(location, reviewer.user, [ItemFactory() for _ in range(PAGE)])
+
+    html = review_page(reviewer, stocktake).content.decode()
+
+    assert "Pages of counted items" not in html
+
+
+def test_the_review_costs_no_more_queries_at_three_pages_than_at_one(
+    reviewer, location, other_location, django_assert_max_num_queries
+):
+    one = submitted(location, reviewer.user, [ItemFactory() for _ in range(PAGE)])
+    with CaptureQueriesContext(connection) as at_one:
+        review_page(reviewer, one)
+    three = submitted(other_location, reviewer.user, [ItemFactory() for _ in range(3 * PAGE)])
+
+    with django_assert_max_num_queries(len(at_one)):
+        review_page(reviewer, three, 2)
+
+
+def test_the_review_lists_the_first_items_nobody_counted_and_says_how_many(reviewer, location):
+    counted = [ItemFactory(sku="REV-COUNTED")]
+    for n in range(PAGE + 2):
+        set_stock(ItemFactory(sku=f"REV-LEFT-{n}"), location, 3)
+    stocktake = submitted(location, reviewer.user, counted, zero_uncounted=True)
+
+    response = review_page(reviewer, stocktake)
+
+    assert response.context["totals"].not_counted == PAGE + 2
+    assert [row["sku"] for row in response.context["uncounted"]] == [
+        f"REV-LEFT-{n}" for n in range(PAGE)
+    ]
+    assert f"Applying sets these {PAGE + 2} items to 0: show the first {PAGE}, in SKU order" in (
+        response.content.decode()
+    )

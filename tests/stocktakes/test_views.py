@@ -12,6 +12,7 @@ from django.urls import reverse
 from inventory.models import Adjustment, Balance, Stocktake
 from inventory.stock import LineInput, apply_adjustment
 from inventory.stocktakes import services as stocktakes
+from inventory.stocktakes.selectors import ReviewTotals
 from tests.factories import (
     ItemFactory,
     LocationFactory,
@@ -376,7 +377,7 @@ def test_review_shows_variance_movements_and_what_applying_will_set(staff, locat
 
     assert (row["expected"], row["counted"], row["variance"]) == (12, 10, -2)
     assert (row["moved_since"], row["on_hand_now"], row["will_set"]) == (-2, 10, 8)
-    assert response.context["totals"] == {"counted": 1, "uncounted": 0, "variance": -2, "over": 0}
+    assert response.context["totals"] == ReviewTotals(counted=1, not_counted=0, variance=-2, over=0)
     assert on_hand(item, location) == 8
 
 

@@ -1,6 +1,7 @@
 """Reviewing a submitted count, approving and applying it; the outcome; the printable sheet."""
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import (
     HttpRequest,
     HttpResponse,
@@ -37,6 +38,9 @@ from inventory.stocktakes.views.common import (
     stocktake_page,
 )
 
+# A 100,000-line count is reviewed a page at a time; its totals are of every line.
+REVIEW_PAGE_SIZE = 100
+
 
 @stocktake_page()
 def review(request: HttpRequest, stocktake: Stocktake) -> HttpResponse:
@@ -46,13 +50,20 @@ def review(request: HttpRequest, stocktake: Stocktake) -> HttpResponse:
         return outcome(request, stocktake)
     show_expected = expected_in_review(stocktake, request.user)
     limit = stocktake_selectors.variance_threshold(stocktake.location)
-    counted, uncounted = [], []
-    for line in stocktake_selectors.review(stocktake):
-        row = _review_row(line, show_expected, limit)
-        (counted if line.counted is not None else uncounted).append(row)
-    if not show_expected:
+    lines = Paginator(stocktake_selectors.counted_lines(stocktake), REVIEW_PAGE_SIZE)
+    shown = lines.get_page(request.GET.get("page"))
+    counted = [
+        _review_row(line, show_expected, limit)
+        for line in stocktake_selectors.reviewed_lines(stocktake, shown.object_list)
+    ]
+    totals = stocktake_selectors.ReviewTotals.of(stocktake)
+    uncounted = []
+    if show_expected and totals.not_counted:
         # Which items nobody counted still hold stock is what a blind counter must not learn.
-        uncounted = []
+        uncounted = [
+            _review_row(line, show_expected, limit)
+            for line in stocktake_selectors.not_counted(stocktake, REVIEW_PAGE_SIZE)
+        ]
     approved = stocktake.approved_at is not None
     late = _late_scans(stocktake)
     # Scans waiting for a manager's choice come first: the services refuse to approve or apply.
@@ -60,12 +71,6 @@ def review(request: HttpRequest, stocktake: Stocktake) -> HttpResponse:
     can_apply = (
         decided and request.user.has_perm(COUNT) and (not stocktake.needs_approval or approved)
     )
-    totals = {"counted": len(counted), "uncounted": len(uncounted)}
-    if show_expected:
-        totals.update(
-            variance=sum(row["variance"] or 0 for row in counted),
-            over=sum(1 for row in counted + uncounted if row["over"]),
-        )
     return page(
         request,
         "review.html",
@@ -74,6 +79,7 @@ def review(request: HttpRequest, stocktake: Stocktake) -> HttpResponse:
         show_expected=show_expected,
         threshold=limit,
         rows=counted,
+        page=shown,
         uncounted=uncounted,
         totals=totals,
         can_apply=can_apply,
