@@ -8,7 +8,7 @@ import weakref
 import pytest
 from django.db import connection
 
-from inventory.management.benchmark import history, stocktake
+from inventory.management.benchmark import history, scale_stocktake, stocktake
 from inventory.management.benchmark.context import Context, create_credentials
 from inventory.management.benchmark.ledger_fill import (
     BUSY_EVERY,
@@ -17,11 +17,13 @@ from inventory.management.benchmark.ledger_fill import (
     ensure_locations,
     fill_ledger,
 )
+from inventory.management.benchmark.pages import KeptAliveClient
 from inventory.management.benchmark.scratch import checkpoint
 from inventory.management.benchmark.timing import settled_heap
 from inventory.models import Adjustment, AdjustmentLine, Item
 from inventory.stock import LineInput, apply_adjustment
 from inventory.stock.audit import find_ledger_discrepancies
+from tests.factories import ItemFactory
 
 pytestmark = pytest.mark.postgres
 
@@ -116,6 +118,24 @@ def test_stocktake_section_runs():
 
     assert row.value > 0
     assert row.floor > 0
+    assert find_ledger_discrepancies() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_scale_sections_stocktakes_run_through_the_server(live_server):
+    token, admin_cookie = create_credentials()
+    context = quick_context(live_server.url, token, admin_cookie)
+    for n in range(30):
+        ItemFactory(sku=f"SCALE-{n:07d}")
+    client = KeptAliveClient(live_server.url)
+
+    small = scale_stocktake.measure(context, client, 10, "SCALE-")
+    large = scale_stocktake.measure(context, client, 30, "SCALE-")
+    rows = scale_stocktake.rows(small, large)
+
+    assert len(rows) == 4  # start, count page, review page, apply
+    assert all(row.value > 0 for row in rows)
+    assert all(row.floor > 0 for row in rows)
     assert find_ledger_discrepancies() == []
 
 

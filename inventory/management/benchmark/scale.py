@@ -2,7 +2,8 @@
 through the running server with 1,000 items at 10 locations (10,000 balances) and again with
 1,000,000 items at the same 10 locations (10,000,000 balances and as many ledger lines). Each
 figure is the time at the large scale over the time at the small one: a page must cost the same
-whatever the size of the catalogue.
+whatever the size of the catalogue. Stocktakes are measured the same way, on a store of 1,000
+items and one of 100,000 (`scale_stocktake`).
 
 The fill is set-based (`generate_series`, secondary indexes and foreign keys dropped and built
 again, as `ledger_fill` does): each balance gets one ledger line, the absolute adjustment that
@@ -14,6 +15,7 @@ from urllib.parse import urlencode
 from django.db import connection, transaction
 from django.urls import reverse
 
+from inventory.management.benchmark import scale_stocktake
 from inventory.management.benchmark.context import Context
 from inventory.management.benchmark.ledger_fill import bulk_load, reserve_ids
 from inventory.management.benchmark.pages import KeptAliveClient, Page, page_medians
@@ -83,10 +85,13 @@ def run(context: Context) -> list[Row]:
     client = KeptAliveClient(context.base_url)
     repeat = context.repeat * SAMPLES_PER_REPEAT
     at_small = _measure(client, pages, repeat)
+    small_count, large_count = scale_stocktake.sizes(context)
+    counted_small = scale_stocktake.measure(context, client, small_count, SKU_PREFIX)
     started = time.perf_counter()
     fill(large, locations)
     fill_seconds = time.perf_counter() - started
     at_large = _measure(client, pages, repeat)
+    counted_large = scale_stocktake.measure(context, client, large_count, SKU_PREFIX)
     balances = Balance.objects.filter(location__in=locations).count()
     rows = [
         Row(
@@ -101,6 +106,7 @@ def run(context: Context) -> list[Row]:
         )
         for page in pages
     ]
+    rows += scale_stocktake.rows(counted_small, counted_large)
     rows.append(
         Row(
             "scale",

@@ -1,0 +1,140 @@
+"""Scale, stocktakes: a whole-location count of a store holding 1,000 items and of one holding
+100,000 (the catalogue the scale section filled), through the running server where a person
+would wait on a page: starting the count, its count page with every item counted, its review,
+and applying it against the same number of lines applied as one absolute batch through the
+service (the stocktake section's floor, at this size)."""
+
+import statistics
+import time
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+from django.utils import timezone
+
+from inventory.management.benchmark import stocktake as applying
+from inventory.management.benchmark.context import Context
+from inventory.management.benchmark.pages import KeptAliveClient, Page, page_medians
+from inventory.management.benchmark.report import Row
+from inventory.models import Item, StocktakeLine
+from inventory.stocktakes.services import (
+    cancel_stocktake,
+    start_stocktake,
+    submit_stocktake,
+)
+from locations.models import Location
+
+SMALL, LARGE, QUICK_LARGE = 1_000, 100_000, 20_000
+STARTS = 5
+APPLY_TURNS = 2  # after one warm-up turn: each 100,000-line apply takes seconds
+
+
+@dataclass(frozen=True)
+class Counted:
+    """One size's figures, in ms."""
+
+    items: int
+    start: float
+    count_page: float
+    review_page: float
+    apply: float
+    absolute: float
+
+
+def sizes(context: Context) -> tuple[int, int]:
+    return SMALL, QUICK_LARGE if context.quick else LARGE
+
+
+def measure(context: Context, client: KeptAliveClient, items: int, sku_prefix: str) -> Counted:
+    """A new store with the first `items` items of the catalogue in stock, counted whole."""
+    location = Location.objects.create(
+        code=f"COUNT-{items}", label=f"Count store of {items:,} items"
+    )
+    item_ids = list(
+        Item.objects.filter(sku__startswith=sku_prefix)
+        .order_by("sku")
+        .values_list("pk", flat=True)[:items]
+    )
+    actor = get_user_model().objects.filter(is_superuser=True).order_by("pk").first()
+    applying._absolute_ms(location, item_ids, 40)  # the store's stock, and a warm-up
+    start = _start_ms(location, actor)
+    stocktake = start_stocktake(location=location, actor=actor)
+    _count_everything(stocktake, item_ids, actor)
+    admin = {"Cookie": context.admin_cookie}
+    repeat = context.repeat
+    count_page = Page("count", reverse("stocktakes:count", args=[stocktake.pk]), admin)
+    count_ms = page_medians(client, [count_page], repeat=repeat)["count"]
+    stocktake = submit_stocktake(stocktake=stocktake, actor=actor)
+    review_page = Page("review", reverse("stocktakes:review", args=[stocktake.pk]), admin)
+    review_ms = page_medians(client, [review_page], repeat=repeat)["review"]
+    cancel_stocktake(stocktake=stocktake, actor=actor)
+    absolute, stocktake_apply = [], []
+    for turn in range(1 + APPLY_TURNS):  # turns alternate, as in the stocktake section
+        absolute_ms = applying._absolute_ms(location, item_ids, 50 + 2 * turn)
+        apply_ms = applying._stocktake_ms(location, item_ids, actor, counted=51 + 2 * turn)
+        if turn:
+            absolute.append(absolute_ms)
+            stocktake_apply.append(apply_ms)
+    return Counted(
+        items=items,
+        start=start,
+        count_page=count_ms,
+        review_page=review_ms,
+        apply=statistics.median(stocktake_apply),
+        absolute=statistics.median(absolute),
+    )
+
+
+def rows(small: Counted, large: Counted) -> list[Row]:
+    floor = f"same at {small.items:,} items"
+    whole = f"a whole-location count of {large.items:,} items"
+
+    def row(name: str, value: float, at_small: float, note: str) -> Row:
+        return Row("scale", name, value, "ms", at_small, floor, "<= 1.5", note)
+
+    return [
+        row("stocktake, start", large.start, small.start, f"{whole} (the service)"),
+        row("stocktake, count page", large.count_page, small.count_page, "every item counted"),
+        row("stocktake, review page", large.review_page, small.review_page, "its first page"),
+        Row(
+            "scale",
+            f"stocktake, apply {large.items:,} counted lines",
+            large.apply,
+            "ms",
+            floor=large.absolute,
+            floor_measure=f"{large.items:,}-line absolute batch through the service",
+            target="<= 1.5",
+            note="every line off by one; only the apply is timed",
+        ),
+    ]
+
+
+def _start_ms(location: Location, actor) -> float:
+    """Median time to start a whole-location count (each cancelled again: one open count per
+    item and location)."""
+    times = []
+    for _ in range(STARTS):
+        started = time.perf_counter()
+        stocktake = start_stocktake(location=location, actor=actor)
+        times.append((time.perf_counter() - started) * 1000)
+        cancel_stocktake(stocktake=stocktake, actor=actor)
+    return statistics.median(times)
+
+
+def _count_everything(stocktake, item_ids: list[int], actor) -> None:
+    """Every item counted, in bulk (how the counting is done is not what is measured)."""
+    now = timezone.now()
+    StocktakeLine.objects.bulk_create(
+        (
+            StocktakeLine(
+                stocktake=stocktake,
+                item_id=pk,
+                counted_quantity=41,
+                counted_at=now,
+                counted_by=actor,
+                expected_quantity=40,
+            )
+            for pk in item_ids
+        ),
+        batch_size=5000,
+    )
