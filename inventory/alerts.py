@@ -2,8 +2,8 @@
 closed when a change brings it back; emailed after the transaction commits; acknowledged by a
 manager who is dealing with one (`acknowledge_alerts`).
 
-What is low and what is out of stock is decided here (`stock_level`,
-beside its SQL form). Transitions are read from each change's before and after quantities, in
+What is low and what is out of stock is decided beside the balance (`models.stock.stock_level`).
+Transitions are read from each change's before and after quantities, in
 Python, so a write that crosses no line touches no alert row; one that does costs at most two
 statements (open-or-escalate, close) whatever the batch size.
 
@@ -16,7 +16,6 @@ one); it never makes a balance out of stock, so it never opens or closes an out-
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from enum import IntEnum
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -29,6 +28,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from inventory.models import Adjustment, Balance, Item, LowStockAlert
+from inventory.models.stock import StockLevel, stock_level
 from inventory.selectors import hidden_by_blind_counts
 from inventory.sql import db_datetime, rows_source, table
 from locations.models import Location
@@ -36,33 +36,6 @@ from locations.selectors import User, locations_visible_to, sees_all_locations
 
 if TYPE_CHECKING:
     from inventory.stock.types import StockChange
-
-
-# Alert level: BigCommerce tells the owner when on-hand drops below the warning level (so a
-# balance is low when warning_level > 0 and on-hand < warning_level), and separately when it
-# is out of stock (on-hand <= 0). `alerts` opens and closes alerts on a change of level; the fast
-# path takes only changes that keep it.
-class Level(IntEnum):
-    OK = 0
-    LOW = 1
-    OUT = 2
-
-
-def stock_level(quantity: int, warning_level: int) -> Level:
-    if quantity <= 0:
-        return Level.OUT
-    if warning_level > 0 and quantity < warning_level:
-        return Level.LOW
-    return Level.OK
-
-
-def stock_level_sql(quantity: str, warning_level: str) -> str:
-    """`stock_level` as an SQL expression of two columns."""
-    return (
-        f"CASE WHEN {quantity} <= 0 THEN {Level.OUT.value}"
-        f" WHEN {warning_level} > 0 AND {quantity} < {warning_level} THEN {Level.LOW.value}"
-        f" ELSE {Level.OK.value} END"
-    )
 
 
 Kind = LowStockAlert.Kind
@@ -109,7 +82,7 @@ def stock_transitions(changes: Sequence["StockChange"]) -> Transitions:
             change.after,
             change.warning_level,
         )
-        (closing if after == Level.OK else raising).append(state)
+        (closing if after == StockLevel.OK else raising).append(state)
     return raising, closing
 
 
@@ -135,9 +108,9 @@ def record_settings_transitions(
     raising, closing = [], []
     for balance in balances:
         level = stock_level(balance.quantity, balance.warning_level)
-        if level == Level.LOW and balance.balance_id not in open_alerts:
+        if level == StockLevel.LOW and balance.balance_id not in open_alerts:
             raising.append(balance)
-        elif level == Level.OK and balance.balance_id in open_alerts:
+        elif level == StockLevel.OK and balance.balance_id in open_alerts:
             closing.append(balance)
     return _apply(adjustment, raising=raising, closing=closing, notify=True)
 
@@ -171,7 +144,9 @@ def _open_or_escalate(adjustment: Adjustment, balances: list[BalanceState]) -> l
         [
             (
                 balance.balance_id,
-                OUT if stock_level(balance.quantity, balance.warning_level) == Level.OUT else LOW,
+                OUT
+                if stock_level(balance.quantity, balance.warning_level) == StockLevel.OUT
+                else LOW,
                 balance.quantity,
                 balance.warning_level,
             )

@@ -19,6 +19,15 @@ from inventory.models import (
 from locations.selectors import User, locations_visible_to, sees_all_locations
 
 OPEN = (Stocktake.Status.COUNTING, Stocktake.Status.SUBMITTED)
+COUNT_CAP = 10_000
+
+
+def capped_count(rows: QuerySet, cap: int = COUNT_CAP) -> int:
+    """How many `rows`, counting no further than `cap` + 1: on a list that grows with the
+    business, an exact count past ten thousand costs more than the page around it, and tells a
+    reader nothing a filter would not. Unordered: which rows are counted does not matter, and an
+    ordering could make the database walk an index it does not need."""
+    return rows.order_by()[: cap + 1].count()
 
 
 def sees_blind_counts(user: User) -> bool:

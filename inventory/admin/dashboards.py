@@ -9,10 +9,10 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 
 from inventory.admin.history_columns import note_html
+from inventory.reports.activity import Activity
 from inventory.reports.charts import PALETTE, BarSeries, daily_bars_svg, stock_chart_svg
 from inventory.reports.dashboard import (
     RECENT_STOCKTAKES,
-    Activity,
     dashboard_locations,
     location_dashboard,
 )

@@ -4,6 +4,8 @@ costs the same on a small catalogue and on ten million balances."""
 from django.core.paginator import Paginator
 from django.utils.functional import cached_property
 
+from inventory.selectors import COUNT_CAP, capped_count
+
 
 class CappedCountPaginator(Paginator):
     """Counting every row of a million-line ledger or a ten-million-balance list on each page
@@ -11,15 +13,15 @@ class CappedCountPaginator(Paginator):
     index scan); to reach further rows the user filters or searches, which is how such lists
     are read anyway.
 
-    The count drops the ordering: which rows are counted does not matter, and ordered by id
-    a search for one SKU would walk the whole ledger backwards on the primary key, filtering,
-    instead of reading that item's entries of an index."""
+    The count drops the ordering (`capped_count`): ordered by id, a search for one SKU would
+    walk the whole ledger backwards on the primary key, filtering, instead of reading that
+    item's entries of an index."""
 
-    CAP = 10_000
+    CAP = COUNT_CAP
 
     @cached_property
     def count(self) -> int:
-        return self.object_list.order_by()[: self.CAP + 1].count()
+        return capped_count(self.object_list, self.CAP)
 
     def page(self, number):
         """The page's rows in two steps: their ids (filters, order and LIMIT through the

@@ -16,8 +16,8 @@ from django.utils.safestring import mark_safe
 from inventory.admin import adjust, dashboards, item_form, lookup, move
 from inventory.admin.notices import HiddenStockNoticeMixin
 from inventory.admin.paging import CappedCountPaginator
-from inventory.alerts import Level, stock_level
 from inventory.models import Adjustment, Balance, Item, Stocktake
+from inventory.models.stock import StockLevel, stock_level
 from inventory.movements.selectors import named_quantities
 from inventory.reports.balance_search import search_balances
 from inventory.reports.balance_totals import balance_totals
@@ -155,9 +155,9 @@ class BalanceSettingsForm(forms.ModelForm):
 
 # A phone's card shows "Out" only (inventory/static/inventory/admin_lists.css).
 STOCK_FLAGS = {
-    Level.OK: "",
-    Level.LOW: mark_safe('<span class="stock-flag low">Low</span>'),
-    Level.OUT: mark_safe('<span class="stock-flag out">Out<span> of stock</span></span>'),
+    StockLevel.OK: "",
+    StockLevel.LOW: mark_safe('<span class="stock-flag low">Low</span>'),
+    StockLevel.OUT: mark_safe('<span class="stock-flag out">Out<span> of stock</span></span>'),
 }
 
 

@@ -1,6 +1,7 @@
 """Inventory models: stock and its ledger, API clients (and the location metafields they keep),
 stocktakes, movements (transfers and supplier receipts), alerts and webhooks."""
 
+from inventory.models.activity import DailyActivity
 from inventory.models.alerts import LowStockAlert
 from inventory.models.api import ApiClient, IdempotencyRecord, RateLimitCounter
 from inventory.models.catalog import CatalogSize
@@ -45,6 +46,7 @@ __all__ = [
     "ApiClient",
     "Balance",
     "CatalogSize",
+    "DailyActivity",
     "IdempotencyRecord",
     "Item",
     "LocationMetafield",

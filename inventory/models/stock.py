@@ -6,7 +6,7 @@ from time import time_ns
 from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Cast, Right
 
 from locations.models import Location
@@ -198,6 +198,55 @@ class Item(models.Model):
         return found[self.product_id]
 
 
+class StockLevel(models.IntegerChoices):
+    """What is low and what is out of stock, as BigCommerce tells a store owner: a balance is
+    out of stock at on-hand 0 or below, and low when it has a warning level and on-hand is
+    under it. The rule is written here three ways, side by side (tests/stock/test_rules.py
+    proves they agree): in Python, in SQL for the write path's statements, and as the
+    expression of the balance's own `stock_level` column."""
+
+    OK = 0, "In stock"
+    LOW = 1, "Below warning level"
+    OUT = 2, "Out of stock"
+
+
+def stock_level(quantity: int, warning_level: int) -> StockLevel:
+    if quantity <= 0:
+        return StockLevel.OUT
+    if warning_level > 0 and quantity < warning_level:
+        return StockLevel.LOW
+    return StockLevel.OK
+
+
+def stock_level_sql(quantity: str, warning_level: str) -> str:
+    """`stock_level` as an SQL expression of two columns."""
+    return (
+        f"CASE WHEN {quantity} <= 0 THEN {StockLevel.OUT.value}"
+        f" WHEN {warning_level} > 0 AND {quantity} < {warning_level} THEN {StockLevel.LOW.value}"
+        f" ELSE {StockLevel.OK.value} END"
+    )
+
+
+IS_OUT = Q(quantity__lte=0)
+IS_LOW = Q(warning_level__gt=0, quantity__lt=F("warning_level"))
+
+
+def _stock_level_expression() -> Case:
+    return Case(
+        When(IS_OUT, then=Value(StockLevel.OUT.value)),
+        When(IS_LOW, then=Value(StockLevel.LOW.value)),
+        default=Value(StockLevel.OK.value),
+    )
+
+
+def _shortfall_expression() -> Case:
+    return Case(
+        When(IS_OUT, then=F("quantity")),
+        When(IS_LOW, then=F("quantity") - F("warning_level")),
+        default=None,
+    )
+
+
 class Balance(models.Model):
     """On-hand stock of one item at one location, plus BigCommerce's per-location settings.
 
@@ -225,6 +274,24 @@ class Balance(models.Model):
     )
     bin_picking_number = models.CharField("bin", max_length=64, blank=True)
     updated_at = models.DateTimeField("last changed", auto_now=True)
+    # Kept by the database from the two columns above, for the dashboards' lists of what is
+    # low and what is out. Indexed where they are not OK, so they cost an ordinary write
+    # nothing: a change that leaves a balance in stock leaves both unchanged (NULL shortfall),
+    # so no indexed column changes and the update stays HOT, where an index on `quantity`
+    # would cost every write its HOT update. Only a write to a low or out-of-stock balance
+    # (or one that crosses a line) updates the index.
+    stock_level = models.GeneratedField(
+        expression=_stock_level_expression(),
+        output_field=models.SmallIntegerField(choices=StockLevel.choices),
+        db_persist=True,
+    )
+    # Lower is more urgent: on-hand when out of stock, on-hand minus the warning level when
+    # low; empty when in stock.
+    shortfall = models.GeneratedField(
+        expression=_shortfall_expression(),
+        output_field=models.IntegerField(null=True),
+        db_persist=True,
+    )
 
     class Meta:
         verbose_name = "stock level"
@@ -241,6 +308,13 @@ class Balance(models.Model):
                 name="balance_quantity_in_range",
                 violation_error_message=f"On hand must be between -{MAX_QUANTITY} and "
                 f"{MAX_QUANTITY}.",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["location", "stock_level", "shortfall", "item"],
+                name="balance_needs_attention",
+                condition=Q(stock_level__gt=StockLevel.OK),
             ),
         ]
 

@@ -2,14 +2,16 @@
 variances, and the activity of the last days; narrowed to what the user may see."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, F, OuterRef, Q, Subquery
-from django.db.models.functions import Abs, TruncDate
+from django.db.models.functions import Abs
 from django.utils import timezone
 
-from inventory.models import Adjustment, Balance, Stocktake, StocktakeLine
+from inventory.models import Balance, Stocktake, StocktakeLine
+from inventory.models.stock import StockLevel
+from inventory.reports.activity import Activity, location_activity
 from inventory.reports.moving_stock import (
     LocationMoving,
     MovingItem,
@@ -19,17 +21,18 @@ from inventory.reports.moving_stock import (
 from inventory.selectors import (
     balances_visible_to,
     blind_counts_hiding_stock,
-    history_visible_to,
+    capped_count,
 )
 from locations.models import Location
 from locations.selectors import locations_visible_to
 
 LISTED_PER_SECTION = 10
-ACTIVITY_DAYS = 30
 RECENT_STOCKTAKES = 5
 
-BELOW_WARNING = Q(warning_level__gt=0, quantity__lt=F("warning_level"), quantity__gt=0)
-OUT_OF_STOCK = Q(quantity__lte=0)
+# On the balance's own level column, which a partial index covers (models.stock.Balance).
+BELOW_WARNING = Q(stock_level=StockLevel.LOW)
+OUT_OF_STOCK = Q(stock_level=StockLevel.OUT)
+NEEDS_ATTENTION = Q(stock_level__gt=StockLevel.OK)  # the index's own condition
 NOT_MOVING = LocationMoving()
 
 
@@ -44,25 +47,13 @@ class LocationSummary:
 
 
 @dataclass(frozen=True, slots=True)
-class Activity:
-    """Adjustments per day (oldest first) and source, over the last ACTIVITY_DAYS days."""
-
-    days: list[date]
-    by_source: dict[str, list[int]]  # source label -> count per day
-
-    @property
-    def total(self) -> int:
-        return sum(sum(counts) for counts in self.by_source.values())
-
-
-@dataclass(frozen=True, slots=True)
 class LocationDashboard:
     location: Location
     hidden_by: list[Stocktake]  # open blind counts whose items this user may not see
     below_warning: list[Balance]
-    below_warning_count: int
+    below_warning_count: int  # up to COUNT_CAP + 1 (`capped_count`)
     out_of_stock: list[Balance]
-    out_of_stock_count: int
+    out_of_stock_count: int  # up to COUNT_CAP + 1
     variances: list[StocktakeLine] | None  # None: the user may not see stocktakes
     activity: Activity
     moving: list[MovingItem]  # items with stock on its way here or from here, most first
@@ -76,11 +67,12 @@ def dashboard_locations(user: AbstractBaseUser) -> list[LocationSummary]:
     counts = {
         row["location"]: row
         for row in balances_visible_to(user)
+        .filter(NEEDS_ATTENTION)
         .order_by()
         .values("location")
         .annotate(
-            below=Count("pk", filter=BELOW_WARNING),
-            out=Count("pk", filter=OUT_OF_STOCK),
+            below=Count("stock_level", filter=BELOW_WARNING),
+            out=Count("stock_level", filter=OUT_OF_STOCK),
         )
     }
     hidden_by: dict[int, list[Stocktake]] = {}
@@ -109,21 +101,22 @@ def location_dashboard(
     balances = (
         balances_visible_to(user).filter(location=location).select_related("item", "location")
     )
-    counts = balances.aggregate(
-        below=Count("pk", filter=BELOW_WARNING), out=Count("pk", filter=OUT_OF_STOCK)
-    )
-    below = balances.filter(BELOW_WARNING).order_by(F("quantity") - F("warning_level"), "item__sku")
-    out = balances.filter(OUT_OF_STOCK).order_by("quantity", "-updated_at", "item__sku")
+    # Most urgent first, in the order of the partial index `balance_needs_attention`, so the
+    # first ten are read off the index however many balances are low: lowest on-hand (or
+    # furthest below the warning level), then by item.
+    below = balances.filter(BELOW_WARNING).order_by("shortfall", "item_id")
+    out = balances.filter(OUT_OF_STOCK).order_by("shortfall", "item_id")
     moving, moving_count = moving_at(location, user)
+    hidden_by = list(blind_counts_hiding_stock(user).filter(location=location).order_by("pk"))
     return LocationDashboard(
         location=location,
-        hidden_by=list(blind_counts_hiding_stock(user).filter(location=location).order_by("pk")),
+        hidden_by=hidden_by,
         below_warning=list(below[:LISTED_PER_SECTION]),
-        below_warning_count=counts["below"],
+        below_warning_count=capped_count(balances.filter(BELOW_WARNING)),
         out_of_stock=list(out[:LISTED_PER_SECTION]),
-        out_of_stock_count=counts["out"],
+        out_of_stock_count=capped_count(balances.filter(OUT_OF_STOCK)),
         variances=_largest_variances(location, user),
-        activity=_activity(location, user, now or timezone.now()),
+        activity=location_activity(location, user, now or timezone.now(), hidden=bool(hidden_by)),
         moving=moving,
         moving_count=moving_count,
     )
@@ -157,27 +150,3 @@ def _largest_variances(location: Location, user: AbstractBaseUser) -> list[Stock
         .order_by("-variance_size", "item__sku", "-stocktake_id")
     )
     return list(lines[:LISTED_PER_SECTION])
-
-
-def _activity(location: Location, user: AbstractBaseUser, now: datetime) -> Activity:
-    """Stock adjustments (settings changes left out) per local day and source, counting each
-    adjustment once however many of its lines touched the location."""
-    today = timezone.localdate(now)
-    days = [today - timedelta(days=back) for back in range(ACTIVITY_DAYS - 1, -1, -1)]
-    since = timezone.make_aware(datetime.combine(days[0], time.min))
-    rows = (
-        history_visible_to(user)
-        .filter(location=location, created_at__gte=since)
-        .exclude(adjustment__kind=Adjustment.Kind.SETTINGS)
-        .annotate(day=TruncDate("created_at"))
-        .order_by()
-        .values("day", "adjustment__source")
-        .annotate(adjustments=Count("adjustment", distinct=True))
-    )
-    position = {day: n for n, day in enumerate(days)}
-    by_source = {label: [0] * len(days) for label in Adjustment.Source.labels}
-    labels = dict(Adjustment.Source.choices)
-    for row in rows:
-        if row["day"] in position:
-            by_source[labels[row["adjustment__source"]]][position[row["day"]]] += row["adjustments"]
-    return Activity(days=days, by_source=by_source)

@@ -13,9 +13,9 @@ warning_level, enabled, allow_negative_stock, balance_id.
 
 from collections.abc import Mapping, Sequence
 
-from inventory.alerts import stock_level_sql
 from inventory.errors import ErrorCode, LineError
 from inventory.models import MAX_QUANTITY, Adjustment
+from inventory.models.stock import stock_level_sql
 from inventory.stock.types import (
     BalanceKey,
     Effect,
@@ -85,7 +85,7 @@ ENOUGH_STOCK_SQL = "(amount >= 0 OR allow_negative_stock OR after >= greatest(sa
 LOCATION_ENABLED_SQL = "enabled"
 
 
-# Alert level (`alerts.stock_level`, with its SQL form beside it there): `alerts` opens and
+# Alert level (`models.stock.stock_level`, with its SQL form beside it there): `alerts` opens and
 # closes alerts on a change of level; the fast path takes only changes that keep it.
 LEVEL_KEPT_SQL = (
     f"{stock_level_sql('before', 'warning_level')} = {stock_level_sql('after', 'warning_level')}"

@@ -1,7 +1,7 @@
 """Admin change lists on a phone: each cell of a row carries its column's name (data-label), so
 the phone layout (inventory/static/inventory/admin_lists.css) can show a row as a card of
 labelled values instead of a table that scrolls sideways. And a balance's low or out-of-stock
-flag, for the balance page."""
+flag, for the balance page, and counts that stop at a cap, for the dashboards."""
 
 import re
 
@@ -11,6 +11,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
 
 from inventory.admin import stock as admin_stock
+from inventory.selectors import COUNT_CAP
 
 register = template.Library()
 
@@ -42,6 +43,15 @@ def column_name(header: dict) -> str:
 @register.filter
 def stock_flag(balance) -> str:
     return admin_stock.stock_flag(balance)
+
+
+@register.filter
+def capped(count: int) -> str:
+    """A count from `selectors.capped_count`, grouped in thousands: past the cap, "more than"
+    the cap, which is all that was counted."""
+    if count > COUNT_CAP:
+        return f"more than {COUNT_CAP:,}"
+    return f"{count:,}"
 
 
 @register.filter

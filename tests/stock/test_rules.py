@@ -6,11 +6,12 @@ import itertools
 import pytest
 from django.db import connection
 
-from inventory import alerts
-from inventory.models import MAX_QUANTITY, Adjustment
+from inventory.models import MAX_QUANTITY, Adjustment, Balance
+from inventory.models.stock import StockLevel, stock_level, stock_level_sql
 from inventory.sql import rows_source
 from inventory.stock import rules
 from inventory.stock.types import Effect, Op
+from tests.factories import ItemFactory, LocationFactory
 
 Kind = Adjustment.Kind
 QUANTITIES = [-6, -5, -1, 0, 1, 4, 5, 6, 10]
@@ -35,7 +36,7 @@ def holds(sql: str, columns: dict[str, str], rows: list[tuple]) -> list[bool | N
 @pytest.mark.django_db
 def test_a_stock_level_is_the_same_in_python_and_in_sql():
     rows = list(itertools.product(QUANTITIES, LEVELS))
-    sql = alerts.stock_level_sql("quantity", "warning_level")
+    sql = stock_level_sql("quantity", "warning_level")
     with connection.cursor() as cursor:
         source, params = rows_source(rows)
         cursor.execute(
@@ -43,10 +44,34 @@ def test_a_stock_level_is_the_same_in_python_and_in_sql():
             f" FROM ({source}) AS s) AS t",
             params,
         )
-        in_sql = [alerts.Level(value) for (value,) in cursor.fetchall()]
+        in_sql = [StockLevel(value) for (value,) in cursor.fetchall()]
 
-    assert in_sql == [alerts.stock_level(quantity, level) for quantity, level in rows]
-    assert set(in_sql) == set(alerts.Level)  # the grid reaches every level
+    assert in_sql == [stock_level(quantity, level) for quantity, level in rows]
+    assert set(in_sql) == set(StockLevel)  # the grid reaches every level
+
+
+@pytest.mark.django_db
+def test_a_balances_own_level_and_shortfall_follow_the_same_rule():
+    rows = list(itertools.product(QUANTITIES, LEVELS))
+    location = LocationFactory()
+    balances = Balance.objects.bulk_create(
+        Balance(item=ItemFactory(), location=location, quantity=quantity, warning_level=level)
+        for quantity, level in rows
+    )
+
+    kept = Balance.objects.filter(pk__in=[b.pk for b in balances]).order_by("pk")
+    levels = [(b.stock_level, b.shortfall) for b in kept]
+
+    expected = []
+    for quantity, warning_level in rows:
+        level = stock_level(quantity, warning_level)
+        shortfall = {
+            StockLevel.OK: None,
+            StockLevel.LOW: quantity - warning_level,
+            StockLevel.OUT: quantity,
+        }[level]
+        expected.append((level, shortfall))
+    assert levels == expected
 
 
 @pytest.mark.django_db
@@ -58,7 +83,7 @@ def test_a_kept_alert_level_is_the_same_in_python_and_in_sql():
         rows,
     )
 
-    expected = [alerts.stock_level(b, w) == alerts.stock_level(a, w) for b, a, w in rows]
+    expected = [stock_level(b, w) == stock_level(a, w) for b, a, w in rows]
     assert in_sql == expected
     assert set(expected) == {True, False}
 
