@@ -12,7 +12,7 @@ from django.urls import reverse
 from inventory.models import Adjustment, Balance, Stocktake
 from inventory.stock import LineInput, apply_adjustment
 from inventory.stocktakes import services as stocktakes
-from inventory.stocktakes.selectors import ReviewTotals
+from inventory.stocktakes.totals import ReviewTotals
 from tests.factories import (
     ItemFactory,
     LocationFactory,

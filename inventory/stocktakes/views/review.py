@@ -23,6 +23,7 @@ from inventory.stocktakes.forms import (
     ChosenLinesForm,
     TokenForm,
 )
+from inventory.stocktakes.totals import ReviewTotals
 from inventory.stocktakes.views.common import (
     APPROVE,
     COUNT,
@@ -56,7 +57,7 @@ def review(request: HttpRequest, stocktake: Stocktake) -> HttpResponse:
         _review_row(line, show_expected, limit)
         for line in stocktake_selectors.reviewed_lines(stocktake, shown.object_list)
     ]
-    totals = stocktake_selectors.ReviewTotals.of(stocktake)
+    totals = ReviewTotals.of(stocktake)
     uncounted = []
     if show_expected and totals.not_counted:
         # Which items nobody counted still hold stock is what a blind counter must not learn.
