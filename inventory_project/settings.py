@@ -308,12 +308,12 @@ API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", str(5 * 1024 * 102
 # pasted list of items to count, well under 1 MB.
 FORM_MAX_BODY_BYTES = int(os.environ.get("FORM_MAX_BODY_BYTES", str(1024 * 1024)))
 # Pages that need less or more, by URL name. The stocktake upload takes a CSV file of up to
-# 2 MB (stocktake_forms.MAX_UPLOAD_BYTES), then the same file again in base64 (4/3 of its
-# size) to confirm it.
+# 4 MB (stocktake_forms.MAX_UPLOAD_BYTES) in a multipart form; its confirm names the file kept
+# at the preview, it does not send it again.
 MAX_BODY_BYTES_BY_VIEW = {
     "admin:login": 16 * 1024,  # a user name and a password
     "stocktakes:upload": int(
-        os.environ.get("STOCKTAKE_UPLOAD_MAX_BODY_BYTES", str(4 * 1024 * 1024))
+        os.environ.get("STOCKTAKE_UPLOAD_MAX_BODY_BYTES", str(5 * 1024 * 1024))
     ),
 }
 # Django's own limit for bodies read through request.body / request.POST, kept the same.

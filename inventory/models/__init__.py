@@ -30,6 +30,7 @@ from inventory.models.stocktakes import (
     StocktakeScan,
     StocktakeUnknownCode,
     StocktakeUpload,
+    StocktakeUploadDraft,
 )
 from inventory.models.webhooks import (
     WebhookAttempt,
@@ -61,6 +62,7 @@ __all__ = [
     "StocktakeScan",
     "StocktakeUnknownCode",
     "StocktakeUpload",
+    "StocktakeUploadDraft",
     "SupplierReceipt",
     "SupplierReceiptLine",
     "TransferLine",

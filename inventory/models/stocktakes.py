@@ -201,6 +201,26 @@ class StocktakeUpload(models.Model):
         return f"{self.mode} {self.sha256[:8]}"
 
 
+class StocktakeUploadDraft(models.Model):
+    """A file previewed and not yet saved, one per person and count: the preview's confirm
+    names it, rather than sending a 100,000-row file back in the page and the form. Saving it
+    deletes it; a new preview replaces it."""
+
+    stocktake = models.ForeignKey(Stocktake, on_delete=models.CASCADE, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    mode = models.CharField(max_length=8)  # "replace" or "add"
+    data = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.mode}, {len(self.data)} bytes"
+
+
 class StocktakeScan(models.Model):
     """One scan as a device queued it, under the id the device gave it: the server applies each
     id at most once, so a retry after a lost answer, or the same queue sent from two tabs, never

@@ -14,7 +14,11 @@ the same numbers again: harmless, allowed.
 
 Both functions cost a constant number of queries whatever the file's size: one to resolve every
 code (with each item's current line), one to check for an earlier upload, and in apply one
-upsert for all the lines (reading the on-hand balances in the same statement).
+upsert for all the lines (reading the on-hand balances in the same statement). A whole store's
+count, 100,000 rows, is one file.
+
+Between the preview and its confirm the file is kept in the database (`keep_for_confirm`), so
+the confirm names it instead of carrying the file back through the page.
 """
 
 import csv
@@ -28,13 +32,21 @@ from django.db import connection, transaction
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
-from inventory.models import MAX_QUANTITY, Balance, Item, Stocktake, StocktakeLine, StocktakeUpload
+from inventory.models import (
+    MAX_QUANTITY,
+    Balance,
+    Item,
+    Stocktake,
+    StocktakeLine,
+    StocktakeUpload,
+    StocktakeUploadDraft,
+)
 from inventory.sql import db_datetime, rows_source, table, values_source
 from inventory.stocktakes import services as stocktakes
 from inventory.stocktakes.services import StocktakeError
 
 MODES = ("replace", "add")
-MAX_ROWS = 5000
+MAX_ROWS = 100_000
 CODE_COLUMNS = ("sku", "barcode", "code")
 COUNT_COLUMN = "counted"
 DELIMITERS = (",", ";", "\t")
@@ -116,6 +128,29 @@ def apply_upload(
         )
         stocktakes.record_event(stocktake, actor, "uploaded", f"{len(preview.rows)} rows, {mode}")
     return preview
+
+
+def keep_for_confirm(
+    *, stocktake: Stocktake, data: bytes, mode: str, actor: AbstractBaseUser
+) -> StocktakeUploadDraft:
+    """Keep a previewed file until its person confirms it: their earlier file for this count,
+    previewed and never confirmed, is forgotten."""
+    _check_mode(mode)
+    with transaction.atomic():
+        drafts = StocktakeUploadDraft.objects.filter(stocktake=stocktake, uploaded_by=actor)
+        drafts.delete()
+        return StocktakeUploadDraft.objects.create(
+            stocktake=stocktake, uploaded_by=actor, mode=mode, data=data
+        )
+
+
+def kept_for_confirm(
+    *, stocktake: Stocktake, draft_id: int, actor: AbstractBaseUser
+) -> StocktakeUploadDraft | None:
+    """The file `actor` previewed for this count under `draft_id`; None once saved or
+    replaced by another preview (and for anyone else's)."""
+    drafts = StocktakeUploadDraft.objects.filter(stocktake=stocktake, uploaded_by=actor)
+    return drafts.filter(pk=draft_id).first()
 
 
 def _check_mode(mode: str) -> None:

@@ -9,7 +9,7 @@ from django.db.models import Q, QuerySet
 from inventory.models import MAX_QUANTITY, Item
 from locations.models import Location
 
-MAX_UPLOAD_BYTES = 2 * 1024 * 1024
+MAX_UPLOAD_BYTES = 4 * 1024 * 1024  # a whole store's count, 100,000 rows, with room to spare
 UPLOAD_MODES = [
     ("replace", "Replace counts: each row sets that item's count"),
     ("add", "Add to counts: each row adds to what was already counted"),
@@ -161,10 +161,10 @@ class UploadForm(forms.Form):
 
 
 class ConfirmUploadForm(TokenForm):
-    """The preview's confirm button: the file travels back in a hidden field, as it was."""
+    """The preview's confirm button: it names the file kept when it was previewed (with the
+    mode chosen then), and does not carry the file back."""
 
-    data = forms.CharField(widget=forms.HiddenInput)
-    mode = forms.ChoiceField(choices=UPLOAD_MODES, widget=forms.HiddenInput)
+    upload = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
 class LineIdsField(forms.MultipleChoiceField):

@@ -4,9 +4,7 @@ CSV (Python's int() refuses it), an item id int() cannot read. Each is now a for
 plain page saying what is wrong, and nothing changes. The stocktake upload's body limit fits
 the largest file its form takes."""
 
-import base64
 from contextlib import contextmanager
-from urllib.parse import urlencode
 
 import pytest
 from django.db import connection
@@ -116,17 +114,12 @@ def test_the_largest_file_the_form_takes_passes_the_body_limit_and_so_does_its_c
 
     preview = upload_file(counter, count, content)
     too_large = upload_file(counter, count, content + b"#")
-    data = base64.b64encode(content).decode()
-    confirm = counter.post(  # as the preview page's form sends it back
-        url("upload", count),
-        urlencode({"token": "0" * 32, "mode": "replace", "confirm": "1", "data": data}),
-        content_type="application/x-www-form-urlencoded",
-    )
+    confirm = confirm_upload(counter, preview)  # names the file kept, does not send it
 
     assert preview.status_code == 200
     assert "preview" in preview.context  # read and checked, not refused at the door
     assert too_large.status_code == 200
-    assert "The file is too large (at most 2 MB)." in too_large.content.decode()
+    assert "The file is too large (at most 4 MB)." in too_large.content.decode()
     assert confirm.status_code == 200  # the row `#…` has no count: shown, nothing applied
     assert snapshot()[2] == []
 

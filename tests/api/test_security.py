@@ -11,7 +11,6 @@ Every refusal also proves that nothing changed, and every example request is sho
 with the right token, so each refusal is due to what the test varies and nothing else.
 """
 
-import base64
 import json
 import os
 import secrets
@@ -62,6 +61,7 @@ from inventory.movements.services import (
     create_transfer,
     ship_transfer,
 )
+from inventory.stocktakes import csv_upload
 from inventory.stocktakes import services as stocktakes
 from locations.models import Location
 from tests.api.ecwid.test_views import assert_ecwid_error
@@ -693,9 +693,16 @@ def upload_form(user, world: World) -> Form:
 
 
 def confirm_upload_form(user, world: World) -> Form:
-    content = base64.b64encode(f"sku,counted\n{world.item.sku},5\n".encode()).decode()
-    data = {"confirm": "1", "data": content, "mode": "replace", **token()}
-    return Form(stocktake_url("upload", count_in_progress(user, world)), lambda: data)
+    """The second step: the file kept when it was previewed, named."""
+    count = count_in_progress(user, world)
+    kept = csv_upload.keep_for_confirm(
+        stocktake=count,
+        data=f"sku,counted\n{world.item.sku},5\n".encode(),
+        mode="replace",
+        actor=user,
+    )
+    data = {"confirm": "1", "upload": kept.pk, **token()}
+    return Form(stocktake_url("upload", count), lambda: data)
 
 
 FORMS: dict[str, Callable[..., Form]] = {

@@ -228,3 +228,90 @@ def test_the_review_lists_the_first_items_nobody_counted_and_says_how_many(revie
     assert f"Applying sets these {PAGE + 2} items to 0: show the first {PAGE}, in SKU order" in (
         response.content.decode()
     )
+
+
+# --- a whole store's count from one file --------------------------------------------------------
+
+
+def upload(client, stocktake, content: bytes):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    url = reverse("stocktakes:upload", args=[stocktake.pk])
+    return client.post(url, {"file": SimpleUploadedFile("c.csv", content), "mode": "replace"})
+
+
+def counts_file(skus, bad=()):
+    return (
+        "sku,counted\n" + "".join(f"{sku},{'x' if sku in bad else 3}\n" for sku in skus)
+    ).encode()
+
+
+def test_a_long_file_is_previewed_by_its_totals_and_first_rows_in_as_many_queries(
+    counter, location, django_assert_max_num_queries
+):
+    from inventory.stocktakes.views.upload import PREVIEW_ROWS
+
+    skus = [ItemFactory(sku=f"FILE-{n:04d}").sku for n in range(3 * PREVIEW_ROWS)]
+    stocktake = stocktakes.start_stocktake(location=location, actor=counter.user)
+    with CaptureQueriesContext(connection) as short:
+        upload(counter, stocktake, counts_file(skus[:3]))
+
+    with django_assert_max_num_queries(len(short)):
+        response = upload(counter, stocktake, counts_file(skus))
+
+    html = response.content.decode()
+    assert [row["code"] for row in response.context["rows"]] == skus[:PREVIEW_ROWS]
+    assert f"300 rows of counts in the file. The first {PREVIEW_ROWS} rows:" in html
+    assert skus[PREVIEW_ROWS] not in html
+    assert 'name="confirm"' in html
+    assert len(html) < 100_000  # the file is kept, not sent back in the page
+
+
+def test_a_long_file_with_problems_lists_the_first_of_them(counter, location):
+    skus = [ItemFactory(sku=f"FILE-{n:04d}").sku for n in range(150)]
+    stocktake = stocktakes.start_stocktake(location=location, actor=counter.user)
+
+    response = upload(counter, stocktake, counts_file(skus, bad={skus[120], skus[140]}))
+
+    assert [row["code"] for row in response.context["rows"]] == [skus[120], skus[140]]
+    assert "2 rows have problems" in response.content.decode()
+    assert 'name="confirm"' not in response.content.decode()
+
+
+def test_the_confirm_saves_the_file_previewed_last_and_only_once(counter, location):
+    first, second = ItemFactory(), ItemFactory()
+    stocktake = stocktakes.start_stocktake(location=location, actor=counter.user)
+    url = reverse("stocktakes:upload", args=[stocktake.pk])
+    earlier = upload(counter, stocktake, counts_file([first.sku]))
+    later = upload(counter, stocktake, counts_file([second.sku]))
+
+    def confirm(preview):
+        form = preview.context["confirm_form"]
+        fields = {name: form[name].value() for name in ("token", "upload")}
+        return counter.post(url, {**fields, "confirm": "1"}, follow=True)
+
+    stale = confirm(earlier)
+    saved = confirm(later)
+    again = confirm(later)
+
+    assert "another file was previewed since" in stale.content.decode()
+    assert "Counts uploaded: 1 rows." in saved.content.decode()
+    assert "already applied; it was not applied twice" in again.content.decode()
+    assert list(stocktake.lines.values_list("item__sku", "counted_quantity")) == [(second.sku, 3)]
+
+
+def test_nobody_else_can_confirm_a_file_someone_previewed(counter, client, location, item):
+    stocktake = stocktakes.start_stocktake(location=location, actor=counter.user)
+    preview = upload(counter, stocktake, counts_file([item.sku]))
+    other = store_staff(location)
+    client.force_login(other)
+
+    form = preview.context["confirm_form"]
+    response = client.post(
+        reverse("stocktakes:upload", args=[stocktake.pk]),
+        {"token": form["token"].value(), "upload": form["upload"].value(), "confirm": "1"},
+        follow=True,
+    )
+
+    assert "Choose the file again" in response.content.decode()
+    assert not stocktake.lines.exists()

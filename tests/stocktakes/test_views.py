@@ -505,7 +505,7 @@ def upload_file(client, stocktake, content: bytes, mode="replace"):
 
 def confirm_upload(client, preview, **data):
     form = preview.context["confirm_form"]
-    fields = {name: form[name].value() for name in ("token", "data", "mode")}
+    fields = {name: form[name].value() for name in ("token", "upload")}
     return client.post(
         url("upload", preview.context["stocktake"]), {**fields, "confirm": "1", **data}
     )

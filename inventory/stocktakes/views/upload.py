@@ -1,8 +1,5 @@
 """Counts from a CSV file: choose, preview with nothing changed, confirm."""
 
-import base64
-import binascii
-
 from django.contrib import messages
 from django.http import (
     HttpRequest,
@@ -56,6 +53,16 @@ def _upload_page(request: HttpRequest, stocktake: Stocktake, form: UploadForm) -
     )
 
 
+# A file of any length is previewed with its totals and this many of its rows: the first
+# ones, or when some have problems, the first of those.
+PREVIEW_ROWS = 100
+
+GONE = (
+    "That file was already saved, or another file was previewed since. "
+    "Choose the file again to preview it."
+)
+
+
 def _preview(
     request: HttpRequest,
     stocktake: Stocktake,
@@ -70,9 +77,10 @@ def _preview(
         form = UploadForm(initial={"mode": mode})
         form.add_error(None, problem.args[0])
         return _upload_page(request, stocktake, form)
-    rows = []
-    for row in preview.rows:
-        shown = {
+    problems = [row for row in preview.rows if row.error]
+    shown = problems if problems else preview.rows
+    rows = [
+        {
             "line_number": row.line_number,
             "code": row.code,
             "counted": row.counted,
@@ -81,13 +89,12 @@ def _preview(
             "new_count": row.new_count,
             "current_count": row.current_count,
         }
-        rows.append(shown)
-    confirm = ConfirmUploadForm(
-        initial={"data": base64.b64encode(data).decode("ascii"), "mode": mode}
-    )
+        for row in shown[:PREVIEW_ROWS]
+    ]
+    kept = csv.keep_for_confirm(stocktake=stocktake, data=data, mode=mode, actor=request.user)
+    confirm = ConfirmUploadForm(initial={"upload": kept.pk})
     duplicate = preview.already_uploaded and mode == "add"
-    bad_rows = sum(1 for row in rows if row["error"])
-    blocked = bool(preview.errors) or bad_rows > 0 or duplicate
+    blocked = bool(preview.errors) or bool(problems) or duplicate
     return page(
         request,
         "upload_preview.html",
@@ -95,10 +102,11 @@ def _preview(
         stocktake=stocktake,
         preview=preview,
         rows=rows,
+        total_rows=len(preview.rows),
+        bad_rows=len(problems),
         mode_label=dict(UploadForm.base_fields["mode"].choices)[mode],
         confirm_form=confirm,
         duplicate=duplicate,
-        bad_rows=bad_rows,
         can_confirm=not blocked,
         error=error,
     )
@@ -106,27 +114,31 @@ def _preview(
 
 def _confirm_upload(request: HttpRequest, stocktake: Stocktake, csv) -> HttpResponse:
     form = ConfirmUploadForm(request.POST)
-    data = None
-    if form.is_valid():
-        try:
-            data = base64.b64decode(form.cleaned_data["data"], validate=True)
-        except (binascii.Error, ValueError):
-            data = None
-    if data is None:
-        messages.error(request, "The upload could not be read back. Please choose the file again.")
+    if not form.is_valid():
+        messages.error(request, GONE)
         return redirect_to("upload", stocktake)
-    mode = form.cleaned_data["mode"]
+    kept = csv.kept_for_confirm(
+        stocktake=stocktake, draft_id=form.cleaned_data["upload"], actor=request.user
+    )
 
     def act() -> dict:
-        preview = csv.apply_upload(stocktake=stocktake, data=data, mode=mode, actor=request.user)
+        if kept is None:
+            raise StocktakeError("upload_gone", GONE)
+        preview = csv.apply_upload(
+            stocktake=stocktake, data=bytes(kept.data), mode=kept.mode, actor=request.user
+        )
+        kept.delete()
         return {"stocktake": stocktake.pk, "rows": len(preview.rows)}
 
     try:
         result, replayed = once(request, form.cleaned_data["token"], f"upload:{stocktake.pk}", act)
     except (StocktakeError, IdempotencyKeyReused) as error:
-        return _preview(request, stocktake, csv, data, mode, error=message_of(error))
+        if kept is None:
+            messages.error(request, message_of(error))
+            return redirect_to("upload", stocktake)
+        return _preview(request, stocktake, csv, bytes(kept.data), kept.mode, message_of(error))
     if replayed:
         messages.info(request, "This upload was already applied; it was not applied twice.")
     else:
-        messages.success(request, f"Counts uploaded: {result['rows']} rows.")
+        messages.success(request, f"Counts uploaded: {result['rows']:,} rows.")
     return redirect_to("count", stocktake)
