@@ -7,9 +7,11 @@ items and one of 100,000 (`scale_stocktake`).
 
 The fill is set-based (`generate_series`, secondary indexes and foreign keys dropped and built
 again, as `ledger_fill` does): each balance gets one ledger line, the absolute adjustment that
-set it, so the ledger stays whole (`verify_ledger` finds nothing)."""
+set it, so the ledger stays whole (`verify_ledger` finds nothing). Those adjustments are dated
+over the year before the fill, as a ledger grows."""
 
 import time
+from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.db import connection, transaction
@@ -30,10 +32,14 @@ QUICK_SCALES = (1_000, 20_000)
 LOCATIONS = 10
 SKU_PREFIX = "SCALE-"
 FIRST_ID = 20_000_000  # product and variant ids, clear of the other sections'
+SPREAD = timedelta(days=365)
+# When adjustment k of the fill was made (k counts from 0, the oldest).
+DATED = "%(at)s - %(spread)s * (1 - ({k})::float8 / %(adjustments)s)"
 LINES_PER_ADJUSTMENT = 100
 SAMPLES_PER_REPEAT = 2
 API_ITEMS = "/api/v3/inventory/items"
 ADMIN_BALANCES = "/admin/inventory/balance/"
+DEEP_PAGE, DEEP_PAGE_LIMIT = 1_000, 10
 
 # Items n in [start, stop): a SKU that sorts by n, a name with a word a search can find, and
 # one item in a hundred with a barcode.
@@ -49,6 +55,8 @@ FROM generate_series(%(start)s, %(stop)s - 1) AS n
 
 # Every new item at every location: on hand 0 for one balance in 40 (out of stock), below the
 # warning level of 5 for one in 10; the ledger line of the absolute adjustment that set it.
+# The adjustments are dated evenly over the SPREAD before the fill, oldest first, as a ledger
+# grows: a day then holds what a busy store writes in a day, not the whole catalogue.
 FILL_BALANCES = """
 WITH fresh AS (
     SELECT i.id AS item_id, l.id AS location_id,
@@ -61,19 +69,19 @@ WITH fresh AS (
     INSERT INTO {line} (id, adjustment_id, item_id, location_id, quantity_before,
                         quantity_after, delta, created_at)
     SELECT %(first_line)s + k, %(first_adjustment)s + k / {per_adjustment}, item_id,
-           location_id, 0, quantity, quantity, %(at)s
+           location_id, 0, quantity, quantity, {dated}
     FROM fresh
 )
 INSERT INTO {balance} (item_id, location_id, quantity, safety_stock, warning_level, is_in_stock,
                        bin_picking_number, updated_at)
-SELECT item_id, location_id, quantity, 0, 5, true, '', %(at)s FROM fresh
+SELECT item_id, location_id, quantity, 0, 5, true, '', {dated} FROM fresh
 """
 
 INSERT_ADJUSTMENTS = """
 INSERT INTO {adjustment} (id, transaction_id, kind, reason_code, reason, reference, source,
                           created_at)
 SELECT %(first_adjustment)s + k, gen_random_uuid(), 'absolute', 'received', 'Opening stock',
-       '', 'import', %(at)s
+       '', 'import', {dated_adjustment}
 FROM generate_series(0, %(adjustments)s - 1) AS k
 """
 
@@ -82,7 +90,7 @@ def run(context: Context) -> list[Row]:
     small, large = QUICK_SCALES if context.quick else SCALES
     locations = _locations()
     fill(small, locations)
-    pages = _pages(context, locations)
+    pages = _pages(context, locations, small)
     client = KeptAliveClient(context.base_url)
     repeat = context.repeat * SAMPLES_PER_REPEAT
     at_small = _measure(client, pages, repeat)
@@ -92,6 +100,7 @@ def run(context: Context) -> list[Row]:
     fill(large, locations)
     fill_seconds = time.perf_counter() - started
     checkpoint()  # the fill's dirty buffers written now, not during the measurements
+    pages = _pages(context, locations, large)
     at_large = _measure(client, pages, repeat)
     counted_large = scale_stocktake.measure(context, client, large_count, SKU_PREFIX)
     balances = Balance.objects.filter(location__in=locations).count()
@@ -147,6 +156,8 @@ def fill(items: int, locations: list[Location]) -> int:
             "line": table(AdjustmentLine),
             "adjustment": table(Adjustment),
             "per_adjustment": LINES_PER_ADJUSTMENT,
+            "dated": DATED.format(k=f"k / {LINES_PER_ADJUSTMENT}"),
+            "dated_adjustment": DATED.format(k="k"),
         }
         with bulk_load(cursor, Item):
             cursor.execute(
@@ -163,6 +174,7 @@ def fill(items: int, locations: list[Location]) -> int:
             "first_adjustment": reserve_ids(cursor, Adjustment, adjustments),
             "adjustments": adjustments,
             "at": _now(cursor),
+            "spread": SPREAD,
         }
         cursor.execute(INSERT_ADJUSTMENTS.format(**names), params)
         with bulk_load(cursor, AdjustmentLine), bulk_load(cursor, Balance):
@@ -178,7 +190,7 @@ def _now(cursor):
     return cursor.fetchone()[0]
 
 
-def _pages(context: Context, locations: list[Location]) -> list[Page]:
+def _pages(context: Context, locations: list[Location], items: int) -> list[Page]:
     admin = {"Cookie": context.admin_cookie}
     api = {"X-Auth-Token": context.token, "Accept": "application/json"}
     location = locations[3]
@@ -215,12 +227,7 @@ def _pages(context: Context, locations: list[Location]) -> list[Page]:
             note=location.label,
         ),
         Page("API items, first page", API_ITEMS, api, note="page 1, limit 50"),
-        Page(
-            "API items, page 1,000",
-            f"{API_ITEMS}?page=1000&limit=10",
-            api,
-            note="page 1,000 of 10 (BigCommerce's page/limit)",
-        ),
+        _deep_page(api, items),
         Page("API items, sku:in of 50", f"{API_ITEMS}?sku:in={fifty}", api, note="50 SKUs"),
         Page(
             "API one location's items",
@@ -229,6 +236,19 @@ def _pages(context: Context, locations: list[Location]) -> list[Page]:
             note=f"{location.label}, page 1",
         ),
     ]
+
+
+def _deep_page(api: dict, items: int) -> Page:
+    """Page 1,000 of 10 items, read by offset (no earlier page asked for). A catalogue of 1,000
+    items has no such page: there the floor is its last full page, 100, the deepest a page of
+    10 goes at that size."""
+    page = min(DEEP_PAGE, items // DEEP_PAGE_LIMIT)
+    return Page(
+        f"API items, page {DEEP_PAGE:,}",
+        f"{API_ITEMS}?page={page}&limit={DEEP_PAGE_LIMIT}",
+        api,
+        note=f"page {page:,} of {DEEP_PAGE_LIMIT} (BigCommerce's page/limit)",
+    )
 
 
 def _measure(client: KeptAliveClient, pages: list[Page], repeat: int) -> dict[str, float]:

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inventory', '0032_stocktake_line_latest_counted'),
+        ('inventory', '0034_daily_activity'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
