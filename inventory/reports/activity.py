@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, QuerySet
+from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -102,16 +102,22 @@ def _count(lines: QuerySet[AdjustmentLine], *, since: date, until: date | None =
     lines = lines.filter(created_at__gte=_start_of(since))
     if until is not None:
         lines = lines.filter(created_at__lt=_start_of(until))
+    # Each line looks its adjustment up by primary key, rather than joining the adjustments:
+    # the planner would hash the whole table of them to match one day's lines.
+    adjustment = Adjustment.objects.filter(pk=OuterRef("adjustment_id"))
     rows = (
-        lines.exclude(adjustment__kind=Adjustment.Kind.SETTINGS)
-        .annotate(day=TruncDate("created_at"))
+        lines.annotate(
+            day=TruncDate("created_at"),
+            source=Subquery(adjustment.exclude(kind=Adjustment.Kind.SETTINGS).values("source")),
+        )
         .order_by()
-        .values("day", "adjustment__source")
-        .annotate(adjustments=Count("adjustment", distinct=True))
+        .values("day", "source")
+        .annotate(adjustments=Count("adjustment_id", distinct=True))
     )
     counts: DayCounts = defaultdict(dict)
     for row in rows:
-        counts[row["day"]][row["adjustment__source"]] = row["adjustments"]
+        if row["source"] is not None:  # None: settings changes
+            counts[row["day"]][row["source"]] = row["adjustments"]
     return dict(counts)
 
 

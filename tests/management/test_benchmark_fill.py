@@ -133,7 +133,7 @@ def test_the_scale_sections_stocktakes_run_through_the_server(live_server):
     large = scale_stocktake.measure(context, client, 30, "SCALE-")
     rows = scale_stocktake.rows(small, large)
 
-    assert len(rows) == 4  # start, count page, review page, apply
+    assert len(rows) == 5  # start, count page, review page, CSV preview, apply
     assert all(row.value > 0 for row in rows)
     assert all(row.floor > 0 for row in rows)
     assert find_ledger_discrepancies() == []

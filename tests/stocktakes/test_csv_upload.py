@@ -61,7 +61,8 @@ def test_preview_shows_current_and_new_counts_and_writes_nothing(location, count
         assert preview.ok, preview
         assert [row.current_count for row in preview.rows] == [3, None]
         assert [row.new_count for row in preview.rows] == expected
-        assert [row.item for row in preview.rows] == [scanned, fresh]
+        assert [row.item.pk for row in preview.rows] == [scanned.pk, fresh.pk]
+        assert str(preview.rows[0].item) == str(scanned)  # "SKU · name", as everywhere
         assert [row.line_number for row in preview.rows] == [2, 3]
     assert snapshot(count) == before
 

@@ -1,6 +1,7 @@
 """Scale, stocktakes: a whole-location count of a store holding 1,000 items and of one holding
 100,000 (the catalogue the scale section filled), through the running server where a person
-would wait on a page: starting the count, its count page with every item counted, its review,
+would wait on a page: starting the count, previewing a CSV file that counts every item (time
+per 1,000 rows: a preview reads each row), its count page with every item counted, its review,
 and applying it against the same number of lines applied as one absolute batch through the
 service (the stocktake section's floor, at this size)."""
 
@@ -19,6 +20,7 @@ from inventory.management.benchmark.pages import KeptAliveClient, Page, page_med
 from inventory.management.benchmark.report import Row
 from inventory.models import Item, StocktakeLine
 from inventory.sql import table
+from inventory.stocktakes.csv_upload import preview_upload
 from inventory.stocktakes.services import (
     cancel_stocktake,
     start_stocktake,
@@ -28,6 +30,7 @@ from locations.models import Location
 
 SMALL, LARGE, QUICK_LARGE = 1_000, 100_000, 20_000
 STARTS = 15  # a start takes milliseconds: enough samples for a steady median
+PREVIEWS = 3
 APPLY_TURNS = 2  # after one warm-up turn: each 100,000-line apply takes seconds
 
 
@@ -38,6 +41,7 @@ class Counted:
     items: int
     start: float
     count_page: float
+    preview: float  # per 1,000 rows
     review_page: float
     apply: float
     absolute: float
@@ -61,6 +65,7 @@ def measure(context: Context, client: KeptAliveClient, items: int, sku_prefix: s
     applying._absolute_ms(location, item_ids, 40)  # the store's stock, and a warm-up
     start = _start_ms(location, actor)
     stocktake = start_stocktake(location=location, actor=actor)
+    preview = _preview_ms(stocktake, item_ids) * 1000 / items
     _count_everything(stocktake, item_ids, actor)
     admin = {"Cookie": context.admin_cookie}
     repeat = context.repeat
@@ -81,6 +86,7 @@ def measure(context: Context, client: KeptAliveClient, items: int, sku_prefix: s
         items=items,
         start=start,
         count_page=count_ms,
+        preview=preview,
         review_page=review_ms,
         apply=statistics.median(stocktake_apply),
         absolute=statistics.median(absolute),
@@ -98,6 +104,12 @@ def rows(small: Counted, large: Counted) -> list[Row]:
         row("stocktake, start", large.start, small.start, f"{whole} (the service)"),
         row("stocktake, count page", large.count_page, small.count_page, "every item counted"),
         row("stocktake, review page", large.review_page, small.review_page, "its first page"),
+        row(
+            f"stocktake, CSV count preview of {large.items:,} rows, per 1,000 rows",
+            large.preview,
+            small.preview,
+            "one row per item, read and checked whole (the service); a preview reads every row",
+        ),
         Row(
             "scale",
             f"stocktake, apply {large.items:,} counted lines",
@@ -120,6 +132,18 @@ def _start_ms(location: Location, actor) -> float:
         stocktake = start_stocktake(location=location, actor=actor)
         times.append((time.perf_counter() - started) * 1000)
         cancel_stocktake(stocktake=stocktake, actor=actor)
+    return statistics.median(times)
+
+
+def _preview_ms(stocktake, item_ids: list[int]) -> float:
+    """Median time to preview a file counting every item (`sku,counted`), as uploaded."""
+    skus = Item.objects.filter(pk__in=item_ids).order_by("sku").values_list("sku", flat=True)
+    data = "sku,counted\n" + "".join(f"{sku},{n % 50}\n" for n, sku in enumerate(skus))
+    times = []
+    for _ in range(PREVIEWS):
+        started = time.perf_counter()
+        preview_upload(stocktake=stocktake, data=data.encode(), mode="replace")
+        times.append((time.perf_counter() - started) * 1000)
     return statistics.median(times)
 
 
