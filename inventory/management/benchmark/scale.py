@@ -207,7 +207,15 @@ def _pages(context: Context, locations: list[Location], items: int) -> list[Page
         balances("admin stock levels, low", {"stock": "below_warning"}, "below warning level"),
         balances("admin stock levels, out of stock", {"stock": "out"}, "on hand 0"),
         balances("admin stock levels, a SKU search", {"q": item.sku}, item.sku),
-        balances("admin stock levels, a name search", {"q": "item 500 red"}, "words of a name"),
+        # Searches that list the same rows at both sizes: words of one item's name (unquoted,
+        # "500" is part of 1,500 and 5,000 too, so the large catalogue would fill a page where
+        # the small one lists ten rows), and words many names share (a full page at both).
+        balances(
+            "admin stock levels, one item's name",
+            {"q": '"item 500 red"'},
+            "its words, quoted",
+        ),
+        balances("admin stock levels, words many names share", {"q": "item red"}, "a full page"),
         Page(
             "admin item page",
             reverse("admin:inventory_item_change", args=[item.pk]),
