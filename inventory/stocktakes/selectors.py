@@ -150,11 +150,19 @@ def _moved_since_counted(stocktake: Stocktake, items: list[int] | None = None) -
 def _on_hand(stocktake: Stocktake, items: list[int] | None = None) -> dict[int, int]:
     """On-hand now of `items`, or of every item the stocktake lists (an item without a balance
     holds 0)."""
-    balances = Balance.objects.filter(
-        location=stocktake.location_id,
-        item__in=stocktake.lines.values("item") if items is None else items,
+    if items is not None:
+        balances = Balance.objects.filter(location=stocktake.location_id, item__in=items)
+        return dict(balances.order_by().values_list("item_id", "quantity"))
+    # Each line looks its balance up through the (item, location) index. As a join, the plan
+    # rests on the statistics: for a new store whose 100,000 balances and count lines are not
+    # analysed yet, the planner expects one row of each and loops over both (minutes).
+    balance = Balance.objects.filter(location=stocktake.location_id, item=OuterRef("item_id"))
+    rows = (
+        stocktake.lines.order_by()
+        .annotate(on_hand=Subquery(balance.order_by().values("quantity")))
+        .values_list("item_id", "on_hand")
     )
-    return dict(balances.order_by().values_list("item_id", "quantity"))
+    return {item_id: on_hand for item_id, on_hand in rows if on_hand is not None}
 
 
 def _will_set(stocktake: Stocktake, counted: int | None, moved: int) -> int | None:
