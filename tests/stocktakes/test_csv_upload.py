@@ -458,3 +458,16 @@ def test_the_refusal_names_the_first_problems(count, counter):
         )
         + " And 2 more."
     )
+
+
+def test_a_preview_leaves_the_cycle_collector_as_it_found_it(count):
+    import gc
+
+    preview_upload(stocktake=count, data=csv("sku,counted", "NOPE,1"), mode="replace")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        preview_upload(stocktake=count, data=csv("sku,counted", "NOPE,1"), mode="replace")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
