@@ -1,6 +1,7 @@
 import secrets
 import uuid
 from collections.abc import Iterable
+from datetime import timedelta
 from time import time_ns
 
 from django.conf import settings
@@ -456,6 +457,13 @@ class Adjustment(models.Model):
         if self.api_client_id is not None:
             return f"API: {self.api_client.name}"
         return "system"
+
+
+# A ledger line is dated as its write is made and seen once its transaction commits, a moment
+# later. Every line dated more than this long ago is seen by now (and by any replica that is
+# read), so what is counted up to then stays counted: a dashboard's closed days, a submitted
+# count's review totals.
+LEDGER_SETTLED_AFTER = timedelta(minutes=15)
 
 
 class AdjustmentLine(models.Model):

@@ -146,6 +146,29 @@ class StocktakeRecount(models.Model):
         return f"{self.line_id}: {self.counted_quantity}, sent back"
 
 
+class StocktakeTotals(models.Model):
+    """A submitted count's review totals over every line, as of a moment a little before it
+    was submitted: kept so that a review reads one row and the items that moved since, not
+    every line (`inventory.stocktakes.totals`). Kept again whenever the lines change under
+    review; `threshold` is the one they were counted against."""
+
+    stocktake = models.OneToOneField(
+        Stocktake, on_delete=models.CASCADE, primary_key=True, related_name="kept_totals"
+    )
+    as_of = models.DateTimeField()
+    threshold = models.IntegerField()
+    counted = models.IntegerField()
+    not_counted = models.IntegerField()
+    variance = models.BigIntegerField()
+    over = models.IntegerField()
+
+    class Meta:
+        verbose_name_plural = "stocktake totals"
+
+    def __str__(self) -> str:
+        return f"{self.stocktake_id}: totals as of {self.as_of}"
+
+
 class StocktakeEvent(models.Model):
     """Every step of a stocktake: who started, counted, uploaded, submitted, approved,
     applied or cancelled it, and when."""

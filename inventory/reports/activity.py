@@ -7,10 +7,10 @@ every view cost the page nearly all of its time. So a closed day is counted once
 (`DailyActivity`): the ledger only appends, each line dated when it is written, so a day that
 has ended never changes. Only the days not yet closed are counted on each view.
 
-A day is closed CLOSING_GRACE after it ends, not at midnight: a line is dated when its
-transaction starts, so a transaction running across midnight commits a line of the day before
-a moment later. The grace also covers a replica that lags by less than that; a replica lagging
-further is not read (inventory_project/replicas).
+A day is closed LEDGER_SETTLED_AFTER after it ends, not at midnight: a write made just before
+midnight commits its line, dated the day before, a moment later. The grace also covers a
+replica that lags by less than that; a replica lagging further is not read
+(inventory_project/replicas).
 
 The kept counts hold every line at the location, so they serve a user from whom no open blind
 count hides stock here. For one whom a blind count hides items from, every day is counted live
@@ -26,11 +26,11 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from inventory.models import Adjustment, AdjustmentLine, DailyActivity
+from inventory.models.stock import LEDGER_SETTLED_AFTER
 from inventory.selectors import history_visible_to
 from locations.models import Location
 
 ACTIVITY_DAYS = 30
-CLOSING_GRACE = timedelta(minutes=15)
 
 DayCounts = dict[date, dict[str, int]]  # day -> source code -> adjustments
 
@@ -57,7 +57,7 @@ def location_activity(
     if hidden:
         counts = _count(lines, since=days[0])
     else:
-        first_open = max(days[0], timezone.localdate(now - CLOSING_GRACE))
+        first_open = max(days[0], timezone.localdate(now - LEDGER_SETTLED_AFTER))
         closed = [day for day in days if day < first_open]
         counts = _kept(location, closed) | _count(lines, since=first_open)
     return Activity(

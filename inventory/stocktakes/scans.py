@@ -36,6 +36,7 @@ from inventory.models import (
 from inventory.stocktakes.recounts import require_manager_here
 from inventory.stocktakes.selectors import late_scans, lines_over_threshold, lines_to_apply
 from inventory.stocktakes.services import StocktakeError, locked_stocktakes, record_event
+from inventory.stocktakes.totals import keep as keep_review_totals
 
 Outcome = StocktakeScan.Outcome
 MAX_BATCH = 500
@@ -146,6 +147,7 @@ def add_late_scans(*, stocktake: Stocktake, actor: AbstractBaseUser) -> int:
         stocktake.needs_approval = stocktake.blind or over > 0
         stocktake.approved_by = stocktake.approved_at = None
         stocktake.save(update_fields=["needs_approval", "approved_by", "approved_at"])
+        keep_review_totals(stocktake)
         counted = sum(1 for row in rows if row.outcome == Outcome.COUNTED)
         record_event(stocktake, actor, "added late scans", f"{len(rows)} scans, {counted} counted")
     return len(rows)

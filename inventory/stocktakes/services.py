@@ -39,6 +39,7 @@ from inventory.stocktakes.selectors import (
     lines_to_apply,
     variance_threshold,
 )
+from inventory.stocktakes.totals import keep as keep_review_totals
 from locations.models import Location
 
 Status = Stocktake.Status
@@ -216,6 +217,7 @@ def submit_stocktake(*, stocktake: Stocktake, actor: AbstractBaseUser) -> Stockt
         stocktake.submitted_at = timezone.now()
         stocktake.needs_approval = stocktake.blind or over > 0
         stocktake.save(update_fields=["status", "submitted_at", "needs_approval"])
+        keep_review_totals(stocktake)
         if stocktake.blind:
             detail = "blind: a manager approves"
         elif over:

@@ -129,8 +129,8 @@ def test_the_scale_sections_stocktakes_run_through_the_server(live_server):
         ItemFactory(sku=f"SCALE-{n:07d}")
     client = KeptAliveClient(live_server.url)
 
-    small = scale_stocktake.measure(context, client, 10, "SCALE-")
-    large = scale_stocktake.measure(context, client, 30, "SCALE-")
+    small = scale_stocktake.measure(context, client, 10)
+    large = scale_stocktake.measure(context, client, 30)
     rows = scale_stocktake.rows(small, large)
 
     assert len(rows) == 5  # start, count page, review page, CSV preview, apply

@@ -14,7 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from inventory.models import Adjustment, AdjustmentLine, Balance, DailyActivity, Item
-from inventory.reports.activity import ACTIVITY_DAYS, CLOSING_GRACE
+from inventory.models.stock import LEDGER_SETTLED_AFTER
+from inventory.reports.activity import ACTIVITY_DAYS
 from inventory.reports.dashboard import LISTED_PER_SECTION, location_dashboard
 from inventory.reports.stock_history import BUCKETS, LISTED, MARKED, balance_history, item_history
 from inventory.stock import LineInput, apply_adjustment, update_balance_settings
@@ -534,7 +535,7 @@ def test_a_day_is_kept_only_once_it_has_been_over_for_a_while():
     assert activity.by_source["API"][-2:] == [1, 0]
     yesterday = timezone.localdate(midnight) - timedelta(days=1)
     assert not DailyActivity.objects.filter(location=here, day=yesterday).exists()
-    location_dashboard(location=here, user=boss, now=midnight + CLOSING_GRACE)
+    location_dashboard(location=here, user=boss, now=midnight + LEDGER_SETTLED_AFTER)
     assert DailyActivity.objects.get(location=here, day=yesterday).adjustments == {"api": 1}
 
 

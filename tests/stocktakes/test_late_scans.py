@@ -15,6 +15,7 @@ from inventory.stocktakes import scans as late_scans
 from inventory.stocktakes import services as stocktakes
 from inventory.stocktakes.scans import ScanInput, record_scans
 from inventory.stocktakes.services import StocktakeError
+from inventory.stocktakes.totals import ReviewTotals
 from tests.factories import ItemFactory, LocationFactory, manager, set_stock, store_staff
 from tests.stocktakes.test_scan_ids import sell
 from tests.stocktakes.test_views import logged_in, on_hand, token, url
@@ -240,7 +241,15 @@ def test_adding_costs_the_same_for_few_or_many(
         scans=[scan(codes[i % 4], at=base + timedelta(seconds=i)) for i in range(n)],
         actor=clerk.user,
     )
-    with django_assert_max_num_queries(24):
+    with django_assert_max_num_queries(26):
         late_scans.add_late_scans(stocktake=submitted, actor=boss.user)
 
     assert stocktakes.late_scans(submitted).count() == 0
+
+
+def test_added_late_scans_are_in_the_review_totals(late, boss, tee):
+    assert ReviewTotals.of(late).variance == 30 - 31
+
+    late_scans.add_late_scans(stocktake=late, actor=boss.user)
+
+    assert ReviewTotals.of(late).variance == 32 - 31

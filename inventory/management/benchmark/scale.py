@@ -5,85 +5,30 @@ figure is the time at the large scale over the time at the small one: a page mus
 whatever the size of the catalogue. Stocktakes are measured the same way, on a store of 1,000
 items and one of 100,000 (`scale_stocktake`).
 
-The fill is set-based (`generate_series`, secondary indexes and foreign keys dropped and built
-again, as `ledger_fill` does): each balance gets one ledger line, the absolute adjustment that
-set it, so the ledger stays whole (`verify_ledger` finds nothing). Those adjustments are dated
-over the year before the fill, as a ledger grows."""
+The fill (`scale_fill`) is set-based and dates its ledger over the year before, as a ledger
+grows."""
 
 import time
-from datetime import timedelta
 from urllib.parse import urlencode
 
-from django.db import connection, transaction
 from django.urls import reverse
 
 from inventory.management.benchmark import scale_stocktake
 from inventory.management.benchmark.context import Context
-from inventory.management.benchmark.ledger_fill import bulk_load, reserve_ids
 from inventory.management.benchmark.pages import KeptAliveClient, Page, page_medians
 from inventory.management.benchmark.report import Row
+from inventory.management.benchmark.scale_fill import SKU_PREFIX, fill
 from inventory.management.benchmark.scratch import checkpoint
-from inventory.models import Adjustment, AdjustmentLine, Balance, Item
-from inventory.sql import table
+from inventory.models import Balance, Item
 from locations.models import Location
 
 SCALES = (1_000, 1_000_000)  # items, each at every location
 QUICK_SCALES = (1_000, 20_000)
 LOCATIONS = 10
-SKU_PREFIX = "SCALE-"
-FIRST_ID = 20_000_000  # product and variant ids, clear of the other sections'
-SPREAD = timedelta(days=365)
-# When adjustment k of the fill was made (k counts from 0, the oldest).
-DATED = "%(at)s - %(spread)s * (1 - ({k})::float8 / %(adjustments)s)"
-LINES_PER_ADJUSTMENT = 100
 SAMPLES_PER_REPEAT = 2
 API_ITEMS = "/api/v3/inventory/items"
 ADMIN_BALANCES = "/admin/inventory/balance/"
 DEEP_PAGE, DEEP_PAGE_LIMIT = 1_000, 10
-
-# Items n in [start, stop): a SKU that sorts by n, a name with a word a search can find, and
-# one item in a hundred with a barcode.
-INSERT_ITEMS = """
-INSERT INTO {item} (sku, product_id, variant_id, name, barcode, tracking, uuid, created_at,
-                    updated_at, product_uuid, zettle_tracking)
-SELECT %(prefix)s || lpad(n::text, 7, '0'), %(first_id)s + n, %(first_id)s + n,
-       'Scale item ' || n || ' ' || (ARRAY['red', 'blue', 'green', 'black', 'white'])[1 + n %% 5],
-       CASE WHEN n %% 100 = 0 THEN (400000000000 + n)::text ELSE '' END,
-       'variant', gen_random_uuid(), now(), now(), gen_random_uuid(), true
-FROM generate_series(%(start)s, %(stop)s - 1) AS n
-"""
-
-# Every new item at every location: on hand 0 for one balance in 40 (out of stock), below the
-# warning level of 5 for one in 10; the ledger line of the absolute adjustment that set it.
-# The adjustments are dated evenly over the SPREAD before the fill, oldest first, as a ledger
-# grows: a day then holds what a busy store writes in a day, not the whole catalogue.
-FILL_BALANCES = """
-WITH fresh AS (
-    SELECT i.id AS item_id, l.id AS location_id,
-           row_number() OVER (ORDER BY i.id, l.id) - 1 AS k,
-           CASE WHEN (i.id + l.id) %% 40 = 0 THEN 0 ELSE (i.id * 7 + l.id * 13) %% 50 END
-               AS quantity
-    FROM {item} AS i CROSS JOIN unnest(%(locations)s::bigint[]) AS l(id)
-    WHERE i.sku >= %(first_sku)s AND i.sku LIKE %(like)s
-), lines AS (
-    INSERT INTO {line} (id, adjustment_id, item_id, location_id, quantity_before,
-                        quantity_after, delta, created_at)
-    SELECT %(first_line)s + k, %(first_adjustment)s + k / {per_adjustment}, item_id,
-           location_id, 0, quantity, quantity, {dated}
-    FROM fresh
-)
-INSERT INTO {balance} (item_id, location_id, quantity, safety_stock, warning_level, is_in_stock,
-                       bin_picking_number, updated_at)
-SELECT item_id, location_id, quantity, 0, 5, true, '', {dated} FROM fresh
-"""
-
-INSERT_ADJUSTMENTS = """
-INSERT INTO {adjustment} (id, transaction_id, kind, reason_code, reason, reference, source,
-                          created_at)
-SELECT %(first_adjustment)s + k, gen_random_uuid(), 'absolute', 'received', 'Opening stock',
-       '', 'import', {dated_adjustment}
-FROM generate_series(0, %(adjustments)s - 1) AS k
-"""
 
 
 def run(context: Context) -> list[Row]:
@@ -95,14 +40,14 @@ def run(context: Context) -> list[Row]:
     repeat = context.repeat * SAMPLES_PER_REPEAT
     at_small = _measure(client, pages, repeat)
     small_count, large_count = scale_stocktake.sizes(context)
-    counted_small = scale_stocktake.measure(context, client, small_count, SKU_PREFIX)
+    counted_small = scale_stocktake.measure(context, client, small_count)
     started = time.perf_counter()
     fill(large, locations)
     fill_seconds = time.perf_counter() - started
     checkpoint()  # the fill's dirty buffers written now, not during the measurements
     pages = _pages(context, locations, large)
     at_large = _measure(client, pages, repeat)
-    counted_large = scale_stocktake.measure(context, client, large_count, SKU_PREFIX)
+    counted_large = scale_stocktake.measure(context, client, large_count)
     balances = Balance.objects.filter(location__in=locations).count()
     rows = [
         Row(
@@ -134,60 +79,6 @@ def _locations() -> list[Location]:
     return Location.objects.bulk_create(
         Location(code=f"SCALE-{n}", label=f"Scale store {n}") for n in range(1, LOCATIONS + 1)
     )
-
-
-def fill(items: int, locations: list[Location]) -> int:
-    """Grow the catalogue to `items` items, each with a balance at every location and that
-    balance's ledger line; returns how many items were added."""
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            f"LOCK TABLE {table(Adjustment)}, {table(AdjustmentLine)}, {table(Balance)}"
-            " IN SHARE ROW EXCLUSIVE MODE"
-        )
-        existing = Item.objects.filter(sku__startswith=SKU_PREFIX).count()
-        if existing >= items:
-            return 0
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute("SET LOCAL work_mem = '256MB'")
-        cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
-        names = {
-            "item": table(Item),
-            "balance": table(Balance),
-            "line": table(AdjustmentLine),
-            "adjustment": table(Adjustment),
-            "per_adjustment": LINES_PER_ADJUSTMENT,
-            "dated": DATED.format(k=f"k / {LINES_PER_ADJUSTMENT}"),
-            "dated_adjustment": DATED.format(k="k"),
-        }
-        with bulk_load(cursor, Item):
-            cursor.execute(
-                INSERT_ITEMS.format(**names),
-                {"prefix": SKU_PREFIX, "first_id": FIRST_ID, "start": existing, "stop": items},
-            )
-        new_balances = (items - existing) * len(locations)
-        adjustments = -(-new_balances // LINES_PER_ADJUSTMENT)
-        params = {
-            "locations": [location.pk for location in locations],
-            "first_sku": f"{SKU_PREFIX}{existing:07d}",
-            "like": f"{SKU_PREFIX}%",
-            "first_line": reserve_ids(cursor, AdjustmentLine, new_balances),
-            "first_adjustment": reserve_ids(cursor, Adjustment, adjustments),
-            "adjustments": adjustments,
-            "at": _now(cursor),
-            "spread": SPREAD,
-        }
-        cursor.execute(INSERT_ADJUSTMENTS.format(**names), params)
-        with bulk_load(cursor, AdjustmentLine), bulk_load(cursor, Balance):
-            cursor.execute(FILL_BALANCES.format(**names), params)
-    with connection.cursor() as cursor:
-        for model in (Item, Balance, Adjustment, AdjustmentLine):
-            cursor.execute(f"VACUUM (ANALYZE) {table(model)}")
-    return items - existing
-
-
-def _now(cursor):
-    cursor.execute("SELECT now()")
-    return cursor.fetchone()[0]
 
 
 def _pages(context: Context, locations: list[Location], items: int) -> list[Page]:

@@ -43,6 +43,15 @@ from inventory.stocktakes.views.common import (
 REVIEW_PAGE_SIZE = 100
 
 
+class CountedLines(Paginator):
+    """Pages of the counted lines, how many there are taken from the review's totals:
+    counting them again would read every line of the count."""
+
+    def __init__(self, lines, counted: int) -> None:
+        super().__init__(lines, REVIEW_PAGE_SIZE)
+        self.count = counted
+
+
 @stocktake_page()
 def review(request: HttpRequest, stocktake: Stocktake) -> HttpResponse:
     if stocktake.status == Status.COUNTING:
@@ -51,13 +60,13 @@ def review(request: HttpRequest, stocktake: Stocktake) -> HttpResponse:
         return outcome(request, stocktake)
     show_expected = expected_in_review(stocktake, request.user)
     limit = stocktake_selectors.variance_threshold(stocktake.location)
-    lines = Paginator(stocktake_selectors.counted_lines(stocktake), REVIEW_PAGE_SIZE)
+    totals = ReviewTotals.of(stocktake)
+    lines = CountedLines(stocktake_selectors.counted_lines(stocktake), totals.counted)
     shown = lines.get_page(request.GET.get("page"))
     counted = [
         _review_row(line, show_expected, limit)
         for line in stocktake_selectors.reviewed_lines(stocktake, shown.object_list)
     ]
-    totals = ReviewTotals.of(stocktake)
     uncounted = []
     if show_expected and totals.not_counted:
         # Which items nobody counted still hold stock is what a blind counter must not learn.
