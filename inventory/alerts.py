@@ -29,8 +29,8 @@ from django.utils.formats import date_format
 
 from inventory.models import Adjustment, Balance, Item, LowStockAlert
 from inventory.models.stock import StockLevel, stock_level
-from inventory.selectors import hidden_by_blind_counts
 from inventory.sql import db_datetime, rows_source, table
+from inventory.stocktakes.blind_counts import hidden_by_blind_counts
 from locations.models import Location
 from locations.selectors import User, locations_visible_to, sees_all_locations
 

@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 
 SQL_TYPES = frozenset({"bigint", "boolean", "text", "uuid"})
@@ -157,3 +158,14 @@ def _prepared_form(statement: str) -> tuple[str, str, int]:
     body = pieces[0] + "".join(f"${n}{piece}" for n, piece in enumerate(pieces[1:], 1))
     name = "stockroom_" + hashlib.blake2s(statement.encode(), digest_size=8).hexdigest()
     return name, body, len(pieces) - 1
+
+
+COUNT_CAP = 10_000
+
+
+def capped_count(rows: QuerySet, cap: int = COUNT_CAP) -> int:
+    """How many `rows`, counting no further than `cap` + 1: on a list that grows with the
+    business, an exact count past ten thousand costs more than the page around it, and tells a
+    reader nothing a filter would not. Unordered: which rows are counted does not matter, and an
+    ordering could make the database walk an index it does not need."""
+    return rows.order_by()[: cap + 1].count()

@@ -37,7 +37,7 @@ from inventory.reports.history_filters import (
     date_presets,
 )
 from inventory.reports.history_search import search_adjustments, search_lines
-from inventory.selectors import adjustments_visible_to, history_visible_to
+from inventory.reports.visibility import adjustments_visible_to, history_visible_to
 from inventory_project.admin_site import link_for_reader
 from locations.admin import HiddenIsNotFoundMixin, title_by_location
 

@@ -5,7 +5,8 @@ expected quantity. The same few queries whatever is asked."""
 from django.http import HttpRequest, JsonResponse
 
 from inventory.admin.adjust_forms import item_label, items_by_code
-from inventory.selectors import balances_at, blind_counts_hiding_items
+from inventory.stock.selectors import balances_at
+from inventory.stocktakes.blind_counts import blind_counts_hiding_items
 from locations.selectors import locations_visible_to
 
 

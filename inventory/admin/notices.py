@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.http import HttpRequest
 
-from inventory.selectors import blind_counts_hiding_stock
+from inventory.stocktakes.blind_counts import blind_counts_hiding_stock
 from locations.selectors import locations_visible_to
 
 

@@ -4,7 +4,7 @@ costs the same on a small catalogue and on ten million balances."""
 from django.core.paginator import Paginator
 from django.utils.functional import cached_property
 
-from inventory.selectors import COUNT_CAP, capped_count
+from inventory.sql import COUNT_CAP, capped_count
 
 
 class CappedCountPaginator(Paginator):

@@ -30,11 +30,9 @@ from inventory.reports.moving_stock import (
     moving_stock,
 )
 from inventory.reports.stock_history import balance_history, item_history
-from inventory.selectors import (
-    balances_visible_to,
-    blind_counts_hiding_items,
-)
+from inventory.reports.visibility import balances_visible_to
 from inventory.stock import update_balance_settings
+from inventory.stocktakes.blind_counts import blind_counts_hiding_items
 from locations.admin import HiddenIsNotFoundMixin, VisibleLocationFilter, title_by_location
 from locations.selectors import locations_visible_to
 

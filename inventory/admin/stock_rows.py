@@ -32,9 +32,10 @@ from inventory.errors import (
     LineError,
 )
 from inventory.models import Adjustment, Balance, Item
-from inventory.selectors import balances_at, blind_counts_hiding_items
 from inventory.stock import LineInput, apply_adjustment, check_adjustment
 from inventory.stock.messages import for_people
+from inventory.stock.selectors import balances_at
+from inventory.stocktakes.blind_counts import blind_counts_hiding_items
 from locations.models import Location
 from locations.selectors import locations_visible_to
 

@@ -18,6 +18,8 @@ class Stocktake(models.Model):
         APPLIED = "applied", "Applied"
         CANCELLED = "cancelled", "Cancelled"
 
+    OPEN_STATUSES = (Status.COUNTING, Status.SUBMITTED)
+
     location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="stocktakes")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.COUNTING)
     blind = models.BooleanField(

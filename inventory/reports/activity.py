@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from inventory.models import Adjustment, AdjustmentLine, DailyActivity
 from inventory.models.stock import LEDGER_SETTLED_AFTER
-from inventory.selectors import history_visible_to
+from inventory.reports.visibility import history_visible_to
 from locations.models import Location
 
 ACTIVITY_DAYS = 30

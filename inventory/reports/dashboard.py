@@ -18,11 +18,9 @@ from inventory.reports.moving_stock import (
     moving_at,
     moving_per_location,
 )
-from inventory.selectors import (
-    balances_visible_to,
-    blind_counts_hiding_stock,
-    capped_count,
-)
+from inventory.reports.visibility import balances_visible_to
+from inventory.sql import capped_count
+from inventory.stocktakes.blind_counts import blind_counts_hiding_stock
 from locations.models import Location
 from locations.selectors import locations_visible_to
 

@@ -31,7 +31,7 @@ from inventory.movements.selectors import (
     TRANSFER_OUTSTANDING,
 )
 from inventory.reports.dashboard import LocationSummary, dashboard_locations
-from inventory.selectors import OPEN, history_visible_to
+from inventory.reports.visibility import history_visible_to
 from locations.selectors import User, locations_visible_to, sees_all_locations
 
 RECENT_CHANGES = 8
@@ -120,7 +120,9 @@ def open_counts(user: User) -> list[Stocktake]:
     if not user.has_perm("inventory.view_stocktake"):
         return []
     return list(
-        Stocktake.objects.filter(location__in=locations_visible_to(user), status__in=OPEN)
+        Stocktake.objects.filter(
+            location__in=locations_visible_to(user), status__in=Stocktake.OPEN_STATUSES
+        )
         .select_related("location", "created_by")
         .annotate(counted_lines=Count("lines", filter=Q(lines__counted_quantity__isnull=False)))
         .order_by("pk")

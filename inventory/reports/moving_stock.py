@@ -20,7 +20,7 @@ from inventory.movements.selectors import (
     named_quantities,
     outgoing_from,
 )
-from inventory.selectors import balances_visible_to
+from inventory.reports.visibility import balances_visible_to
 from locations.models import Location
 from locations.selectors import locations_visible_to
 

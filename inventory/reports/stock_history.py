@@ -22,9 +22,7 @@ from django.utils.formats import date_format
 from inventory.models import Adjustment, AdjustmentLine, Balance, Item
 from inventory.reports.charts import Band, Marker, StockSeries
 from inventory.reports.moving_stock import DOCUMENT_JOINS
-from inventory.selectors import (
-    balances_visible_to,
-)
+from inventory.reports.visibility import balances_visible_to
 from inventory.sql import db_datetime, in_values, table
 
 RANGES = {

@@ -4,7 +4,8 @@ and SQL forms side by side; `resolve` finds what a line names (one table of mean
 `statements` holds every SQL text of a write (the lock order, the one record builder, with its
 outbox events, and its SQLite twin); `locking` takes the full path's locks; `fast_path` is the
 one-statement shortcut (is the batch eligible? then the shared record); `effects` are the
-alerts and their events written with a change; `audit` replays the ledger."""
+alerts and their events written with a change; `audit` replays the ledger; `selectors` are
+the balance reads the admin, the movement pages and the API share."""
 
 from inventory.stock.apply import apply_adjustment, check_adjustment, request_fingerprint
 from inventory.stock.settings import (

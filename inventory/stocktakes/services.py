@@ -43,7 +43,7 @@ from inventory.stocktakes.totals import keep as keep_review_totals
 from locations.models import Location
 
 Status = Stocktake.Status
-OPEN = (Status.COUNTING, Status.SUBMITTED)
+
 APPROVE = "inventory.approve_stocktake"
 APPLY_ATTEMPTS = 3  # a sale landing between reading movements and locking them: read again
 T = TypeVar("T")
@@ -114,7 +114,7 @@ def start_stocktake(
 
 
 def _refuse_overlap(location: Location, items: list[Item] | None) -> None:
-    open_counts = Stocktake.objects.filter(location=location, status__in=OPEN)
+    open_counts = Stocktake.objects.filter(location=location, status__in=Stocktake.OPEN_STATUSES)
     if items is not None:
         open_counts = open_counts.filter(Q(full=True) | Q(lines__item__in=items)).distinct()
     clash = open_counts.select_related("created_by").order_by("pk").first()

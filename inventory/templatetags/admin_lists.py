@@ -11,7 +11,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
 
 from inventory.admin import stock as admin_stock
-from inventory.selectors import COUNT_CAP
+from inventory.sql import COUNT_CAP
 
 register = template.Library()
 

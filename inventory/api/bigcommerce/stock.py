@@ -26,8 +26,8 @@ from inventory.api.schemas import (
 from inventory.errors import InventoryError
 from inventory.models import Adjustment, ApiClient, Balance, Item
 from inventory.movements.selectors import Quantities, named_quantities
-from inventory.selectors import balances_at, item_total
 from inventory.stock import SettingsInput, update_settings
+from inventory.stock.selectors import balances_at, item_total
 from locations.models import Location
 
 DEFAULT_SETTINGS = Balance(quantity=0)  # an unsaved row: the model's defaults

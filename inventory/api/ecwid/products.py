@@ -24,12 +24,12 @@ from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from inventory import selectors
 from inventory.api.auth import allowed_location_ids
 from inventory.api.ecwid.base import PRODUCT_PARAMETER, STORE_PARAMETER, EcwidApi, parse_id
 from inventory.api.ecwid.errors import ecwid_errors
 from inventory.api.vendor import VendorError
 from inventory.models import ApiClient, Item
+from inventory.stock import selectors
 from locations.models import DEFAULT_LOCATION_ID
 
 UNLIMITED = Field(description="Always false: Stockroom tracks every item's stock.")

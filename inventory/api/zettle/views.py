@@ -38,7 +38,7 @@ from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from inventory import catalog, selectors
+from inventory import catalog
 from inventory.api.auth import allowed_location_ids
 from inventory.api.idempotent import idempotency_key, run_once
 from inventory.api.openapi import IDEMPOTENCY_PARAMETER
@@ -61,7 +61,7 @@ from inventory.api.zettle.shape import ZettleApi, ZettleBalances, variant_json, 
 from inventory.errors import AdjustmentRejected, IdempotencyKeyReused, InventoryError
 from inventory.idempotency import ZETTLE_EXTERNAL_UUID, Kept, key_of
 from inventory.models import MAX_BATCH_LINES, Adjustment
-from inventory.stock import apply_adjustment
+from inventory.stock import apply_adjustment, selectors
 
 # --- movements -------------------------------------------------------------------------------
 

@@ -29,8 +29,9 @@ from inventory.errors import (
 )
 from inventory.idempotency import Kept
 from inventory.models import ReceivingEvent, SupplierReceipt, TransferOrder
-from inventory.selectors import balances_at, blind_counts_hiding_items
 from inventory.stock.messages import for_people
+from inventory.stock.selectors import balances_at
+from inventory.stocktakes.blind_counts import blind_counts_hiding_items
 from inventory.stocktakes.forms import TokenForm
 from locations.models import Location
 

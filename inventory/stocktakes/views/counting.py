@@ -100,7 +100,7 @@ def _list_page(request: HttpRequest, form: StartForm, locations) -> HttpResponse
             counted_lines=Count("lines", filter=Q(lines__counted_quantity__isnull=False)),
         )
     )
-    open_ones = list(visible.filter(status__in=[Status.COUNTING, Status.SUBMITTED]))
+    open_ones = list(visible.filter(status__in=Stocktake.OPEN_STATUSES))
     closed = list(visible.filter(status__in=[Status.APPLIED, Status.CANCELLED])[:RECENT])
     return page(
         request,
@@ -336,7 +336,7 @@ def cancel(request: HttpRequest, stocktake: Stocktake) -> HttpResponse:
         messages.error(request, stocktakes.who_may_cancel(stocktake))
         return redirect_to("count", stocktake)
     if request.method == "GET":
-        if stocktake.status not in (Status.COUNTING, Status.SUBMITTED):
+        if stocktake.status not in Stocktake.OPEN_STATUSES:
             return redirect_to("count", stocktake)
         return page(
             request,

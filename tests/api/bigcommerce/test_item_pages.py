@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from inventory.catalog import ItemInput, upsert_items
 from inventory.models import Item
-from inventory.selectors import item_total
+from inventory.stock.selectors import item_total
 from tests.factories import ItemFactory, LocationFactory
 
 ITEMS = "/api/v3/inventory/items"
