@@ -261,7 +261,7 @@ WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", "12"))
 WEBHOOK_BACKOFF_BASE_SECONDS = float(os.environ.get("WEBHOOK_BACKOFF_BASE_SECONDS", "30"))
 WEBHOOK_BACKOFF_CAP_SECONDS = float(os.environ.get("WEBHOOK_BACKOFF_CAP_SECONDS", "21600"))
 
-# Retention (inventory/retention.py; `manage.py purge`, and the webhook worker every hour).
+# Retention (inventory/management/retention.py; `manage.py purge`, and the webhook worker every hour).
 # Idempotency records answer a retried write instead of applying it twice: a client may retry
 # for a day, so they are kept at least that long.
 IDEMPOTENCY_KEY_RETENTION_HOURS = float(os.environ.get("IDEMPOTENCY_KEY_RETENTION_HOURS", "24"))

@@ -10,7 +10,7 @@ from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 from django.urls import reverse
 
-from inventory.catalog import ItemInput, upsert_items
+from inventory.catalog.services import ItemInput, upsert_items
 from inventory.models import Item
 from inventory.models.stock import DERIVED_UUID_NAMESPACE, derived_product_uuid
 from tests.factories import ItemFactory, manager

@@ -131,7 +131,7 @@ class WebhookEvent(models.Model):
                 name="webhook_event_due",
             ),
             models.Index(fields=["endpoint", "-id"], name="webhook_event_endpoint"),
-            # What the purge deletes (inventory/retention.py); new events stay out of it.
+            # What the purge deletes (inventory/management/retention.py); new events stay out of it.
             models.Index(
                 fields=["delivered_at"],
                 condition=Q(delivered_at__isnull=False),

@@ -1,5 +1,5 @@
 """Our item catalog: `GET /api/v3/items` (filters, BigCommerce pagination) and `POST /api/v3/items`
-(upsert an array of up to 2000 items by SKU, all or nothing; see inventory.catalog).
+(upsert an array of up to 2000 items by SKU, all or nothing; see inventory.catalog.services).
 
 Items belong to the whole store, not to a location, so a client restricted to some locations
 still reads and writes the catalog (its stock stays restricted)."""
@@ -20,7 +20,7 @@ from inventory.api.errors import Problem, listing_title, problem_response
 from inventory.api.idempotent import idempotent_write
 from inventory.api.openapi import IDEMPOTENCY_PARAMETER, problems
 from inventory.api.schemas import Meta
-from inventory.catalog import CatalogConflict, CatalogRejected, ItemInput, upsert_items
+from inventory.catalog.services import CatalogConflict, CatalogRejected, ItemInput, upsert_items
 from inventory.models import MAX_BATCH_LINES, Item
 
 MAX_INT = 2_147_483_647  # PostgreSQL's integer, the column type of product_id and variant_id

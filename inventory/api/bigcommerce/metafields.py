@@ -1,7 +1,7 @@
 """BigCommerce's location metafields: one location's (`/inventory/locations/{location_id}/
 metafields`, five operations) and every location's in batches (`/inventory/locations/metafields`,
 four). Reads need `store_locations_read_only`, writes `store_locations`, as for the locations.
-Who may read or change which metafield, and the writes themselves, are inventory.metafields'.
+Who may read or change which metafield, and the writes themselves, are inventory.metafields' (selectors and services).
 
 Refusals are problem+json naming the failing fields (`3.key`; a batch DELETE names the index,
 `3`, as BigCommerce does). A batch is written whole or not at all, so where BigCommerce answers
@@ -34,7 +34,8 @@ from inventory.api.errors import Problem, listing_title, problem_response
 from inventory.api.idempotent import idempotency_key, idempotent_write, run_once
 from inventory.api.openapi import IDEMPOTENCY_PARAMETER, problems
 from inventory.idempotency import Kept
-from inventory.metafields import (
+from inventory.metafields.selectors import readable_by
+from inventory.metafields.services import (
     MetafieldChange,
     MetafieldErrorCode,
     MetafieldsConflict,
@@ -42,7 +43,6 @@ from inventory.metafields import (
     NewMetafield,
     create_metafields,
     delete_metafields,
-    readable_by,
     update_metafields,
 )
 from inventory.models import LocationMetafield

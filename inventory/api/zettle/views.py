@@ -38,7 +38,6 @@ from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from inventory import catalog
 from inventory.api.auth import allowed_location_ids
 from inventory.api.idempotent import idempotency_key, run_once
 from inventory.api.openapi import IDEMPOTENCY_PARAMETER
@@ -58,6 +57,7 @@ from inventory.api.zettle.movements import (
 )
 from inventory.api.zettle.reads import default_store, find_product, store_balances
 from inventory.api.zettle.shape import ZettleApi, ZettleBalances, variant_json, zettle_errors
+from inventory.catalog import services as catalog
 from inventory.errors import AdjustmentRejected, IdempotencyKeyReused, InventoryError
 from inventory.idempotency import ZETTLE_EXTERNAL_UUID, Kept, key_of
 from inventory.models import MAX_BATCH_LINES, Adjustment

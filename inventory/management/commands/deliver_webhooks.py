@@ -5,7 +5,7 @@ Runs until SIGTERM or Ctrl-C (finishing the deliveries under way), polling for d
 --threads deliveries go on at once (WEBHOOK_WORKER_THREADS), never two to the same endpoint,
 so an endpoint that hangs holds one of them while the others deliver to everyone else.
 On PostgreSQL several workers may run side by side. It also purges what is past its retention
-(inventory/retention.py) when it starts and every hour.
+(inventory/management/retention.py) when it starts and every hour.
 """
 
 import logging
@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, close_old_connections, connections
 
-from inventory import retention
+from inventory.management import retention
 from inventory.models import WebhookEvent
 from inventory.webhooks.delivery import Outcome, deliver_due
 

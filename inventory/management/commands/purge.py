@@ -1,12 +1,12 @@
 """`manage.py purge`: delete idempotency records and delivered webhook events past their
-retention (inventory/retention.py). The webhook worker does the same every hour; this is for a
+retention (inventory/management/retention.py). The webhook worker does the same every hour; this is for a
 deployment without it, or to purge now."""
 
 from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from inventory import retention
+from inventory.management import retention
 
 
 class Command(BaseCommand):

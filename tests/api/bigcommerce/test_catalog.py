@@ -347,7 +347,7 @@ def test_upserting_2000_items_costs_the_same_queries_as_10(writer, django_assert
 def test_a_value_taken_by_a_concurrent_request_is_409_not_500(writer, monkeypatch):
     # The race: the barcode was free when checked, and taken before the write.
     ItemFactory(sku="FIRST", barcode="RACE")
-    monkeypatch.setattr("inventory.catalog._taken_errors", lambda rows: [])
+    monkeypatch.setattr("inventory.catalog.services._taken_errors", lambda rows: [])
     before = snapshot()
 
     body = assert_problem(

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from inventory.catalog import ItemInput, upsert_items
+from inventory.catalog.services import ItemInput, upsert_items
 from inventory.models import Item
 from inventory.stock.selectors import item_total
 from tests.factories import ItemFactory, LocationFactory

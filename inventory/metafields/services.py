@@ -13,16 +13,13 @@ from dataclasses import dataclass, fields
 from enum import StrEnum
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from inventory.errors import InventoryError
+from inventory.metafields.selectors import Allowed, readable_by
 from inventory.models import ApiClient, LocationMetafield
 from inventory.sql import db_datetime, rows_source, table, values_source
 from locations.models import Location
-
-Permission = LocationMetafield.Permission
-Allowed = set[int] | None
 
 
 class MetafieldErrorCode(StrEnum):
@@ -81,13 +78,6 @@ class MetafieldChange:
 
 
 CHANGEABLE = ("namespace", "key", "value", "permission_set", "description")
-
-
-def readable_by(client: ApiClient, allowed: Allowed) -> QuerySet[LocationMetafield]:
-    rows = LocationMetafield.objects.filter(
-        Q(owner=client) | ~Q(permission_set=Permission.APP_ONLY)
-    ).select_related("owner")
-    return rows if allowed is None else rows.filter(location_id__in=sorted(allowed))
 
 
 def create_metafields(
