@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from inventory.catalog.services import ItemInput, upsert_items
 from inventory.models import Item
-from inventory.models.stock import DERIVED_UUID_NAMESPACE, derived_product_uuid
+from inventory.models.catalog import DERIVED_UUID_NAMESPACE, derived_product_uuid
 from tests.factories import ItemFactory, manager
 
 migration = importlib.import_module(

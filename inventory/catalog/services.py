@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from inventory.errors import InventoryError
 from inventory.models import MAX_BATCH_LINES, Item
-from inventory.models.stock import product_uuids
+from inventory.models.catalog import product_uuids
 from inventory.sql import db_datetime, rows_source, table, values_source
 
 Tracking = Item.Tracking

@@ -6,7 +6,7 @@ import uuid
 
 from django.db import migrations, models
 
-# inventory.models.stock.DERIVED_UUID_NAMESPACE, written out: a migration never changes.
+# inventory.models.catalog.DERIVED_UUID_NAMESPACE, written out: a migration never changes.
 NAMESPACE = uuid.UUID("83cc8b82-3d6e-4677-acd5-72b915a3dcd8")
 
 

@@ -4,7 +4,8 @@ stocktakes, movements (transfers and supplier receipts), alerts and webhooks."""
 from inventory.models.activity import DailyActivity
 from inventory.models.alerts import LowStockAlert
 from inventory.models.api import ApiClient, IdempotencyRecord, RateLimitCounter
-from inventory.models.catalog import CatalogSize
+from inventory.models.catalog import CatalogSize, Item
+from inventory.models.ledger import Adjustment, AdjustmentLine
 from inventory.models.metafields import LocationMetafield
 from inventory.models.movements import (
     ReceivingEvent,
@@ -14,14 +15,7 @@ from inventory.models.movements import (
     TransferLine,
     TransferOrder,
 )
-from inventory.models.stock import (
-    MAX_BATCH_LINES,
-    MAX_QUANTITY,
-    Adjustment,
-    AdjustmentLine,
-    Balance,
-    Item,
-)
+from inventory.models.stock import MAX_BATCH_LINES, MAX_QUANTITY, Balance
 from inventory.models.stocktakes import (
     Stocktake,
     StocktakeEvent,

@@ -2,7 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
-from inventory.models.stock import Adjustment, Balance
+from inventory.models.ledger import Adjustment
+from inventory.models.stock import Balance
 
 
 class LowStockAlert(models.Model):

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.db import models
 
-from inventory.models.stock import Adjustment
+from inventory.models.ledger import Adjustment
 from locations.models import Location
 
 

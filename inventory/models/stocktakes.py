@@ -1,7 +1,8 @@
 from django.conf import settings
 from django.db import models
 
-from inventory.models.stock import Adjustment, Item
+from inventory.models.catalog import Item
+from inventory.models.ledger import Adjustment
 from locations.models import Location
 
 

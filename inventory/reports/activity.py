@@ -26,7 +26,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from inventory.models import Adjustment, AdjustmentLine, DailyActivity
-from inventory.models.stock import LEDGER_SETTLED_AFTER
+from inventory.models.ledger import LEDGER_SETTLED_AFTER
 from inventory.reports.visibility import history_visible_to
 from locations.models import Location
 

@@ -24,7 +24,7 @@ from django.db.models import Q, QuerySet
 from django.utils.text import smart_split, unescape_string_literal
 
 from inventory.models import Adjustment, AdjustmentLine, Item
-from inventory.models.stock import short_id_sql
+from inventory.models.ledger import short_id_sql
 
 MAX_WORDS = 10  # bounds the queries a search costs; nobody types more
 LISTED_IDS = 1000  # matches in a small table passed on as a list of ids; more, as a subquery

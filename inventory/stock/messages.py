@@ -13,7 +13,7 @@ from django.db.models import Q
 
 from inventory.errors import ErrorCode, LineError
 from inventory.models import MAX_QUANTITY, Item
-from inventory.models.stock import item_label
+from inventory.models.catalog import item_label
 from locations.models import Location
 
 IDENTITY_LABELS = {"sku": "SKU", "variant_id": "variant id", "product_id": "product id"}

@@ -44,7 +44,7 @@ from inventory.models import (
     StocktakeUpload,
     StocktakeUploadDraft,
 )
-from inventory.models.stock import item_label
+from inventory.models.catalog import item_label
 from inventory.sql import db_datetime, rows_source, table, values_source
 from inventory.stocktakes import services as stocktakes
 from inventory.stocktakes.services import StocktakeError

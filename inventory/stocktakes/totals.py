@@ -19,7 +19,7 @@ from django.db import connection
 from django.utils import timezone
 
 from inventory.models import AdjustmentLine, Balance, Stocktake, StocktakeLine, StocktakeTotals
-from inventory.models.stock import LEDGER_SETTLED_AFTER
+from inventory.models.ledger import LEDGER_SETTLED_AFTER
 from inventory.sql import db_datetime, table
 from inventory.stocktakes.selectors import variance_threshold, will_set_sql, zeroed_sql
 

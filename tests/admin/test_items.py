@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from inventory.models import Adjustment, AdjustmentLine, Balance, Item
-from inventory.models.stock import derived_product_uuid, own_product_uuid
+from inventory.models.catalog import derived_product_uuid, own_product_uuid
 from inventory.stock import LineInput, apply_adjustment
 from tests.factories import LocationFactory, manager
 

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from inventory.models import Adjustment, AdjustmentLine, Balance, DailyActivity, Item
-from inventory.models.stock import LEDGER_SETTLED_AFTER
+from inventory.models.ledger import LEDGER_SETTLED_AFTER
 from inventory.reports.activity import ACTIVITY_DAYS
 from inventory.reports.dashboard import LISTED_PER_SECTION, location_dashboard
 from inventory.reports.stock_history import BUCKETS, LISTED, MARKED, balance_history, item_history

@@ -731,7 +731,7 @@ def test_transaction_ids_are_time_ordered_version_7_uuids(item, location, monkey
     store the model's id."""
     stock(item, location, 5)
     clock = iter(range(1_700_000_000_000_000_000, 1_800_000_000_000_000_000, 1_000_000))
-    monkeypatch.setattr("inventory.models.stock.time_ns", lambda: next(clock))
+    monkeypatch.setattr("inventory.models.ledger.time_ns", lambda: next(clock))
 
     made = [
         apply(Kind.RELATIVE, line(item, location, 1)),  # the single statement, on PostgreSQL

@@ -11,7 +11,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from inventory.models import Adjustment, StocktakeTotals
-from inventory.models.stock import LEDGER_SETTLED_AFTER
+from inventory.models.ledger import LEDGER_SETTLED_AFTER
 from inventory.stock import LineInput, apply_adjustment
 from inventory.stocktakes import services as stocktakes
 from inventory.stocktakes.selectors import lines_over_threshold, lines_to_apply, review

@@ -8,7 +8,7 @@
 
 import uuid
 
-from inventory.models.stock import DERIVED_UUID_NAMESPACE
+from inventory.models.catalog import DERIVED_UUID_NAMESPACE
 
 STORE = "STORE"
 SUPPLIER = "SUPPLIER"

@@ -34,7 +34,7 @@ from inventory.errors import (
     MovementRejected,
 )
 from inventory.models import Item, SupplierReceipt, TransferOrder
-from inventory.models.stock import item_label
+from inventory.models.catalog import item_label
 from inventory.movements import selectors
 from inventory.movements import services as movements
 from inventory.movements.forms import ReceivingForm

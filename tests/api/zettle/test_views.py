@@ -8,7 +8,7 @@ import pytest
 
 from inventory.api.zettle.ids import virtual_location_uuid
 from inventory.models import Adjustment, AdjustmentLine, Balance, IdempotencyRecord
-from inventory.models.stock import derived_product_uuid
+from inventory.models.catalog import derived_product_uuid
 from locations.models import Location
 from tests.factories import ItemFactory, LocationFactory, set_stock
 
