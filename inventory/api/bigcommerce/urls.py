@@ -7,10 +7,11 @@ from inventory.api.bigcommerce.adjustments import AdjustmentViewSet, TransferApi
 from inventory.api.bigcommerce.catalog import CatalogItemsApi
 from inventory.api.bigcommerce.locations import LocationViewSet
 from inventory.api.bigcommerce.metafields import LocationMetafieldViewSet, MetafieldBatchViewSet
-from inventory.api.bigcommerce.movements import ReceiptViewSet, TransferOrderViewSet
 from inventory.api.bigcommerce.ping import PingView
+from inventory.api.bigcommerce.receipts import ReceiptViewSet
 from inventory.api.bigcommerce.routing import BigCommerceRouter
 from inventory.api.bigcommerce.stock import InventoryItemViewSet, LocationItemViewSet
+from inventory.api.bigcommerce.transfer_orders import TransferOrderViewSet
 
 router = BigCommerceRouter()
 router.register("inventory/adjustments", AdjustmentViewSet, basename="api-adjustment")
