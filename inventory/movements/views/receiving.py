@@ -14,15 +14,13 @@ and the typed quantities are kept.
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any
 
-from django.contrib import admin, messages
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
@@ -33,16 +31,23 @@ from inventory.errors import (
     MovementNotAllowed,
     MovementRejected,
 )
-from inventory.models import Item, SupplierReceipt, TransferOrder
-from inventory.models.catalog import item_label
+from inventory.models import TransferOrder
 from inventory.movements import selectors
 from inventory.movements import services as movements
 from inventory.movements.forms import ReceivingForm
 from inventory.movements.services import Arrival, Who
 from inventory.movements.views.common import once
+from inventory.movements.views.receiving_page import (
+    RECEIPT,
+    TRANSFER,
+    Kind,
+    closed_page,
+    is_open,
+    page,
+    refused_page,
+)
 from inventory.stock.messages import for_people
 from inventory.stocktakes.services import find_item
-from locations.selectors import locations_visible_to
 
 RECEIVE = "inventory.receive_transferorder"
 ACCEPT_OVERAGE = movements.ACCEPT_OVERAGE
@@ -50,53 +55,6 @@ ACCEPT_OVERAGE = movements.ACCEPT_OVERAGE
 STRAYS_KEPT = 50  # codes listed under "not on this transfer": a sheet of wrong labels, not more
 # "12*CODE": twelve units of one item in one scan. (Not "12x": SKUs like "3XL-TEE" exist.)
 MULTIPLE = re.compile(r"^\s*(\d{1,6})\s*\*\s*(\S.*)$")
-
-
-@dataclass(frozen=True)
-class Kind:
-    """What differs between receiving a transfer and a supplier delivery."""
-
-    model: type[TransferOrder] | type[SupplierReceipt]
-    word: str  # "transfer" / "delivery", as people call it on the page
-    into: str  # the document's field naming the location the stock arrives at
-    places: tuple[str, ...]  # the locations its header names, read with it
-    has_missing: bool
-    still_to_come: str  # what the outstanding units are called after a receiving
-    document_page: str  # URL name of the document's own page
-    receive_page: str
-    receive: Callable[..., Any]
-
-    def documents(self, user) -> QuerySet:
-        """The documents `user` may receive: those arriving at one of their locations."""
-        mine = self.model.objects.filter(**{f"{self.into}__in": locations_visible_to(user)})
-        return mine.select_related(*self.places)
-
-    def location(self, document):
-        return getattr(document, self.into)
-
-
-TRANSFER = Kind(
-    model=TransferOrder,
-    word="transfer",
-    into="destination",
-    places=("origin", "destination"),
-    has_missing=True,
-    still_to_come="still in transit",
-    document_page="movements:transfer",
-    receive_page="movements:transfer_receive",
-    receive=lambda document, **kwargs: movements.receive_transfer(transfer=document, **kwargs),
-)
-RECEIPT = Kind(
-    model=SupplierReceipt,
-    word="delivery",
-    into="location",
-    places=("location",),
-    has_missing=False,
-    still_to_come="still expected",
-    document_page="movements:receipt",
-    receive_page="movements:receipt_receive",
-    receive=lambda document, **kwargs: movements.receive_receipt(receipt=document, **kwargs),
-)
 
 
 @login_required
@@ -119,12 +77,12 @@ def _receiving_page(request: HttpRequest, kind: Kind, pk: int) -> HttpResponse:
         return _lookup(request.GET["lookup"], document)
     lines = selectors.document_lines(document)
     may_accept = request.user.has_perm(ACCEPT_OVERAGE)
-    if not _open(document) and request.POST.get("action") != "receive":
+    if not is_open(document) and request.POST.get("action") != "receive":
         # (A receiving posted twice is answered below, even once the document is received.)
-        return _closed_page(request, kind, document)
+        return closed_page(request, kind, document)
     if request.method == "GET":
         form = ReceivingForm(lines=lines, kind=kind, may_accept=may_accept)
-        return _page(request, kind, document, form, lines)
+        return page(request, kind, document, form, lines)
     if request.POST.get("action") == "receive":
         form = ReceivingForm(request.POST, lines=lines, kind=kind, may_accept=may_accept)
         return _receive(request, kind, document, form, lines)
@@ -156,7 +114,7 @@ def _scan(request, kind: Kind, document, lines, may_accept: bool) -> HttpRespons
     data["code"] = ""
     form = ReceivingForm(data, lines=lines, kind=kind, may_accept=may_accept)
     form.is_valid()  # to show what is wrong with a typed quantity already
-    return _page(
+    return page(
         request,
         kind,
         document,
@@ -201,7 +159,7 @@ def _receive(request, kind: Kind, document, form: ReceivingForm, lines) -> HttpR
         messages.error(request, "This form has expired. Enter the quantities again.")
         return HttpResponseRedirect(reverse(kind.receive_page, args=[document.pk]))
     if not form.is_valid():
-        return _refused(
+        return refused_page(
             request, kind, document, form, lines, strays, form.row_errors(), form.other_errors()
         )
     arrivals = form.arrivals()
@@ -216,12 +174,12 @@ def _receive(request, kind: Kind, document, form: ReceivingForm, lines) -> HttpR
         return HttpResponseRedirect(reverse(kind.receive_page, args=[document.pk]))
     except MovementNotAllowed as error:
         document.refresh_from_db(fields=["status"])
-        if not _open(document):
-            return _closed_page(request, kind, document, status=409)
-        return _refused(request, kind, document, form, lines, strays, {}, [str(error)])
+        if not is_open(document):
+            return closed_page(request, kind, document, status=409)
+        return refused_page(request, kind, document, form, lines, strays, {}, [str(error)])
     except AdjustmentRejected as error:
         by_line, general = _refusal_in_words(error, arrivals, lines)
-        return _refused(request, kind, document, form, lines, strays, by_line, general)
+        return refused_page(request, kind, document, form, lines, strays, by_line, general)
     messages.success(request, _summary(kind, result, replayed))
     if strays and not replayed:
         messages.warning(
@@ -317,120 +275,3 @@ def _summary(kind: Kind, result: dict, replayed: bool) -> str:
     if result.get("missing"):
         parts.append(f"{result['missing']} missing")
     return f"{', '.join(parts)}. {result.get('outstanding', 0)} {kind.still_to_come}."
-
-
-# --- pages ----------------------------------------------------------------------------------
-
-
-def _open(document) -> bool:
-    return document.in_transit if isinstance(document, TransferOrder) else document.open
-
-
-def _refused(request, kind: Kind, document, form, lines, strays, by_line, general) -> HttpResponse:
-    """The page again with every refusal on its line, the typed quantities kept."""
-    return _page(
-        request,
-        kind,
-        document,
-        form,
-        lines,
-        strays=strays,
-        row_errors=by_line,
-        general_errors=general,
-        status=422,
-    )
-
-
-def _page(
-    request,
-    kind: Kind,
-    document,
-    form: ReceivingForm,
-    lines,
-    *,
-    strays: Sequence[str] = (),
-    last=None,
-    scanned: str = "",
-    row_errors: dict[int, list[str]] | None = None,
-    general_errors: Sequence[str] = (),
-    status: int = 200,
-) -> HttpResponse:
-    row_errors = row_errors or {}
-    rows = [
-        {
-            "number": number,
-            "line": line,
-            "sent": line.quantity if kind.has_missing else line.expected,
-            "inputs": [(column, form[form.name(line, column)]) for column in form.columns],
-            "received": _typed(form, form.name(line, "received")),
-            "errors": row_errors.get(line.pk, []),
-            "last": last is not None and line.pk == last.pk,
-        }
-        for number, line in enumerate(lines, start=1)
-    ]
-    errors_total = sum(len(found) for found in row_errors.values()) + len(general_errors)
-    return render(
-        request,
-        "movements/receiving.html",
-        {
-            **admin.site.each_context(request),
-            "title": f"Receive {document.number}",
-            "kind": kind,
-            "document": document,
-            "location": kind.location(document),
-            "form": form,
-            "rows": rows,
-            "strays": _named(strays),
-            "last": last,
-            "last_received": next((row["received"] for row in rows if row["last"]), 0),
-            "received_total": sum(row["received"] for row in rows),
-            "scanned": scanned,
-            "general_errors": general_errors,
-            "row_errors": [error for found in row_errors.values() for error in found],
-            "errors_total": errors_total,
-            "document_url": reverse(kind.document_page, args=[document.pk]),
-        },
-        status=status,
-    )
-
-
-def _typed(form: ReceivingForm, name: str) -> int:
-    """A quantity as typed on a bound form (0 when empty or not a number), for the totals."""
-    try:
-        return max(int(form[name].value() or 0), 0)
-    except (TypeError, ValueError):
-        return 0
-
-
-def _named(codes: Sequence[str]) -> list[dict]:
-    """The stray codes with the item each names, if any (one query)."""
-    if not codes:
-        return []
-    items = Item.objects.filter(Q(sku__in=codes) | Q(barcode__in=codes)).values_list(
-        "sku", "barcode", "name"
-    )
-    names: dict[str, str] = {}
-    skus = set()
-    for sku, barcode, name in items:
-        names[sku] = item_label(sku, name)
-        skus.add(sku)
-        if barcode:
-            names.setdefault(barcode, item_label(sku, name))
-    return [{"code": code, "item": names.get(code), "by_sku": code in skus} for code in codes]
-
-
-def _closed_page(request, kind: Kind, document, status: int = 200) -> HttpResponse:
-    """A document that cannot be received now: why, and where to go instead."""
-    return render(
-        request,
-        "movements/receiving_closed.html",
-        {
-            **admin.site.each_context(request),
-            "title": f"Receive {document.number}",
-            "kind": kind,
-            "document": document,
-            "location": kind.location(document),
-            "document_url": reverse(kind.document_page, args=[document.pk]),
-        },
-        status=status,
-    )
