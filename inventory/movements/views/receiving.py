@@ -51,7 +51,6 @@ from inventory.stocktakes.services import find_item
 
 RECEIVE = "inventory.receive_transferorder"
 ACCEPT_OVERAGE = movements.ACCEPT_OVERAGE
-# A user's receiving form tokens are their own scope area: never compared with their other keys.
 STRAYS_KEPT = 50  # codes listed under "not on this transfer": a sheet of wrong labels, not more
 # "12*CODE": twelve units of one item in one scan. (Not "12x": SKUs like "3XL-TEE" exist.)
 MULTIPLE = re.compile(r"^\s*(\d{1,6})\s*\*\s*(\S.*)$")
