@@ -10,7 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from inventory.models import Item, StocktakeEvent, StocktakeLine, StocktakeUpload
 from inventory.stocktakes import selectors
 from inventory.stocktakes import services as stocktakes
-from inventory.stocktakes.csv_upload import MAX_ROWS, apply_upload, preview_upload
+from inventory.stocktakes.csv_reading import MAX_ROWS
+from inventory.stocktakes.csv_upload import apply_upload, preview_upload
 from inventory.stocktakes.services import StocktakeError
 from tests.concurrency import run_together
 from tests.factories import ItemFactory, LocationFactory, UserFactory, set_stock, store_staff
