@@ -35,6 +35,8 @@ from inventory.stocktakes.blind_counts import blind_counts_hiding_items
 from inventory.stocktakes.forms import TokenForm
 from locations.models import Location
 
+Document = TransferOrder | SupplierReceipt
+
 # A user's form tokens on these pages never meet their keys elsewhere.
 EXPIRED = "This form has expired. Please try again."
 ADJUSTMENT_VIEW = "inventory.view_adjustment"
@@ -167,6 +169,41 @@ def show_on_form(
         box = "quantity" if error.field in ("quantity", "expected") else "code"
         if box not in row.errors:
             row.add_error(box, beside_row(message))
+
+
+def created_once(
+    request: HttpRequest,
+    header,
+    filled: list,
+    *,
+    model: type[Document],
+    name: str,
+    word: str,
+    fields: dict[str, str | None],
+    create: Callable[[], Document],
+) -> tuple[Document, bool] | None:
+    """A new document from a filled form (`header` and its `filled` rows), created once per
+    form token: a double click or a browser's resend gets the first one's document back,
+    `replayed` True, and is told so. None when refused: each refusal is then beside its box
+    (`fields` as in `show_on_form`). `name` keys what is kept ("transfer"); `word` is what
+    people call the document ("delivery")."""
+    try:
+        result, replayed = once(
+            request,
+            header.cleaned_data["token"],
+            f"create-{name}",
+            lambda: {name: create().pk},
+        )
+    except MovementRejected as error:
+        show_on_form(error.errors, sentences(error), header, filled, fields)
+        return None
+    except (IdempotencyKeyReused, IdempotencyKeyInFlight):
+        header.add_error(None, f"This form was already sent. Open the {word} from the list.")
+        return None
+    document = model.objects.get(pk=result[name])
+    if replayed:
+        messages.info(request, f"{document.number} was already created; it was not made twice.")
+    return document, replayed
 
 
 def adjustment_url(user, adjustment_id: int | None) -> str:

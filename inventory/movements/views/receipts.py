@@ -8,23 +8,20 @@ from django.db.models import Count, Sum
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
-from inventory.errors import IdempotencyKeyInFlight, IdempotencyKeyReused, MovementRejected
 from inventory.models import SupplierReceipt
 from inventory.movements import selectors, services
 from inventory.movements.forms import ReceiptForm, ReceiptRows
 from inventory.movements.services import Planned, Who
 from inventory.movements.views.common import (
     blank_rows,
+    created_once,
     document_page,
     empty_row,
-    once,
     page,
     posted_once,
     receiving_events,
     require,
     rows_with_on_hand,
-    sentences,
-    show_on_form,
 )
 from inventory.stocktakes.forms import TokenForm
 from locations.selectors import locations_visible_to
@@ -109,9 +106,15 @@ def receipt_create(request: HttpRequest) -> HttpResponse:
 def _create(request: HttpRequest, header: ReceiptForm, rows) -> HttpResponse | None:
     data = header.cleaned_data
     filled = rows.filled_forms()
-
-    def create() -> dict:
-        receipt = services.create_receipt(
+    created = created_once(
+        request,
+        header,
+        filled,
+        model=SupplierReceipt,
+        name="receipt",
+        word="delivery",
+        fields=HEADER_FIELDS,
+        create=lambda: services.create_receipt(
             location=data["location"],
             supplier=data["supplier"],
             lines=[Planned(form.item, form.cleaned_data["quantity"]) for form in filled],
@@ -119,21 +122,12 @@ def _create(request: HttpRequest, header: ReceiptForm, rows) -> HttpResponse | N
             reference=data["reference"],
             expected_on=data["expected_on"],
             note=data["note"],
-        )
-        return {"receipt": receipt.pk}
-
-    try:
-        result, replayed = once(request, data["token"], "create-receipt", create)
-    except MovementRejected as error:
-        show_on_form(error.errors, sentences(error), header, filled, HEADER_FIELDS)
+        ),
+    )
+    if created is None:
         return None
-    except (IdempotencyKeyReused, IdempotencyKeyInFlight):
-        header.add_error(None, "This form was already sent. Open the delivery from the list.")
-        return None
-    receipt = SupplierReceipt.objects.get(pk=result["receipt"])
-    if replayed:
-        messages.info(request, f"{receipt.number} was already created; it was not made twice.")
-    else:
+    receipt, replayed = created
+    if not replayed:
         messages.success(
             request,
             f"{receipt.number} from {receipt.supplier} is expected at {receipt.location.label}. "

@@ -8,7 +8,6 @@ from django.db.models import Count, Sum
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
-from inventory.errors import IdempotencyKeyInFlight, IdempotencyKeyReused, MovementRejected
 from inventory.models import TransferOrder
 from inventory.movements import selectors, services
 from inventory.movements.forms import TransferForm, TransferRows
@@ -16,16 +15,14 @@ from inventory.movements.services import Planned, Who
 from inventory.movements.views.common import (
     adjustment_url,
     blank_rows,
+    created_once,
     document_page,
     empty_row,
-    once,
     page,
     posted_once,
     receiving_events,
     require,
     rows_with_on_hand,
-    sentences,
-    show_on_form,
 )
 from inventory.stocktakes.forms import TokenForm
 from locations.models import Location
@@ -114,30 +111,27 @@ def transfer_create(request: HttpRequest) -> HttpResponse:
 def _create(request: HttpRequest, header: TransferForm, rows) -> HttpResponse | None:
     data = header.cleaned_data
     filled = rows.filled_forms()
-
-    def create() -> dict:
-        transfer = services.create_transfer(
+    created = created_once(
+        request,
+        header,
+        filled,
+        model=TransferOrder,
+        name="transfer",
+        word="transfer",
+        fields=HEADER_FIELDS,
+        create=lambda: services.create_transfer(
             origin=data["origin"],
             destination=data["destination"],
             lines=[Planned(form.item, form.cleaned_data["quantity"]) for form in filled],
             who=Who(actor=request.user),
             reference=data["reference"],
             note=data["note"],
-        )
-        return {"transfer": transfer.pk}
-
-    try:
-        result, replayed = once(request, data["token"], "create-transfer", create)
-    except MovementRejected as error:
-        show_on_form(error.errors, sentences(error), header, filled, HEADER_FIELDS)
+        ),
+    )
+    if created is None:
         return None
-    except (IdempotencyKeyReused, IdempotencyKeyInFlight):
-        header.add_error(None, "This form was already sent. Open the transfer from the list.")
-        return None
-    transfer = TransferOrder.objects.get(pk=result["transfer"])
-    if replayed:
-        messages.info(request, f"{transfer.number} was already created; it was not made twice.")
-    else:
+    transfer, replayed = created
+    if not replayed:
         messages.success(
             request,
             f"{transfer.number} is ready to ship. Nothing has moved yet: print the packing list, "
