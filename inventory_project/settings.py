@@ -111,9 +111,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # An unreachable database (a dropped network path, a host that accepts but never answers)
     # should fail a request fast with a 503, not hold the worker for psycopg's default of 130 s.
-    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = int(
-        os.environ.get("DATABASE_CONNECT_TIMEOUT", "5")
-    )
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options["connect_timeout"] = int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "5"))
+    # No JIT compilation: every statement a page or the API runs reads few rows, but on large
+    # tables the planner's estimates (a range bounded by a subquery, say) can pass
+    # jit_above_cost, and compiling a statement then costs tens of milliseconds more than
+    # running it. JIT pays off for long analytical queries, which no request runs.
+    options["options"] = f"{options.get('options', '')} -c jit=off".strip()
 
 # Read replicas (inventory_project/replicas): optional, one or more comma-separated PostgreSQL
 # URLs of streaming replicas of DATABASE_URL, as aliases replica_1..n. History, exports,
