@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import QuerySet
+from django.db.models import IntegerField, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 
 SQL_TYPES = frozenset({"bigint", "boolean", "text", "uuid"})
@@ -169,3 +169,15 @@ def capped_count(rows: QuerySet, cap: int = COUNT_CAP) -> int:
     reader nothing a filter would not. Unordered: which rows are counted does not matter, and an
     ordering could make the database walk an index it does not need."""
     return rows.order_by()[: cap + 1].count()
+
+
+class CappedCount(Subquery):
+    """`capped_count` of `rows` as a subquery: a capped count for each row of an outer query
+    (each location, say, with `rows` filtered by an OuterRef), all in the outer query's one
+    statement."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) capped)"
+    output_field = IntegerField()
+
+    def __init__(self, rows: QuerySet, cap: int = COUNT_CAP) -> None:
+        super().__init__(rows.order_by().values("pk")[: cap + 1])

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models import F, OuterRef, Q, Subquery
 from django.db.models.functions import Abs
 from django.utils import timezone
 
@@ -19,7 +19,7 @@ from inventory.reports.moving_stock import (
     moving_per_location,
 )
 from inventory.reports.visibility import balances_visible_to
-from inventory.sql import capped_count
+from inventory.sql import CappedCount, capped_count
 from inventory.stocktakes.blind_counts import blind_counts_hiding_stock
 from locations.models import Location
 from locations.selectors import locations_visible_to
@@ -30,7 +30,6 @@ RECENT_STOCKTAKES = 5
 # On the balance's own level column, which a partial index covers (models.stock.Balance).
 BELOW_WARNING = Q(stock_level=StockLevel.LOW)
 OUT_OF_STOCK = Q(stock_level=StockLevel.OUT)
-NEEDS_ATTENTION = Q(stock_level__gt=StockLevel.OK)  # the index's own condition
 NOT_MOVING = LocationMoving()
 
 
@@ -60,29 +59,27 @@ class LocationDashboard:
 
 def dashboard_locations(user: AbstractBaseUser) -> list[LocationSummary]:
     """The locations `user` may see, each with how many balances are below warning level
-    (still in stock) and out of stock, and the units on their way from and to it: a constant
-    number of queries."""
-    counts = {
-        row["location"]: row
-        for row in balances_visible_to(user)
-        .filter(NEEDS_ATTENTION)
-        .order_by()
-        .values("location")
-        .annotate(
-            below=Count("stock_level", filter=BELOW_WARNING),
-            out=Count("stock_level", filter=OUT_OF_STOCK),
-        )
-    }
+    (still in stock) and out of stock, each counted up to COUNT_CAP + 1 as on a location's
+    dashboard, and the units on their way from and to it: a constant number of queries."""
+    visible = balances_visible_to(user)
+
+    def counted(level: Q) -> CappedCount:
+        return CappedCount(visible.filter(level, location=OuterRef("pk")))
+
     hidden_by: dict[int, list[Stocktake]] = {}
     for stocktake in blind_counts_hiding_stock(user).order_by("pk"):
         hidden_by.setdefault(stocktake.location_id, []).append(stocktake)
-    locations = list(locations_visible_to(user).order_by("label"))
+    locations = list(
+        locations_visible_to(user)
+        .order_by("label")
+        .annotate(below=counted(BELOW_WARNING), out=counted(OUT_OF_STOCK))
+    )
     moving = moving_per_location(location.pk for location in locations)
     return [
         LocationSummary(
             location=location,
-            below_warning=counts.get(location.pk, {}).get("below", 0),
-            out_of_stock=counts.get(location.pk, {}).get("out", 0),
+            below_warning=location.below,
+            out_of_stock=location.out,
             hidden_by=hidden_by.get(location.pk, []),
             in_transit_out=moving.get(location.pk, NOT_MOVING).in_transit_out,
             incoming=moving.get(location.pk, NOT_MOVING).incoming,

@@ -607,6 +607,37 @@ def test_managers_see_every_location(client, shop):
     assert client.get(dashboard_url(elsewhere)).status_code == 200
 
 
+def test_the_index_costs_the_same_queries_for_two_locations_and_for_six(
+    client, shop, django_assert_num_queries
+):
+    client.force_login(manager())
+    with CaptureQueriesContext(connection) as two:
+        client.get(reverse("admin:inventory_dashboard"))
+    for n in range(4):
+        stock(LocationFactory(code=f"MORE-{n}"), f"MORE-LOW-{n}", 1, warning_level=5)
+
+    with django_assert_num_queries(len(two.captured_queries)):
+        index = client.get(reverse("admin:inventory_dashboard"))
+
+    summaries = {
+        s.location.code: (s.below_warning, s.out_of_stock) for s in index.context["summaries"]
+    }
+    assert summaries["MORE-3"] == (1, 0)
+    assert summaries["HERE"] == (2, 2)
+
+
+def test_the_index_leaves_out_what_a_blind_count_hides_from_its_counters(client, shop):
+    here, _ = shop
+    counted(here, manager(), {"LOW-2": 9, "OUT": 3}, blind=True)
+    client.force_login(store_staff(here))
+
+    index = client.get(reverse("admin:inventory_dashboard"))
+
+    (summary,) = index.context["summaries"]
+    assert (summary.below_warning, summary.out_of_stock) == (1, 1)  # LOW-2 and OUT hidden
+    assert len(summary.hidden_by) == 1
+
+
 def test_an_unknown_location_is_not_found(client, shop):
     client.force_login(manager())
 
