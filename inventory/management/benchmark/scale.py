@@ -31,8 +31,12 @@ SAMPLES_PER_REPEAT = 2
 API_ITEMS = "/api/v3/inventory/items"
 ADMIN_BALANCES = "/admin/inventory/balance/"
 DEEP_PAGE, DEEP_PAGE_LIMIT = 1_000, 10
-SKU_SEARCH = "admin stock levels, a SKU search"
 SEARCHED_SKU = f"{SKU_PREFIX}{500:07d}"  # one of the small scale's items
+# The substring searches, by page name: what each searches for.
+SEARCHES = {
+    "admin stock levels, a SKU search": SEARCHED_SKU,
+    "admin stock levels, one item's name": '"item 500 red"',
+}
 
 
 def run(context: Context) -> list[Row]:
@@ -43,7 +47,7 @@ def run(context: Context) -> list[Row]:
     client = KeptAliveClient(context.base_url)
     repeat = context.repeat * SAMPLES_PER_REPEAT
     at_small = _measure(client, pages, repeat)
-    lookup_small = _sku_lookup_ms(repeat)
+    lookups_small = _lookups_ms(repeat)
     small_count, large_count = scale_stocktake.sizes(context)
     counted_small = scale_stocktake.measure(context, client, small_count)
     started = time.perf_counter()
@@ -52,7 +56,7 @@ def run(context: Context) -> list[Row]:
     checkpoint()  # the fill's dirty buffers written now, not during the measurements
     pages = _pages(context, locations, large)
     at_large = _measure(client, pages, repeat)
-    lookup_large = _sku_lookup_ms(repeat)
+    lookups_large = _lookups_ms(repeat)
     counted_large = scale_stocktake.measure(context, client, large_count)
     balances = Balance.objects.filter(location__in=locations).count()
     rows = [
@@ -68,7 +72,7 @@ def run(context: Context) -> list[Row]:
         )
         for page in pages
     ]
-    rows += _sku_lookup_rows(at_small, at_large, lookup_small, lookup_large)
+    rows += _lookup_rows(at_small, at_large, lookups_small, lookups_large)
     rows += scale_stocktake.rows(counted_small, counted_large)
     rows.append(
         Row(
@@ -104,13 +108,13 @@ def _pages(context: Context, locations: list[Location], items: int) -> list[Page
         balances("admin stock levels, one location", {"location": location.pk}, location.label),
         balances("admin stock levels, low", {"stock": "below_warning"}, "below warning level"),
         balances("admin stock levels, out of stock", {"stock": "out"}, "on hand 0"),
-        balances(SKU_SEARCH, {"q": SEARCHED_SKU}, SEARCHED_SKU),
+        balances("admin stock levels, a SKU search", {"q": SEARCHED_SKU}, SEARCHED_SKU),
         # Searches that list the same rows at both sizes: words of one item's name (unquoted,
         # "500" is part of 1,500 and 5,000 too, so the large catalogue would fill a page where
         # the small one lists ten rows), and words many names share (a full page at both).
         balances(
             "admin stock levels, one item's name",
-            {"q": '"item 500 red"'},
+            {"q": SEARCHES["admin stock levels, one item's name"]},
             "its words, quoted",
         ),
         balances("admin stock levels, words many names share", {"q": "item red"}, "a full page"),
@@ -144,44 +148,54 @@ def _pages(context: Context, locations: list[Location], items: int) -> list[Page
     ]
 
 
-def _sku_lookup_ms(repeat: int) -> float:
-    """The SKU search's own statement (`search_balances` looks the items up once, then reads
-    their balances by id), timed alone in this process: a substring search over the catalogue
+def _lookups_ms(repeat: int) -> dict[str, float]:
+    """Each substring search's own statement (`search_balances` looks the items up once, then
+    reads their balances by id), timed alone in this process: a search of the catalogue
     through its trigram indexes, with no page around it."""
-    times = []
-    for _ in range(repeat + 1):
-        started = time.perf_counter()
-        search_balances(Balance.objects.all(), SEARCHED_SKU)
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times[1:])
+    medians = {}
+    for page, term in SEARCHES.items():
+        times = []
+        for _ in range(repeat + 1):
+            started = time.perf_counter()
+            search_balances(Balance.objects.all(), term)
+            times.append((time.perf_counter() - started) * 1000)
+        medians[page] = statistics.median(times[1:])
+    return medians
 
 
-def _sku_lookup_rows(
-    at_small: dict[str, float], at_large: dict[str, float], small: float, large: float
+def _lookup_rows(
+    at_small: dict[str, float],
+    at_large: dict[str, float],
+    small: dict[str, float],
+    large: dict[str, float],
 ) -> list[Row]:
-    """Where the SKU search's time goes: its item lookup, and the rest of the page."""
-    page = at_small[SKU_SEARCH], at_large[SKU_SEARCH]
-    return [
-        Row(
-            "scale",
-            "a SKU search's item lookup alone (reference)",
-            large,
-            "ms",
-            floor=small,
-            floor_measure="same at 1,000 items",
-            note="a substring of the SKU, through its trigram index: the lists of the "
-            "trigrams every SKU shares are read whole",
-        ),
-        Row(
-            "scale",
-            "a SKU search's page less its item lookup (reference)",
-            page[1] - large,
-            "ms",
-            floor=page[0] - small,
-            floor_measure="same at 10,000 balances",
-            note="everything the page does besides the lookup",
-        ),
-    ]
+    """Where each substring search's time goes: its item lookup, and the rest of the page."""
+    rows = []
+    for page in SEARCHES:
+        rows.append(
+            Row(
+                "scale",
+                f"{page}: its item lookup alone (reference)",
+                large[page],
+                "ms",
+                floor=small[page],
+                floor_measure="same at 1,000 items",
+                note="part of a SKU or name, through their trigram indexes: the lists of the "
+                "trigrams every item shares are read whole",
+            )
+        )
+        rows.append(
+            Row(
+                "scale",
+                f"{page}: the page less its item lookup (reference)",
+                at_large[page] - large[page],
+                "ms",
+                floor=at_small[page] - small[page],
+                floor_measure="same at 10,000 balances",
+                note="everything the page does besides the lookup",
+            )
+        )
+    return rows
 
 
 def _deep_page(api: dict, items: int) -> Page:
