@@ -39,6 +39,7 @@ from inventory.stocktakes.selectors import (
     lines_to_apply,
     variance_threshold,
 )
+from inventory.stocktakes.totals import ReviewTotals
 from inventory.stocktakes.totals import keep as keep_review_totals
 from locations.models import Location
 
@@ -212,12 +213,14 @@ def submit_stocktake(*, stocktake: Stocktake, actor: AbstractBaseUser) -> Stockt
         stocktake = locked_stocktakes().select_related("location").get(pk=stocktake.pk)
         _require(stocktake, Status.COUNTING)
         _refuse_pending_recounts(stocktake)
-        over = lines_over_threshold(stocktake, lines_to_apply(stocktake))
         stocktake.status = Status.SUBMITTED
         stocktake.submitted_at = timezone.now()
+        # The totals the review starts from are summed once, here; how many lines are over
+        # the threshold now is read from them, as the review reads it.
+        keep_review_totals(stocktake)
+        over = ReviewTotals.of(stocktake).over
         stocktake.needs_approval = stocktake.blind or over > 0
         stocktake.save(update_fields=["status", "submitted_at", "needs_approval"])
-        keep_review_totals(stocktake)
         if stocktake.blind:
             detail = "blind: a manager approves"
         elif over:
