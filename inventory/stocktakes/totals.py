@@ -100,8 +100,14 @@ class ReviewTotals:
             kept = StocktakeTotals.objects.filter(stocktake=stocktake, threshold=limit).first()
         if kept is None:
             return _summed(stocktake, limit)
-        then = _summed(stocktake, limit, as_of=kept.as_of, moved_after=kept.as_of)
-        now = _summed(stocktake, limit, moved_after=kept.as_of)
+        return cls.from_kept(stocktake, kept)
+
+    @classmethod
+    def from_kept(cls, stocktake: Stocktake, kept: StocktakeTotals) -> "ReviewTotals":
+        """The kept totals less the part of the items moved since, as it stood then, plus
+        their part now."""
+        then = _summed(stocktake, kept.threshold, as_of=kept.as_of, moved_after=kept.as_of)
+        now = _summed(stocktake, kept.threshold, moved_after=kept.as_of)
         return cls(
             counted=kept.counted,
             not_counted=kept.not_counted - then.not_counted + now.not_counted,
@@ -110,15 +116,16 @@ class ReviewTotals:
         )
 
 
-def keep(stocktake: Stocktake) -> None:
+def keep(stocktake: Stocktake) -> StocktakeTotals:
     """Sum the totals as of LEDGER_SETTLED_AFTER ago and keep them. Call whenever the lines
     are final for review, in the same transaction: submitting, adding late scans."""
     limit = variance_threshold(stocktake.location)
     as_of = timezone.now() - LEDGER_SETTLED_AFTER
     totals = _summed(stocktake, limit, as_of=as_of)
-    StocktakeTotals.objects.update_or_create(
+    kept, _ = StocktakeTotals.objects.update_or_create(
         stocktake=stocktake, defaults={"as_of": as_of, "threshold": limit, **asdict(totals)}
     )
+    return kept
 
 
 def _summed(
