@@ -1,7 +1,7 @@
-"""Transfer orders and supplier receipts through the API (ours, beside BigCommerce's paths):
-`/inventory/transfer-orders` and `/inventory/receipts`. Each view reads the body, checks the
-token's locations, resolves the lines' items, calls the service (inventory.movements.services)
-and maps its refusals to problem+json; the services hold every rule.
+"""What the API's transfer order and receipt writes share (`transfer_orders.py`,
+`receipts.py`; ours, beside BigCommerce's paths): each view reads the body, checks the token's
+locations, resolves the lines' items, calls the service (inventory.movements.services) and maps
+its refusals to problem+json; the services hold every rule.
 
 A token restricted to some locations sees a transfer with either end among them, and may change
 (create, ship, receive, cancel, close) only one with both ends among them: a transfer moves stock
